@@ -1,0 +1,77 @@
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { formatIssue, MigrationError } from '../errors/index.js';
+import { commands } from './commands.js';
+import { ExitCode, type ExitCodeValue, UsageError } from './exit-codes.js';
+
+const VERSION = '0.1.0';
+
+function topHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'Usage: vmstate <command> [options]',
+    '',
+    'Migratable, versioned state, byte-compatible with QEMU migration streams.',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    'Run `vmstate <command> --help` for a command’s options.',
+    'Exit codes: 0 ok, 1 negative answer, 2 usage/unreadable input, 3 input rejected, 70 internal error.',
+  ].join('\n');
+}
+
+/** Runs the CLI and returns the exit code; never calls process.exit itself (tests call this). */
+export async function main(argv: readonly string[]): Promise<ExitCodeValue> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${topHelp()}\n`);
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    process.stderr.write(`vmstate: unknown command "${name}"\n\n${topHelp()}\n`);
+    return ExitCode.usage;
+  }
+  const spec = await entry.load();
+  let code: ExitCodeValue = ExitCode.ok;
+  const cmd = spec
+    .configure(new Command(`vmstate ${spec.name}`).description(spec.summary))
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .action(async (...params: unknown[]) => {
+      // commander passes positional arguments, then the options object, then the command.
+      const args = params.slice(0, -2);
+      const options = params[params.length - 2];
+      code = await spec.run(args, options);
+    });
+  try {
+    await cmd.parseAsync([...rest], { from: 'user' });
+    return code;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+export function reportError(e: unknown): ExitCodeValue {
+  if (e instanceof CommanderError) {
+    return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`${pc.red('error:')} ${e.message}\n`);
+    return ExitCode.usage;
+  }
+  if (e instanceof MigrationError) {
+    for (const issue of e.issues) process.stderr.write(`${pc.red('rejected:')} ${formatIssue(issue)}\n`);
+    return ExitCode.rejected;
+  }
+  process.stderr.write(
+    `${pc.red('internal error:')} ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
+  return ExitCode.internal;
+}

@@ -1,0 +1,50 @@
+import type { VmdescBody, VmdescField } from './vmdesc-json.js';
+
+/** One labelled byte range of a saved body. */
+export interface Annotation {
+  readonly offset: number;
+  readonly length: number;
+  /** Path of the element: `regs[1]`, `mydev/extra › ts`, or `mydev/extra (subsection header)`. */
+  readonly label: string;
+  readonly type: string;
+}
+
+/**
+ * Labels every byte of a saved body, using the vmdesc the save produced (it records the size
+ * of every element written, nested subsections included).
+ */
+export function annotate(body: VmdescBody, start = 0): Annotation[] {
+  const out: Annotation[] = [];
+  walkBody(body, start, '', out);
+  return out;
+}
+
+function walkBody(body: VmdescBody, offset: number, prefix: string, out: Annotation[]): number {
+  let at = offset;
+  for (const f of body.fields) at = walkField(f, at, prefix, out);
+  for (const sub of body.subsections ?? []) {
+    const header = 1 + 1 + sub.vmsd_name.length + 4;
+    out.push({
+      offset: at,
+      length: header,
+      label: `${prefix}${sub.vmsd_name} (subsection v${sub.version})`,
+      type: 'subsection',
+    });
+    at = walkBody(sub, at + header, `${prefix}${sub.vmsd_name} › `, out);
+  }
+  return at;
+}
+
+function walkField(f: VmdescField, offset: number, prefix: string, out: Annotation[]): number {
+  const n = f.array_len ?? 1;
+  let at = offset;
+  for (let i = 0; i < n; i++) {
+    const index = f.array_len !== undefined ? `[${i}]` : f.index !== undefined ? `[${f.index}]` : '';
+    const label = `${prefix}${f.name}${index}`;
+    const nested = f.struct ?? (f.fields ? (f as VmdescBody) : undefined);
+    if (nested) walkBody(nested, at, `${label} › `, out);
+    else out.push({ offset: at, length: f.size, label, type: f.type });
+    at += f.size;
+  }
+  return at;
+}

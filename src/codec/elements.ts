@@ -1,0 +1,334 @@
+import type { AnyElementType, IntType, MigrationContext } from '../describe/index.js';
+import { fail } from '../errors/index.js';
+import type { Reader, Writer } from '../wire/index.js';
+import type { VmdescBody } from './vmdesc-json.js';
+
+/** How one element of a field is read, written, defaulted and described. */
+export interface ElementCodec {
+  readonly typeName: string;
+  /** Wire size of one element when it does not depend on the value or the state. */
+  readonly fixedSize: number | undefined;
+  /** True when a vmdesc may describe an array of these by its first element (spec §13.2). */
+  readonly compressible: boolean;
+  initial(): unknown;
+  /** `current` is the receiver's value before loading: equal/le checks and null slots need it. */
+  read(r: Reader, current: unknown, ctx: MigrationContext, owner: Record<string, unknown>): unknown;
+  /** With `describe`, a struct returns the vmdesc body it wrote; other codecs return undefined. */
+  write(
+    w: Writer,
+    value: unknown,
+    ctx: MigrationContext,
+    describe: boolean,
+    owner: Record<string, unknown>,
+  ): VmdescBody | undefined;
+}
+
+/** The description-level operations elements need, supplied by the plan (avoids an import cycle). */
+export interface StructOps {
+  initial(): Record<string, unknown>;
+  compressible: boolean;
+  read(r: Reader, into: Record<string, unknown>, version: number, ctx: MigrationContext): void;
+  write(
+    w: Writer,
+    obj: Record<string, unknown>,
+    ctx: MigrationContext,
+    describe: boolean,
+  ): VmdescBody | undefined;
+  readonly version: number;
+  readonly minimumVersion: number;
+  readonly name: string;
+}
+
+const INT_RANGES: Record<string, readonly [number, number]> = {
+  uint8: [0, 0xff],
+  uint16: [0, 0xffff],
+  uint32: [0, 0xffffffff],
+  int8: [-0x80, 0x7f],
+  int16: [-0x8000, 0x7fff],
+  int32: [-0x80000000, 0x7fffffff],
+};
+const BIG_RANGES: Record<string, readonly [bigint, bigint]> = {
+  uint64: [0n, 0xffff_ffff_ffff_ffffn],
+  int64: [-0x8000_0000_0000_0000n, 0x7fff_ffff_ffff_ffffn],
+};
+
+const INT64_MIN = -0x8000_0000_0000_0000n;
+const INT64_MAX = 0x7fff_ffff_ffff_ffffn;
+
+function badValue(expected: string, value: unknown): never {
+  const shown =
+    typeof value === 'bigint'
+      ? `${value}n`
+      : typeof value === 'object'
+        ? Object.prototype.toString.call(value)
+        : String(value);
+  return fail('invalid-value', `expected ${expected}, got ${shown}`, { details: { expected } });
+}
+
+function intCodec(t: IntType): ElementCodec {
+  const big = t.width === 8;
+  const readRaw: (r: Reader) => number | bigint = {
+    uint8: (r: Reader) => r.u8(),
+    uint16: (r: Reader) => r.u16(),
+    uint32: (r: Reader) => r.u32(),
+    uint64: (r: Reader) => r.u64(),
+    int8: (r: Reader) => r.i8(),
+    int16: (r: Reader) => r.i16(),
+    int32: (r: Reader) => r.i32(),
+    int64: (r: Reader) => r.i64(),
+  }[t.int];
+  const writeRaw: (w: Writer, v: never) => void = {
+    uint8: (w: Writer, v: number) => w.u8(v),
+    uint16: (w: Writer, v: number) => w.u16(v),
+    uint32: (w: Writer, v: number) => w.u32(v),
+    uint64: (w: Writer, v: bigint) => w.u64(v),
+    int8: (w: Writer, v: number) => w.u8(v & 0xff),
+    int16: (w: Writer, v: number) => w.i16(v),
+    int32: (w: Writer, v: number) => w.i32(v),
+    int64: (w: Writer, v: bigint) => w.i64(v),
+  }[t.int] as (w: Writer, v: never) => void;
+  const [lo, hi] = big ? [0, 0] : (INT_RANGES[t.int] as readonly [number, number]);
+  const [blo, bhi] = big ? (BIG_RANGES[t.int] as readonly [bigint, bigint]) : [0n, 0n];
+  const check = t.check;
+  const expected = `${t.int}${big ? ' (bigint)' : ''}`;
+  return {
+    typeName: t.typeName,
+    fixedSize: t.width,
+    compressible: true,
+    initial: () => (big ? 0n : 0),
+    read(r, current) {
+      const start = r.offset;
+      const v = readRaw(r);
+      if (check === 'equal' && v !== current) {
+        fail('not-equal', `${t.typeName}: the input has ${v}, the receiver has ${String(current)}`, {
+          offset: start,
+          details: { received: v, expected: current },
+        });
+      }
+      if (check === 'le' && !((v as number) >= 0 && (v as number) <= (current as number))) {
+        fail(
+          'not-less-or-equal',
+          `int32 le: ${v} is not within 0..${String(current)} (the receiver's value)`,
+          {
+            offset: start,
+            details: { received: v, limit: current },
+          },
+        );
+      }
+      return v;
+    },
+    write(w, value) {
+      if (big) {
+        if (typeof value !== 'bigint' || value < blo || value > bhi) badValue(expected, value);
+      } else if (typeof value !== 'number' || !Number.isInteger(value) || value < lo || value > hi) {
+        badValue(expected, value);
+      }
+      writeRaw(w, value as never);
+      return undefined;
+    },
+  };
+}
+
+const boolCodec: ElementCodec = {
+  typeName: 'bool',
+  fixedSize: 1,
+  compressible: true,
+  initial: () => false,
+  // QEMU takes any non-zero byte as true; the sender writes 0 or 1.
+  read: (r) => r.u8() !== 0,
+  write(w, value) {
+    if (typeof value !== 'boolean') badValue('boolean', value);
+    w.u8(value ? 1 : 0);
+    return undefined;
+  },
+};
+
+const timerCodec: ElementCodec = {
+  typeName: 'timer',
+  fixedSize: 8,
+  compressible: true,
+  initial: () => -1n,
+  read: (r) => r.i64(),
+  write(w, value) {
+    if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) {
+      badValue('timer expiry (int64 bigint, -1n when not armed)', value);
+    }
+    w.i64(value);
+    return undefined;
+  },
+};
+
+const doubleCodec: ElementCodec = {
+  typeName: 'CPU_Double_U',
+  fixedSize: 8,
+  compressible: true,
+  initial: () => 0,
+  read: (r) => r.f64(),
+  write(w, value) {
+    if (typeof value !== 'number') badValue('number', value);
+    w.f64(value);
+    return undefined;
+  },
+};
+
+function bufferCodec(size: number, typeName: string): ElementCodec {
+  return {
+    typeName,
+    fixedSize: size,
+    compressible: true,
+    initial: () => new Uint8Array(size),
+    read: (r) => r.take(size),
+    write(w, value) {
+      if (!(value instanceof Uint8Array) || value.length !== size)
+        badValue(`Uint8Array of ${size} bytes`, value);
+      w.bytes(value);
+      return undefined;
+    },
+  };
+}
+
+/** Resolves a count or size from the owner's current state (or a receiver-side function). */
+export function sizeFrom(
+  source: string | ((state: never, ctx: MigrationContext) => number),
+  owner: Record<string, unknown>,
+  ctx: MigrationContext,
+): number {
+  const v = typeof source === 'string' ? owner[source] : source(owner as never, ctx);
+  const n = typeof v === 'bigint' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
+    return fail(
+      'invalid-value',
+      `size source ${typeof source === 'string' ? `"${source}"` : '(function)'} is not an integer`,
+      {
+        details: { value: String(v) },
+      },
+    );
+  }
+  return n;
+}
+
+function vbufferCodec(t: Extract<AnyElementType, { kind: 'vbuffer' }>): ElementCodec {
+  return {
+    typeName: t.typeName,
+    fixedSize: undefined,
+    compressible: true,
+    initial: () => new Uint8Array(0),
+    read(r, _current, ctx, owner) {
+      const start = r.offset;
+      const n = sizeFrom(t.size, owner, ctx);
+      // Checked before anything is allocated: the bound is the description's, not the input's.
+      if (n < 0 || n > t.max) {
+        fail('bound-exceeded', `buffer size ${n} is outside 0..${t.max}`, {
+          offset: start,
+          details: { size: n, max: t.max },
+        });
+      }
+      return r.take(n);
+    },
+    write(w, value, ctx, _describe, owner) {
+      const n = sizeFrom(t.size, owner, ctx);
+      if (!(value instanceof Uint8Array) || value.length !== n)
+        badValue(`Uint8Array of ${n} bytes (its size member)`, value);
+      if (n > t.max)
+        fail('bound-exceeded', `buffer size ${n} is above its max ${t.max}`, {
+          details: { size: n, max: t.max },
+        });
+      w.bytes(value);
+      return undefined;
+    },
+  };
+}
+
+function structCodec(
+  ops: () => StructOps,
+  typeName: string,
+  structVersion: number | undefined,
+): ElementCodec {
+  return {
+    typeName,
+    fixedSize: undefined,
+    get compressible() {
+      return ops().compressible;
+    },
+    initial: () => ops().initial(),
+    read(r, current, ctx) {
+      const o = ops();
+      const into =
+        current !== null && typeof current === 'object' ? (current as Record<string, unknown>) : o.initial();
+      const version = structVersion ?? o.version;
+      if (structVersion !== undefined) {
+        if (version > o.version)
+          fail('version-too-new', `${o.name} version ${version} is above ${o.version}`, { offset: r.offset });
+        if (version < o.minimumVersion) {
+          fail('version-too-old', `${o.name} version ${version} is below minimum ${o.minimumVersion}`, {
+            offset: r.offset,
+          });
+        }
+      }
+      o.read(r, into, version, ctx);
+      return into;
+    },
+    write(w, value, ctx, describe) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        badValue(`an object for ${typeName}`, value);
+      return ops().write(w, value as Record<string, unknown>, ctx, describe);
+    },
+  };
+}
+
+/** The byte QEMU writes for a NULL slot of an array of pointers. */
+export const NULL_MARKER = 0x30;
+
+function pointerCodec(target: ElementCodec): ElementCodec {
+  return {
+    typeName: target.typeName,
+    fixedSize: undefined,
+    compressible: false,
+    initial: () => target.initial(),
+    read(r, current, ctx, owner) {
+      // The receiver's own slot decides: a NULL slot expects the marker (spec §8.5).
+      if (current === null) {
+        const start = r.offset;
+        const b = r.u8();
+        if (b !== NULL_MARKER) {
+          fail('bad-null-marker', `expected the null marker 0x30, got 0x${b.toString(16).padStart(2, '0')}`, {
+            offset: start,
+          });
+        }
+        return null;
+      }
+      return target.read(r, current, ctx, owner);
+    },
+    write(w, value, ctx, describe, owner) {
+      if (value === null) {
+        w.u8(NULL_MARKER);
+        return undefined;
+      }
+      return target.write(w, value, ctx, describe, owner);
+    },
+  };
+}
+
+export function elementCodec(
+  type: AnyElementType,
+  structOps: (t: Extract<AnyElementType, { kind: 'struct' }>) => () => StructOps,
+): ElementCodec {
+  switch (type.kind) {
+    case 'int':
+      return intCodec(type);
+    case 'bool':
+      return boolCodec;
+    case 'timer':
+      return timerCodec;
+    case 'double':
+      return doubleCodec;
+    case 'buffer':
+      return bufferCodec(type.size, type.typeName);
+    case 'vbuffer':
+      return vbufferCodec(type);
+    case 'struct':
+      return structCodec(structOps(type), type.typeName, type.structVersion);
+    case 'pointer':
+      return pointerCodec(elementCodec(type.target, structOps));
+  }
+}

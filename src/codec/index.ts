@@ -1,0 +1,16 @@
+export { type Annotation, annotate } from './annotate.js';
+export {
+  initial,
+  type LoadOptions,
+  load,
+  loadFrom,
+  type SaveOptions,
+  save,
+  saveDescribed,
+  saveTo,
+  sectionNeeded,
+} from './codec.js';
+export { type DumpDescription, type DumpField, toDumpVmstate } from './dump.js';
+export { NULL_MARKER } from './elements.js';
+export { planOf, SUBSECTION_MARKER } from './plan.js';
+export type { VmdescBody, VmdescField } from './vmdesc-json.js';

@@ -1,0 +1,461 @@
+import type { Field, MigrationContext, Subsection, Vmsd } from '../describe/index.js';
+import { asMigrationError, fail, MigrationError } from '../errors/index.js';
+import type { Reader, Writer } from '../wire/index.js';
+import { type ElementCodec, elementCodec, type StructOps, sizeFrom } from './elements.js';
+import type { VmdescBody, VmdescField } from './vmdesc-json.js';
+
+type Obj = Record<string, unknown>;
+
+/** The QEMU_VM_SUBSECTION marker (spec §9). */
+export const SUBSECTION_MARKER = 0x05;
+
+interface FieldPlan {
+  readonly field: Field;
+  /** The name shown in vmdesc and analyze output, with QEMU's `[k]` suffix for repeated names. */
+  readonly shownName: string;
+  readonly key: string | undefined;
+  readonly element: ElementCodec;
+  exists(obj: Obj, ctx: MigrationContext, version: number): boolean;
+  /** Element count at this moment (from the state for variable arrays); checked against the bound. */
+  count(obj: Obj, ctx: MigrationContext, offset: number | undefined): number;
+}
+
+/** A description compiled once: everything the load and save walks need, precomputed. */
+export interface Plan {
+  readonly vmsd: Vmsd;
+  readonly name: string;
+  readonly nameBytes: Uint8Array;
+  readonly fields: readonly FieldPlan[];
+  readonly subsections: readonly SubsectionPlan[];
+  readonly subsectionsByName: ReadonlyMap<string, SubsectionPlan>;
+  /** True when a vmdesc may describe arrays of this struct by their first element. */
+  readonly compressible: boolean;
+  /** A fresh receiver object with every member at its default. */
+  initial(): Obj;
+}
+
+export interface SubsectionPlan extends Plan {
+  readonly vmsd: Subsection;
+}
+
+const cache = new WeakMap<Vmsd, Plan>();
+
+/** Compiles a description (and everything it nests) once; later calls return the cached plan. */
+export function planOf(vmsd: Vmsd): Plan {
+  const cached = cache.get(vmsd);
+  if (cached) return cached;
+  return compile(vmsd);
+}
+
+function latin1Bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+function shownNames(fields: readonly Field[]): string[] {
+  const total = new Map<string, number>();
+  for (const f of fields) total.set(f.name, (total.get(f.name) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return fields.map((f) => {
+    if ((total.get(f.name) ?? 0) < 2) return f.name;
+    const k = seen.get(f.name) ?? 0;
+    seen.set(f.name, k + 1);
+    return `${f.name}[${k}]`;
+  });
+}
+
+function structOpsFor(t: { vmsd: Vmsd }): () => StructOps {
+  // Resolved lazily so recursive and shared descriptions compile once and terminate.
+  let ops: StructOps | undefined;
+  return () => {
+    if (ops) return ops;
+    const plan = planOf(t.vmsd);
+    ops = {
+      name: plan.name,
+      version: plan.vmsd.version,
+      minimumVersion: plan.vmsd.minimumVersion,
+      compressible: plan.compressible,
+      initial: () => plan.initial(),
+      read: (r, into, version, ctx) => readBody(plan, r, into, version, ctx),
+      write: (w, obj, ctx, describe) => writeBody(plan, w, obj, ctx, describe),
+    };
+    return ops;
+  };
+}
+
+function compileField(field: Field, shownName: string): FieldPlan {
+  const element = elementCodec(field.type, structOpsFor);
+  const { count } = field;
+  const exists = field.existsIf
+    ? (obj: Obj, ctx: MigrationContext, version: number) => field.existsIf?.(obj, ctx, version) === true
+    : (_obj: Obj, _ctx: MigrationContext, version: number) => field.since <= version;
+  let countOf: FieldPlan['count'];
+  if (count.kind === 'one') countOf = () => 1;
+  else if (count.kind === 'fixed') countOf = () => count.n;
+  else {
+    countOf = (obj, ctx, offset) => {
+      const raw = sizeFrom(count.from, obj, ctx);
+      // The bound is checked before the count is used for anything: this is the CVE class.
+      if (raw < 0 || raw > count.max) {
+        fail('bound-exceeded', `element count ${raw} is outside 0..${count.max}`, {
+          offset,
+          details: {
+            count: raw,
+            max: count.max,
+            from: typeof count.from === 'string' ? count.from : '(function)',
+          },
+        });
+      }
+      return raw * count.multiply;
+    };
+  }
+  return { field, shownName, key: field.key, element, exists, count: countOf };
+}
+
+function compile(vmsd: Vmsd): Plan {
+  const names = shownNames(vmsd.fields);
+  const fields = vmsd.fields.map((f, i) => compileField(f, names[i] as string));
+  const plan: Plan = {
+    vmsd,
+    name: vmsd.name,
+    nameBytes: latin1Bytes(vmsd.name),
+    fields,
+    subsections: [],
+    subsectionsByName: new Map(),
+    compressible: false,
+    initial: () => ({}),
+  };
+  // Registered before nested descriptions compile, so recursion finds it.
+  cache.set(vmsd, plan);
+  const subsections = vmsd.subsections.map((s) => planOf(s) as SubsectionPlan);
+  const byName = new Map(subsections.map((s) => [s.name, s]));
+  const compressible =
+    subsections.length === 0 && fields.every((f) => f.field.existsIf === undefined && f.element.compressible);
+  const initial = (): Obj => {
+    const obj: Obj = {};
+    for (const f of fields) {
+      if (f.key === undefined) continue;
+      if (f.field.default !== undefined) {
+        obj[f.key] = structuredClone(f.field.default);
+        continue;
+      }
+      const c = f.field.count;
+      if (c.kind === 'one') obj[f.key] = f.element.initial();
+      else if (c.kind === 'fixed') obj[f.key] = Array.from({ length: c.n }, () => f.element.initial());
+      else obj[f.key] = [];
+    }
+    for (const s of subsections) {
+      if (s.vmsd.nestedKey === undefined) Object.assign(obj, s.initial());
+    }
+    return obj;
+  };
+  Object.assign(plan, { subsections, subsectionsByName: byName, compressible, initial });
+  return plan;
+}
+
+function runHook(
+  hook: ((state: Obj, info: { ctx: MigrationContext; version: number }) => unknown) | undefined,
+  which: string,
+  plan: Plan,
+  obj: Obj,
+  ctx: MigrationContext,
+  version: number,
+): unknown {
+  if (!hook) return undefined;
+  try {
+    return hook(obj, { ctx, version });
+  } catch (e) {
+    throw asMigrationError(e, 'hook-failed', `${which} of ${plan.name} failed`);
+  }
+}
+
+function exists(f: FieldPlan, obj: Obj, ctx: MigrationContext, version: number): boolean {
+  try {
+    return f.exists(obj, ctx, version);
+  } catch (e) {
+    throw asMigrationError(e, 'hook-failed', `the existence predicate of ${f.shownName} failed`);
+  }
+}
+
+function needed(s: SubsectionPlan, obj: Obj, ctx: MigrationContext): boolean {
+  const sub = s.vmsd;
+  try {
+    if (sub.needed) return sub.needed(obj, ctx) === true;
+    return sub.nestedKey === undefined ? true : obj[sub.nestedKey] !== undefined;
+  } catch (e) {
+    throw asMigrationError(e, 'hook-failed', `needed() of ${s.name} failed`);
+  }
+}
+
+/** Loads a description's body (fields, then subsections) into `obj` at stream version `version`. */
+export function readBody(plan: Plan, r: Reader, obj: Obj, version: number, ctx: MigrationContext): void {
+  const v = plan.vmsd;
+  if (version > v.version) {
+    fail(
+      'version-too-new',
+      `${plan.name}: the input has version ${version}, the receiver knows up to ${v.version}`,
+      {
+        offset: r.offset,
+        details: { received: version, max: v.version },
+      },
+    );
+  }
+  if (version < v.minimumVersion) {
+    fail(
+      'version-too-old',
+      `${plan.name}: the input has version ${version}, the receiver needs at least ${v.minimumVersion}`,
+      {
+        offset: r.offset,
+        details: { received: version, min: v.minimumVersion },
+      },
+    );
+  }
+  runHook(v.preLoad as never, 'preLoad', plan, obj, ctx, version);
+  const fields = plan.fields;
+  let i = 0;
+  try {
+    for (; i < fields.length; i++) readField(fields[i] as FieldPlan, r, obj, version, ctx);
+  } catch (e) {
+    throw e instanceof MigrationError ? e.within((fields[i] as FieldPlan).shownName) : e;
+  }
+  readSubsections(plan, r, obj, ctx);
+  const verdict = runHook(v.postLoad as never, 'postLoad', plan, obj, ctx, version);
+  if (verdict === false || typeof verdict === 'string') {
+    fail(
+      'hook-failed',
+      `postLoad of ${plan.name} refused the state${typeof verdict === 'string' ? `: ${verdict}` : ''}`,
+      {
+        offset: r.offset,
+      },
+    );
+  }
+}
+
+function readField(f: FieldPlan, r: Reader, obj: Obj, version: number, ctx: MigrationContext): void {
+  const field = f.field;
+  if (!exists(f, obj, ctx, version)) {
+    if (field.mustExist) {
+      fail(
+        'validation-failed',
+        field.validator ? `validation "${field.name}" failed` : `field ${field.name} must exist`,
+        {
+          offset: r.offset,
+        },
+      );
+    }
+    return;
+  }
+  if (field.validator) return;
+  const key = f.key;
+  if (field.unused && key === undefined) {
+    r.skip(f.count(obj, ctx, r.offset) * (f.element.fixedSize ?? 0));
+    return;
+  }
+  if (field.count.kind === 'one') {
+    const value = f.element.read(r, key === undefined ? undefined : obj[key], ctx, obj);
+    if (key !== undefined) obj[key] = value;
+    return;
+  }
+  const n = f.count(obj, ctx, r.offset);
+  const current = key === undefined ? undefined : obj[key];
+  const old = Array.isArray(current) ? current : undefined;
+  const out = new Array<unknown>(n);
+  let i = 0;
+  try {
+    for (; i < n; i++) out[i] = f.element.read(r, old?.[i], ctx, obj);
+  } catch (e) {
+    throw e instanceof MigrationError ? e.within(i) : e;
+  }
+  if (key !== undefined) obj[key] = out;
+}
+
+function startsWith(bytes: Uint8Array, at: number, prefix: Uint8Array): boolean {
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** The subsection loop of spec §9.2, step for step, so we accept and refuse exactly what QEMU does. */
+function readSubsections(plan: Plan, r: Reader, obj: Obj, ctx: MigrationContext): void {
+  const bytes = r.bytes;
+  for (;;) {
+    // 1. Not a subsection marker (or end of input, where QEMU's peek yields 0): done.
+    if (r.peek(0) !== SUBSECTION_MARKER) return;
+    // 2. A name too short to start with ours is not our subsection.
+    const len = r.peek(1);
+    if (len === undefined || len < plan.nameBytes.length + 1) return;
+    // 3. Fewer bytes than the name: done.
+    if (!r.has(len, 2)) return;
+    // 4. Byte-prefix test against our name (no "/" required).
+    if (!startsWith(bytes, r.pos + 2, plan.nameBytes)) return;
+    // 5. A name we do not know fails the whole load: state we cannot represent is never dropped.
+    const start = r.offset;
+    let name = '';
+    for (let i = 0; i < len; i++) name += String.fromCharCode(bytes[r.pos + 2 + i] as number);
+    const sub = plan.subsectionsByName.get(name);
+    if (!sub) {
+      fail('unknown-subsection', `subsection "${name}" of ${plan.name} is not known to the receiver`, {
+        offset: start,
+        path: [name],
+        details: { subsection: name, parent: plan.name },
+      });
+    }
+    // 6. Consume the header and load it at the version it carries.
+    r.skip(2 + len);
+    try {
+      const version = r.u32();
+      const nestedKey = sub.vmsd.nestedKey;
+      if (nestedKey === undefined) readBody(sub, r, obj, version, ctx);
+      else {
+        const current = obj[nestedKey];
+        const into = current !== null && typeof current === 'object' ? (current as Obj) : sub.initial();
+        readBody(sub, r, into, version, ctx);
+        obj[nestedKey] = into;
+      }
+    } catch (e) {
+      throw e instanceof MigrationError ? e.within(name) : e;
+    }
+  }
+}
+
+/** Saves a description's body. With `describe`, returns the vmdesc body of what was written. */
+export function writeBody(
+  plan: Plan,
+  w: Writer,
+  obj: Obj,
+  ctx: MigrationContext,
+  describe: boolean,
+): VmdescBody | undefined {
+  const v = plan.vmsd;
+  const version = v.version;
+  runHook(v.preSave as never, 'preSave', plan, obj, ctx, version);
+  const fields = plan.fields;
+  const described: VmdescField[] | undefined = describe ? [] : undefined;
+  let i = 0;
+  try {
+    for (; i < fields.length; i++) writeField(fields[i] as FieldPlan, w, obj, version, ctx, described);
+  } catch (e) {
+    throw e instanceof MigrationError ? e.within((fields[i] as FieldPlan).shownName) : e;
+  }
+  const subs = writeSubsections(plan, w, obj, ctx, describe);
+  runHook(v.postSave as never, 'postSave', plan, obj, ctx, version);
+  if (!described) return undefined;
+  const body: VmdescBody = { vmsd_name: plan.name, version, fields: described };
+  if (subs && subs.length > 0) body.subsections = subs;
+  return body;
+}
+
+function describeElement(
+  f: FieldPlan,
+  size: number,
+  nested: VmdescBody | undefined,
+  position: { array_len: number } | { index: number } | undefined,
+): VmdescField {
+  const out: VmdescField = { name: f.shownName, ...position, type: f.element.typeName, size: 0 };
+  if (nested) {
+    if (f.element.typeName === 'struct') out.struct = nested;
+    else Object.assign(out, nested);
+  }
+  out.size = size; // last, as QEMU writes it
+  return out;
+}
+
+function writeField(
+  f: FieldPlan,
+  w: Writer,
+  obj: Obj,
+  version: number,
+  ctx: MigrationContext,
+  described: VmdescField[] | undefined,
+): void {
+  const field = f.field;
+  if (!exists(f, obj, ctx, version)) {
+    // QEMU asserts here: a sender never writes state its own checks reject.
+    if (field.mustExist) {
+      fail(
+        'validation-failed',
+        field.validator ? `output validation "${field.name}" failed` : `field ${field.name} must exist`,
+        {
+          offset: w.pos,
+        },
+      );
+    }
+    return;
+  }
+  if (field.validator) return;
+  const key = f.key;
+  const value = key === undefined ? undefined : obj[key];
+  if (field.unused) {
+    const size = f.count(obj, ctx, undefined) * (f.element.fixedSize ?? 0);
+    // Padding is written as zeros unless the state kept the bytes that arrived.
+    if (value instanceof Uint8Array && value.length === size) w.bytes(value);
+    else w.zeros(size);
+    if (described && size > 0) described.push(describeElement(f, size, undefined, undefined));
+    return;
+  }
+  const describe = described !== undefined;
+  if (field.count.kind === 'one') {
+    const start = w.pos;
+    const nested = f.element.write(w, value, ctx, describe, obj);
+    if (described) described.push(describeElement(f, w.pos - start, nested, undefined));
+    return;
+  }
+  const n = f.count(obj, ctx, undefined);
+  if (!Array.isArray(value) || value.length !== n) {
+    fail(
+      'invalid-value',
+      `expected an array of ${n} element(s), got ${Array.isArray(value) ? `${value.length}` : typeof value}`,
+      {
+        details: { expected: n },
+      },
+    );
+  }
+  if (n === 0) return;
+  const compress = described !== undefined && n > 1 && field.existsIf === undefined && f.element.compressible;
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      const start = w.pos;
+      const nested = f.element.write(w, value[i], ctx, describe, obj);
+      if (!described) continue;
+      if (compress) {
+        if (i === 0) described.push(describeElement(f, w.pos - start, nested, { array_len: n }));
+      } else described.push(describeElement(f, w.pos - start, nested, n > 1 ? { index: i } : undefined));
+    }
+  } catch (e) {
+    throw e instanceof MigrationError ? e.within(i) : e;
+  }
+}
+
+function writeSubsections(
+  plan: Plan,
+  w: Writer,
+  obj: Obj,
+  ctx: MigrationContext,
+  describe: boolean,
+): VmdescBody[] | undefined {
+  let out: VmdescBody[] | undefined;
+  for (const sub of plan.subsections) {
+    if (!needed(sub, obj, ctx)) continue;
+    const nestedKey = sub.vmsd.nestedKey;
+    const target = nestedKey === undefined ? obj : obj[nestedKey];
+    if (target === null || typeof target !== 'object') {
+      fail('invalid-value', `subsection ${sub.name} is needed but its state "${nestedKey}" is missing`, {
+        path: [sub.name],
+      });
+    }
+    w.u8(SUBSECTION_MARKER);
+    w.str8(sub.name);
+    w.u32(sub.vmsd.version);
+    try {
+      const body = writeBody(sub, w, target as Obj, ctx, describe);
+      if (body) {
+        out ??= [];
+        out.push(body);
+      }
+    } catch (e) {
+      throw e instanceof MigrationError ? e.within(sub.name) : e;
+    }
+  }
+  return out;
+}

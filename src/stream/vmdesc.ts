@@ -1,0 +1,165 @@
+import type { VmdescBody, VmdescField } from '../codec/index.js';
+import {
+  type AnyElementType,
+  array,
+  bool,
+  buffer,
+  type Field,
+  fieldFromParts,
+  type IntType,
+  int8,
+  int16,
+  int32,
+  int64,
+  type Subsection,
+  struct,
+  subsectionFromParts,
+  timer,
+  tmp,
+  uint8,
+  uint16,
+  uint32,
+  uint64,
+  type Vmsd,
+  vmsdFromParts,
+  vstruct,
+} from '../describe/index.js';
+import { fail } from '../errors/index.js';
+
+/** The whole trailing JSON of a stream (spec §13.2). */
+export interface Vmdesc {
+  page_size: number;
+  configuration?: VmdescBody;
+  devices: VmdescEntry[];
+}
+
+/** A `devices[]` entry: a VMState-encoded section, or an open-coded one described only by size. */
+export type VmdescEntry =
+  | ({ name: string; instance_id: number } & VmdescBody)
+  | { name: string; instance_id: number; size: number; fields: VmdescField[] };
+
+const INTS: Record<string, IntType> = { uint8, uint16, uint32, uint64, int8, int16, int32, int64 };
+
+/** vmdesc names of codecs that are plain integers plus a receiver-side check we cannot apply here. */
+const CHECKED_INTS: Record<string, IntType> = {
+  'uint8 equal': uint8,
+  'uint16 equal': uint16,
+  'uint32 equal': uint32,
+  'int32 equal': int32,
+  'int64 equal': uint64,
+  'int32 le': int32,
+};
+
+function elementType(f: VmdescField, path: string[]): AnyElementType {
+  const plain = INTS[f.type];
+  if (plain && plain.width === f.size) return plain;
+  const checked = CHECKED_INTS[f.type];
+  if (checked && checked.width === f.size) {
+    // Same bytes; the check needs the receiver's value, which an analysis has not got.
+    return Object.freeze({ ...checked, typeName: f.type });
+  }
+  if (f.type === 'bool' && f.size === 1) return bool;
+  if (f.type === 'timer' && f.size === 8) return timer;
+  if (f.type === 'struct') {
+    if (!f.struct) fail('invalid-description', `struct field "${f.name}" has no "struct" member`, { path });
+    return struct(fromVmdescBody(f.struct, [...path, f.name]));
+  }
+  if ((f.type === 'tmp' || f.type === 'vstruct') && f.vmsd_name !== undefined && Array.isArray(f.fields)) {
+    const inner = fromVmdescBody(
+      {
+        vmsd_name: f.vmsd_name,
+        version: f.version ?? 0,
+        fields: f.fields,
+        ...(f.subsections ? { subsections: f.subsections } : {}),
+      },
+      [...path, f.name],
+    );
+    return f.type === 'tmp'
+      ? { ...tmp(inner), structVersion: f.version ?? 0 }
+      : vstruct(inner, f.version ?? 0);
+  }
+  // Anything else (buffer, pci config, pci irq state, …) is carried as its bytes.
+  return buffer(f.size, f.type);
+}
+
+/** Subsections of array elements may differ per element; the description holds the union. */
+function mergeBodies(bodies: VmdescBody[]): VmdescBody {
+  const first = bodies[0] as VmdescBody;
+  const subs: VmdescBody[] = [];
+  const byName = new Map<string, VmdescBody[]>();
+  for (const b of bodies) {
+    for (const s of b.subsections ?? []) {
+      const list = byName.get(s.vmsd_name);
+      if (list) list.push(s);
+      else {
+        byName.set(s.vmsd_name, [s]);
+        subs.push(s);
+      }
+    }
+  }
+  const merged = subs.map((s) => mergeBodies(byName.get(s.vmsd_name) as VmdescBody[]));
+  return { ...first, ...(merged.length > 0 ? { subsections: merged } : {}) };
+}
+
+/**
+ * Builds a description from a vmdesc body, so a stream can be decoded (and written back byte for
+ * byte) with nothing but its own trailing JSON. Subsections nest under their names, present only
+ * when they arrived; padding keeps its bytes; unknown codecs are carried as bytes by size.
+ */
+export function fromVmdescBody(body: VmdescBody, path: string[] = []): Vmsd<Record<string, unknown>> {
+  const here = [...path, body.vmsd_name];
+  const fields: Field[] = [];
+  const list = body.fields;
+  for (let i = 0; i < list.length; i++) {
+    const f = list[i] as VmdescField;
+    if (f.index !== undefined) {
+      // An array QEMU described element by element: collect the run 0, 1, 2, …
+      const run: VmdescField[] = [f];
+      while (i + 1 < list.length && list[i + 1]?.name === f.name && list[i + 1]?.index === run.length) {
+        run.push(list[++i] as VmdescField);
+      }
+      if (f.index !== 0)
+        fail('invalid-description', `array "${f.name}" starts at index ${f.index}`, { path: here });
+      const element =
+        f.type === 'struct'
+          ? struct(fromVmdescBody(mergeBodies(run.map((e) => e.struct as VmdescBody)), [...here, f.name]))
+          : elementType(f, here);
+      const spec = array(element, run.length);
+      // QEMU wrote this array with an index per element; a field predicate (always true) keeps it so.
+      fields.push({
+        ...fieldFromParts({ name: f.name, key: f.name, type: spec.element, count: spec.count }),
+        existsIf: () => true,
+      });
+      continue;
+    }
+    if (f.type === 'unused_buffer') {
+      fields.push(
+        fieldFromParts({ name: f.name, key: f.name, type: buffer(f.size, 'unused_buffer'), unused: true }),
+      );
+      continue;
+    }
+    const element = elementType(f, here);
+    if (f.array_len !== undefined) {
+      const spec = array(element, f.array_len);
+      fields.push(fieldFromParts({ name: f.name, key: f.name, type: spec.element, count: spec.count }));
+    } else fields.push(fieldFromParts({ name: f.name, key: f.name, type: element }));
+  }
+  const subsections: Subsection[] = (body.subsections ?? []).map((s) => {
+    const inner = fromVmdescBody(s, here);
+    return subsectionFromParts(s.vmsd_name, {
+      version: s.version,
+      minimumVersion: 0,
+      fields: inner.fields,
+      subsections: inner.subsections,
+      nestedKey: s.vmsd_name,
+    });
+  });
+  return vmsdFromParts(body.vmsd_name, { version: body.version, minimumVersion: 0, fields, subsections });
+}
+
+/** True for vmdesc entries of open-coded sections (no vmsd, just a size). */
+export function isOpenCoded(
+  entry: VmdescEntry,
+): entry is { name: string; instance_id: number; size: number; fields: VmdescField[] } {
+  return !('vmsd_name' in entry);
+}

@@ -1,0 +1,2 @@
+export { latin1, Reader } from './reader.js';
+export { Writer } from './writer.js';

@@ -1,0 +1,135 @@
+import { fail } from '../errors/index.js';
+
+/**
+ * Big-endian cursor over bytes. Every read is bounds-checked and throws a `truncated`
+ * MigrationError carrying the absolute offset, so no caller has to remember to check validity.
+ */
+export class Reader {
+  readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  /** Position inside `bytes`. */
+  pos: number;
+  /** Where `bytes[0]` sits in the whole input, so reported offsets are absolute. */
+  readonly base: number;
+
+  constructor(bytes: Uint8Array, options: { base?: number } = {}) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = 0;
+    this.base = options.base ?? 0;
+  }
+
+  /** Absolute offset of the next byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.bytes.length) {
+      fail('truncated', `input ends: ${n} byte(s) needed, ${this.remaining} left`, {
+        offset: this.offset,
+        details: { needed: n, available: this.remaining },
+      });
+    }
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.bytes[this.pos++] as number;
+  }
+  i8(): number {
+    this.need(1);
+    const v = this.view.getInt8(this.pos);
+    this.pos += 1;
+    return v;
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  i16(): number {
+    this.need(2);
+    const v = this.view.getInt16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  i32(): number {
+    this.need(4);
+    const v = this.view.getInt32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  u64(): bigint {
+    this.need(8);
+    const v = this.view.getBigUint64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  i64(): bigint {
+    this.need(8);
+    const v = this.view.getBigInt64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  f64(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A copy of the next `n` bytes (copies, so decoded state never aliases the input). */
+  take(n: number): Uint8Array {
+    this.need(n);
+    const out = this.bytes.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  /** A view of the next `n` bytes without copying; valid only while the input is. */
+  peekView(n: number): Uint8Array {
+    this.need(n);
+    const out = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  skip(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+
+  /** The byte `ahead` positions from here, or undefined past the end (QEMU's peek yields 0 there). */
+  peek(ahead = 0): number | undefined {
+    return this.bytes[this.pos + ahead];
+  }
+
+  /** True when the `n` bytes starting `ahead` positions from here are all available. */
+  has(n: number, ahead = 0): boolean {
+    return this.pos + ahead + n <= this.bytes.length;
+  }
+
+  /** A `u8` length and that many bytes, as latin1 text (QEMU names are ASCII). */
+  str8(): string {
+    const n = this.u8();
+    return latin1(this.peekView(n));
+  }
+}
+
+export function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i] as number);
+  return s;
+}

@@ -1,0 +1,98 @@
+import { fail } from '../errors/index.js';
+
+/**
+ * Big-endian writer over one growable buffer. The DataView is rebuilt only when the buffer
+ * grows, and capacity is reserved once per primitive.
+ */
+export class Writer {
+  private buf: Uint8Array;
+  private view: DataView;
+  pos = 0;
+
+  constructor(initialCapacity = 256) {
+    this.buf = new Uint8Array(Math.max(16, initialCapacity));
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private reserve(n: number): void {
+    const needed = this.pos + n;
+    if (needed <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < needed) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = v;
+  }
+  u16(v: number): void {
+    this.reserve(2);
+    this.view.setUint16(this.pos, v);
+    this.pos += 2;
+  }
+  i16(v: number): void {
+    this.reserve(2);
+    this.view.setInt16(this.pos, v);
+    this.pos += 2;
+  }
+  u32(v: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.pos, v);
+    this.pos += 4;
+  }
+  i32(v: number): void {
+    this.reserve(4);
+    this.view.setInt32(this.pos, v);
+    this.pos += 4;
+  }
+  u64(v: bigint): void {
+    this.reserve(8);
+    this.view.setBigUint64(this.pos, v);
+    this.pos += 8;
+  }
+  i64(v: bigint): void {
+    this.reserve(8);
+    this.view.setBigInt64(this.pos, v);
+    this.pos += 8;
+  }
+  f64(v: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.pos, v);
+    this.pos += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  zeros(n: number): void {
+    this.reserve(n);
+    this.buf.fill(0, this.pos, this.pos + n);
+    this.pos += n;
+  }
+  /** A `u8` length and the text's bytes (latin1); names longer than 255 bytes cannot be framed. */
+  str8(s: string): void {
+    if (s.length > 255) fail('invalid-value', `name "${s.slice(0, 40)}…" is longer than 255 bytes`);
+    this.u8(s.length);
+    this.reserve(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i) & 0xff;
+  }
+
+  /** The written bytes, copied out; the writer can go on or be reset. */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+
+  /** The written bytes without copying (valid until the next write). */
+  peekBytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+}
