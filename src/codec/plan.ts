@@ -351,13 +351,11 @@ function describeElement(
   nested: VmdescBody | undefined,
   position: { array_len: number } | { index: number } | undefined,
 ): VmdescField {
-  const out: VmdescField = { name: f.shownName, ...position, type: f.element.typeName, size: 0 };
-  if (nested) {
-    if (f.element.typeName === 'struct') out.struct = nested;
-    else Object.assign(out, nested);
-  }
-  out.size = size; // last, as QEMU writes it
-  return out;
+  // Key order matters: QEMU writes name, array_len|index, type, nested members, size.
+  const head = { name: f.shownName, ...position, type: f.element.typeName };
+  if (!nested) return { ...head, size };
+  if (f.element.typeName === 'struct') return { ...head, struct: nested, size };
+  return { ...head, ...nested, size };
 }
 
 function writeField(
