@@ -74,7 +74,10 @@ describe('primitive encodings (big-endian, two’s complement)', () => {
     const d = vmsd('t', { fields: [field('a', uint8), field('v', uint16)] });
     const e = thrown(() => save(d, { a: 1, v: 0x10000 }));
     expect(e.issues[0]).toMatchObject({ code: 'invalid-value', path: ['t', 'v'] });
-    expect(thrown(() => save(d, { a: 1.5, v: 0 })).issues[0]).toMatchObject({ code: 'invalid-value', path: ['t', 'a'] });
+    expect(thrown(() => save(d, { a: 1.5, v: 0 })).issues[0]).toMatchObject({
+      code: 'invalid-value',
+      path: ['t', 'a'],
+    });
   });
 });
 
@@ -102,7 +105,10 @@ describe('buffers, padding and arrays', () => {
   it('array(t, n): n elements back to back, no count on the wire', () => {
     const d = vmsd('t', { fields: [field('r', array(uint16, 3))] });
     expect(hex(save(d, { r: [1, 2, 3] }))).toBe('000100020003');
-    expect(thrown(() => save(d, { r: [1, 2] })).issues[0]).toMatchObject({ code: 'invalid-value', path: ['t', 'r'] });
+    expect(thrown(() => save(d, { r: [1, 2] })).issues[0]).toMatchObject({
+      code: 'invalid-value',
+      path: ['t', 'r'],
+    });
   });
 
   for (const width of ['uint8', 'uint16', 'uint32', 'int32'] as const) {
@@ -116,7 +122,10 @@ describe('buffers, padding and arrays', () => {
       expect(load(d, bytes(wire))).toEqual({ n: 3, v: [10, 11, 12] });
       // A count above the declared capacity is refused before anything is allocated.
       const huge = `${'ff'.repeat(countType.width - 1)}7f`;
-      expect(thrown(() => load(d, bytes(huge))).issues[0]).toMatchObject({ code: 'bound-exceeded', path: ['t', 'v'] });
+      expect(thrown(() => load(d, bytes(huge))).issues[0]).toMatchObject({
+        code: 'bound-exceeded',
+        path: ['t', 'v'],
+      });
     });
   }
 
@@ -128,7 +137,12 @@ describe('buffers, padding and arrays', () => {
   it('arrays of structs, each element a nested body', () => {
     const reg = vmsd('reg', { fields: [field('a', uint8), field('b', uint16)] });
     const d = vmsd('t', { fields: [field('regs', array(struct(reg), 2))] });
-    const s = { regs: [{ a: 1, b: 2 }, { a: 3, b: 4 }] };
+    const s = {
+      regs: [
+        { a: 1, b: 2 },
+        { a: 3, b: 4 },
+      ],
+    };
     expect(hex(save(d, s))).toBe('010002030004');
     expect(load(d, bytes('010002030004'))).toEqual(s);
   });
@@ -202,8 +216,14 @@ describe('versions and predicates', () => {
   });
 
   it('refuses too new and too old versions', () => {
-    expect(thrown(() => load(d, bytes('00'), { version: 4 })).issues[0]).toMatchObject({ code: 'version-too-new', path: ['dev'] });
-    expect(thrown(() => load(d, bytes('00'), { version: 1 })).issues[0]).toMatchObject({ code: 'version-too-old', path: ['dev'] });
+    expect(thrown(() => load(d, bytes('00'), { version: 4 })).issues[0]).toMatchObject({
+      code: 'version-too-new',
+      path: ['dev'],
+    });
+    expect(thrown(() => load(d, bytes('00'), { version: 1 })).issues[0]).toMatchObject({
+      code: 'version-too-old',
+      path: ['dev'],
+    });
   });
 
   it('a nested struct is read at its own version, not the section’s', () => {
@@ -214,7 +234,11 @@ describe('versions and predicates', () => {
   });
 
   it('vstruct: read at the declared struct version', () => {
-    const inner = vmsd('inner', { version: 5, minimumVersion: 1, fields: [field('x', uint8), field('y', uint8, { since: 3 })] });
+    const inner = vmsd('inner', {
+      version: 5,
+      minimumVersion: 1,
+      fields: [field('x', uint8), field('y', uint8, { since: 3 })],
+    });
     const outer = vmsd('outer', { fields: [field('s', vstruct(inner, 2))] });
     expect(load(outer, bytes('04'))).toEqual({ s: { x: 4, y: 0 } });
   });
@@ -243,7 +267,11 @@ describe('subsections', () => {
     fields: [field('head', uint8)],
     subsections: (sub) => [
       sub('fdrive/media_rate', { version: 1, fields: [field('media_rate', uint8)] }),
-      sub('fdrive/perpendicular', { version: 1, fields: [field('perp', uint8)], needed: (s) => s.perp !== 0 }),
+      sub('fdrive/perpendicular', {
+        version: 1,
+        fields: [field('perp', uint8)],
+        needed: (s) => s.perp !== 0,
+      }),
     ],
   });
   const ctl = vmsd('ctl', {
@@ -254,7 +282,9 @@ describe('subsections', () => {
         version: 2,
         fields: [field('o', uint8)],
         needed: (s) => s.o !== 0,
-        subsections: (sub2) => [sub2('ctl/outer/inner', { version: 1, fields: [field('i', uint8)], needed: (s) => s.i !== 0 })],
+        subsections: (sub2) => [
+          sub2('ctl/outer/inner', { version: 1, fields: [field('i', uint8)], needed: (s) => s.i !== 0 }),
+        ],
       }),
     ],
   });
@@ -277,7 +307,15 @@ describe('subsections', () => {
   });
 
   it('nest: a subsection’s own subsections follow its fields', () => {
-    const s = { drives: [{ head: 0, media_rate: 0, perp: 0 }, { head: 0, media_rate: 0, perp: 0 }], after: 0, o: 1, i: 2 };
+    const s = {
+      drives: [
+        { head: 0, media_rate: 0, perp: 0 },
+        { head: 0, media_rate: 0, perp: 0 },
+      ],
+      after: 0,
+      o: 1,
+      i: 2,
+    };
     const wire = `00 ${rate} 00  00 ${rate} 00  00  05 09 63746c2f6f75746572 00000002 01  05 0f 63746c2f6f757465722f696e6e6572 00000001 02`;
     expect(hex(save(ctl, s))).toBe(wire.replace(/\s+/g, ''));
     expect(load(ctl, bytes(wire))).toEqual(s);
@@ -286,10 +324,12 @@ describe('subsections', () => {
   it('an absent subsection leaves the value preLoad set (the prevalent value)', () => {
     const withDefault = vmsd('p', {
       fields: [field('a', uint8)],
+      subsections: (sub) => [
+        sub('p/x', { version: 1, fields: [field('x', uint8)], needed: (s) => s.x !== 7 }),
+      ],
       preLoad: (s) => {
         s.x = 7;
       },
-      subsections: (sub) => [sub('p/x', { version: 1, fields: [field('x', uint8)], needed: (s) => s.x !== 7 })],
     });
     expect(hex(save(withDefault, { a: 1, x: 7 }))).toBe('01');
     expect(load(withDefault, bytes('01'))).toEqual({ a: 1, x: 7 });
@@ -297,7 +337,10 @@ describe('subsections', () => {
 
   it('a subsection version above the receiver’s is refused with its path', () => {
     const wire = `00 ${rate} 00  00 ${rate} 00  00  05 09 63746c2f6f75746572 00000003 01`;
-    expect(thrown(() => load(ctl, bytes(wire))).issues[0]).toMatchObject({ code: 'version-too-new', path: ['ctl', 'ctl/outer'] });
+    expect(thrown(() => load(ctl, bytes(wire))).issues[0]).toMatchObject({
+      code: 'version-too-new',
+      path: ['ctl', 'ctl/outer'],
+    });
   });
 
   it('peek rule: a 0x05 not followed by a name with our prefix is not a subsection (trailing bytes)', () => {
@@ -326,7 +369,10 @@ describe('hooks', () => {
       fields: [field('head', uint8), field('fifo', array(uint8, 4))],
       postLoad: (s) => (s.head < 4 ? undefined : `head ${s.head} is outside the FIFO`),
     });
-    expect(thrown(() => load(d, bytes('0900000000'))).issues[0]).toMatchObject({ code: 'hook-failed', path: ['t'] });
+    expect(thrown(() => load(d, bytes('0900000000'))).issues[0]).toMatchObject({
+      code: 'hook-failed',
+      path: ['t'],
+    });
   });
 
   it('a throwing hook becomes a MigrationError', () => {

@@ -102,13 +102,17 @@ export function pointer<T extends AnyElementType>(target: T): PointerType<ValueO
   return Object.freeze({ kind: 'pointer', target, typeName: target.typeName }) as PointerType<ValueOf<T>>;
 }
 
-export interface FieldOptions<S = unknown> {
+export interface FieldOptions {
   /** The state member, when it differs from the name (QEMU names such as "env.cr[0]" need none). */
   key?: string;
   /** Exists only at stream versions ≥ since (QEMU `_V`). */
   since?: number;
-  /** Exists only when this holds (QEMU `_TEST`); overrides `since`, as in QEMU. */
-  existsIf?: (state: S, ctx: MigrationContext, version: number) => boolean;
+  /**
+   * Exists only when this holds (QEMU `_TEST`); overrides `since`, as in QEMU. It sees the state
+   * loaded so far (a field is built before its description, so the state is not typed here).
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  existsIf?: (state: any, ctx: MigrationContext, version: number) => boolean;
   /** Absence is a load error (QEMU VMS_MUST_EXIST). */
   mustExist?: boolean;
   /** The receiver's value before loading (defaults: 0, 0n, false, zero bytes). */
@@ -200,7 +204,8 @@ interface DescriptionOptions<S> {
   /** Runs on the receiving object before any field: set sentinels and prevalent values here. */
   preLoad?(state: S, info: HookInfo): void;
   /** Runs after the fields and all subsections; return a string or false to refuse the state. */
-  postLoad?(state: S, info: HookInfo): string | boolean | undefined;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing accepts the state
+  postLoad?(state: S, info: HookInfo): string | boolean | undefined | void;
 }
 
 export interface SubsectionOptions<P, SF extends readonly Field[], Subs extends readonly unknown[]>
@@ -282,7 +287,10 @@ const subsectionBuilder = ((
 export interface VmsdOptions<F extends readonly Field[], Subs extends readonly unknown[]>
   extends DescriptionOptions<Simplify<FieldsState<F> & SubsectionsState<Subs>>> {
   fields: F;
-  /** Declared through a builder so each `needed` sees the parent's typed state. */
+  /**
+   * Declared through a builder so each `needed` sees the parent's typed state. Declare it before
+   * the hooks: TypeScript infers from left to right, and the hooks' state includes subsections.
+   */
   subsections?: (sub: SubsectionBuilder<FieldsState<F>>) => Subs;
   /** Top level only: when false, the device sends no section at all. */
   needed?(state: Simplify<FieldsState<F> & SubsectionsState<Subs>>, ctx: MigrationContext): boolean;

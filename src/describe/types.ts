@@ -161,7 +161,8 @@ export interface Vmsd<S = unknown> {
   postSave?(state: S, info: HookInfo): void;
   preLoad?(state: S, info: HookInfo): void;
   /** Return a string (or false) to reject the loaded state; that fails the load. */
-  postLoad?(state: S, info: HookInfo): string | boolean | undefined;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing accepts the state
+  postLoad?(state: S, info: HookInfo): string | boolean | undefined | void;
   /** Type-only. */
   readonly '~value'?: S;
 }

@@ -79,7 +79,11 @@ type Part = { fields: Field[]; gens: [string, fc.Arbitrary<unknown>, () => unkno
 
 function fieldsGen(depth: number, names: { n: number }, maxFields: number): fc.Arbitrary<Part[]> {
   const one: fc.Arbitrary<Part> = fc
-    .tuple(elementGen(depth, names), fc.constantFrom('one', 'fixed', 'var', 'gated', 'pad'), fc.integer({ min: 0, max: 3 }))
+    .tuple(
+      elementGen(depth, names),
+      fc.constantFrom('one', 'fixed', 'var', 'gated', 'pad'),
+      fc.integer({ min: 0, max: 3 }),
+    )
     .map(([g, shape, n]) => {
       const id = names.n++;
       const key = `f${id}`;
@@ -87,22 +91,25 @@ function fieldsGen(depth: number, names: { n: number }, maxFields: number): fc.A
       if (shape === 'fixed') {
         return {
           fields: [field(key, array(g.type, n))],
-          gens: [[key, fc.array(g.value, { minLength: n, maxLength: n }), () => Array.from({ length: n }, g.zero)]],
+          gens: [
+            [key, fc.array(g.value, { minLength: n, maxLength: n }), () => Array.from({ length: n }, g.zero)],
+          ],
         };
       }
       if (shape === 'var') {
         const count = `n${id}`;
         return {
           fields: [field(count, uint8), field(key, varray(g.type, { count, max: 3, width: 'uint8' }))],
-          gens: [
-            [`${count}|${key}`, fc.array(g.value, { maxLength: 3 }), () => []],
-          ] as Part['gens'],
+          gens: [[`${count}|${key}`, fc.array(g.value, { maxLength: 3 }), () => []]] as Part['gens'],
         };
       }
       if (shape === 'gated') {
         const gate = `g${id}`;
         return {
-          fields: [field(gate, bool), field(key, g.type, { existsIf: (s: Record<string, unknown>) => s[gate] === true })],
+          fields: [
+            field(gate, bool),
+            field(key, g.type, { existsIf: (s: Record<string, unknown>) => s[gate] === true }),
+          ],
           gens: [[`${gate}?${key}`, fc.option(g.value, { nil: undefined }), g.zero]] as Part['gens'],
         };
       }
@@ -132,17 +139,28 @@ function assemble(gens: Part['gens'], values: unknown[], zero: boolean): Record<
 
 export function descriptionGen(depth: number, names: { n: number } = { n: 0 }): fc.Arbitrary<Built> {
   return fc
-    .tuple(fieldsGen(depth, names, 4), fc.array(fieldsGen(0, names, 2), { maxLength: 2 }), fc.integer({ min: 0, max: 3 }))
+    .tuple(
+      fieldsGen(depth, names, 4),
+      fc.array(fieldsGen(0, names, 2), { maxLength: 2 }),
+      fc.integer({ min: 0, max: 3 }),
+    )
     .map(([parts, subParts, version]) => {
       const id = names.n++;
       // The trailing '_' keeps names from being prefixes of each other (QEMU's subsection peek is a prefix test).
       const name = `d${id}_`;
       // Every body starts with one byte: an element whose body could be empty would make the next
       // element's subsection look like its own, an ambiguity of the format itself (nothing is framed).
-      const lead: Part = { fields: [field(`h${id}`, uint8)], gens: [[`h${id}`, fc.integer({ min: 0, max: 255 }), () => 0]] };
+      const lead: Part = {
+        fields: [field(`h${id}`, uint8)],
+        gens: [[`h${id}`, fc.integer({ min: 0, max: 255 }), () => 0]],
+      };
       const fields = [lead, ...parts].flatMap((p) => p.fields);
       const gens = [lead, ...parts].flatMap((p) => p.gens);
-      const subs = subParts.map((sp, k) => ({ name: `${name}/s${k}`, fields: sp.flatMap((p) => p.fields), gens: sp.flatMap((p) => p.gens) }));
+      const subs = subParts.map((sp, k) => ({
+        name: `${name}/s${k}`,
+        fields: sp.flatMap((p) => p.fields),
+        gens: sp.flatMap((p) => p.gens),
+      }));
       const subZero = subs.map((s) => assemble(s.gens, [], true));
       const desc = vmsd(name, {
         version,
@@ -160,12 +178,21 @@ export function descriptionGen(depth: number, names: { n: number } = { n: 0 }): 
             }),
           ),
       }) as Vmsd<Record<string, unknown>>;
-      const zero = () => ({ ...assemble(gens, [], true), ...Object.assign({}, ...subs.map((s) => assemble(s.gens, [], true))) });
+      const zero = () => ({
+        ...assemble(gens, [], true),
+        ...Object.assign({}, ...subs.map((s) => assemble(s.gens, [], true))),
+      });
       const state = fc
-        .tuple(fc.tuple(...gens.map((g) => g[1])), fc.tuple(...subs.map((s) => fc.option(fc.tuple(...s.gens.map((g) => g[1])), { nil: undefined }))))
+        .tuple(
+          fc.tuple(...gens.map((g) => g[1])),
+          fc.tuple(...subs.map((s) => fc.option(fc.tuple(...s.gens.map((g) => g[1])), { nil: undefined }))),
+        )
         .map(([values, subValues]) => {
           const out = assemble(gens, values, false);
-          subs.forEach((s, k) => Object.assign(out, assemble(s.gens, (subValues[k] as unknown[] | undefined) ?? [], subValues[k] === undefined)));
+          subs.forEach((s, k) => {
+            const v = subValues[k] as unknown[] | undefined;
+            Object.assign(out, assemble(s.gens, v ?? [], v === undefined));
+          });
           return out;
         });
       return { desc, state, zero };
@@ -173,7 +200,10 @@ export function descriptionGen(depth: number, names: { n: number } = { n: 0 }): 
 }
 
 /** A description and one valid state for it. */
-export const describedState: fc.Arbitrary<{ desc: Vmsd<Record<string, unknown>>; state: Record<string, unknown> }> = fc
+export const describedState: fc.Arbitrary<{
+  desc: Vmsd<Record<string, unknown>>;
+  state: Record<string, unknown>;
+}> = fc
   .constant(null)
   .chain(() => descriptionGen(2))
   .chain((g) => g.state.map((state) => ({ desc: g.desc, state })));

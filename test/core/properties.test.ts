@@ -84,23 +84,34 @@ describe('the seed debate: two encodings of the same state space agree', () => {
   // Encoding e: every field in the section. Encoding e': `phase` in a subsection, omitted when it
   // equals its prevalent value (reconstructed from msr), restored by postLoad.
   const reconstruct = (msr: number) => (msr & 0x20 ? 2 : !(msr & 0x80) ? 2 : msr & 0x40 ? 3 : 1);
-  const flat = vmsd('fdc', { version: 2, fields: [field('msr', uint8), field('data_pos', uint16), field('phase', uint8)] });
+  const flat = vmsd('fdc', {
+    version: 2,
+    fields: [field('msr', uint8), field('data_pos', uint16), field('phase', uint8)],
+  });
   const prevalent = vmsd('fdc', {
     version: 2,
     fields: [field('msr', uint8), field('data_pos', uint16)],
+    subsections: (sub) => [
+      sub('fdc/phase', {
+        version: 1,
+        fields: [field('phase', uint8)],
+        needed: (s) => s.phase !== reconstruct(s.msr),
+      }),
+    ],
     preLoad: (s) => {
       s.phase = 0; // the sentinel: "not received"
     },
     postLoad: (s) => {
       if (s.phase === 0) s.phase = reconstruct(s.msr);
     },
-    subsections: (sub) => [
-      sub('fdc/phase', { version: 1, fields: [field('phase', uint8)], needed: (s) => s.phase !== reconstruct(s.msr) }),
-    ],
   });
 
   it('d(e(x)) = d′(e′(x)) for every state, and e′ is smaller whenever phase is prevalent', () => {
-    const state = fc.record({ msr: fc.integer({ min: 0, max: 255 }), data_pos: fc.integer({ min: 0, max: 0xffff }), phase: fc.integer({ min: 1, max: 3 }) });
+    const state = fc.record({
+      msr: fc.integer({ min: 0, max: 255 }),
+      data_pos: fc.integer({ min: 0, max: 0xffff }),
+      phase: fc.integer({ min: 1, max: 3 }),
+    });
     fc.assert(
       fc.property(state, (x) => {
         const viaFlat = load(flat, save(flat, x));
