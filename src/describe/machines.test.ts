@@ -5,11 +5,7 @@ import { defineMachines } from './machines.js';
 describe('defineMachines', () => {
   const m = defineMachines({
     defaults: { a: true, b: 1, c: 'new' },
-    types: [
-      { name: 'v3' },
-      { name: 'v2', compat: { a: false, b: 2 } },
-      { name: 'v1', compat: { b: 3 } },
-    ],
+    types: [{ name: 'v3' }, { name: 'v2', compat: { a: false, b: 2 } }, { name: 'v1', compat: { b: 3 } }],
   });
 
   it('the newest type has the defaults; older types inherit newer overrides and add their own', () => {

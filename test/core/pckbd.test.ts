@@ -42,7 +42,12 @@ const outportReceived = new WeakSet<object>();
 const kbd = vmsd('pckbd', {
   version: 3,
   minimumVersion: 3,
-  fields: [field('write_cmd', uint8), field('status', uint8), field('mode', uint8), field('pending_tmp', uint8)],
+  fields: [
+    field('write_cmd', uint8),
+    field('status', uint8),
+    field('mode', uint8),
+    field('pending_tmp', uint8),
+  ],
   subsections: (sub) => [
     sub('pckbd_outport', {
       version: 1,
@@ -54,7 +59,12 @@ const kbd = vmsd('pckbd', {
       },
     }),
     sub('pckbd/extended_state', {
-      fields: [field('migration_flags', uint32), field('obsrc', uint32), field('obdata', uint8), field('cbdata', uint8)],
+      fields: [
+        field('migration_flags', uint32),
+        field('obsrc', uint32),
+        field('obdata', uint8),
+        field('cbdata', uint8),
+      ],
       dependsOn: ['i8042.extended-state'],
       needed: (_s, ctx) => ctx.props['i8042.extended-state'] === true,
     }),
@@ -86,7 +96,11 @@ describe('i8042 (pckbd) described in TypeScript', () => {
       obdata: 0,
       cbdata: 0,
     });
-    expect(Buffer.from(encodeFullSection(pckbd, decoded.state, decoded, { ctx: ctx72 })).equals(Buffer.from(section))).toBe(true);
+    expect(
+      Buffer.from(encodeFullSection(pckbd, decoded.state, decoded, { ctx: ctx72 })).equals(
+        Buffer.from(section),
+      ),
+    ).toBe(true);
   });
 
   it('on pc-i440fx-6.0 and older the extended state is not sent (hw_compat_6_0), on 6.1 it is', () => {
@@ -103,7 +117,12 @@ describe('i8042 (pckbd) described in TypeScript', () => {
   it('a non-default outport travels in its subsection and survives', () => {
     const { state } = decodeFullSection(pckbd, section, { ctx: ctx72 });
     const changed = { kbd: { ...state.kbd, outport: 0xcf } };
-    const bytes = encodeFullSection(pckbd, changed, { sectionId: 1, idstr: 'pckbd', instanceId: 0 }, { ctx: ctx72 });
+    const bytes = encodeFullSection(
+      pckbd,
+      changed,
+      { sectionId: 1, idstr: 'pckbd', instanceId: 0 },
+      { ctx: ctx72 },
+    );
     expect(Buffer.from(bytes).includes(Buffer.from('pckbd_outport'))).toBe(true);
     expect(decodeFullSection(pckbd, bytes, { ctx: ctx72 }).state.kbd.outport).toBe(0xcf);
   });
