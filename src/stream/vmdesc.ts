@@ -62,6 +62,8 @@ function elementType(f: VmdescField, path: string[]): AnyElementType {
   if (f.type === 'timer' && f.size === 8) return timer;
   if (f.type === 'struct') {
     if (!f.struct) fail('invalid-description', `struct field "${f.name}" has no "struct" member`, { path });
+    // 7.2 describes a NULL slot of an array of pointers as `"struct": {}`: its bytes (the 0x30 marker).
+    if (!hasBody(f.struct)) return buffer(f.size, 'struct');
     return struct(fromVmdescBody(f.struct, [...path, f.name]));
   }
   if ((f.type === 'tmp' || f.type === 'vstruct') && f.vmsd_name !== undefined && Array.isArray(f.fields)) {
@@ -80,6 +82,10 @@ function elementType(f: VmdescField, path: string[]): AnyElementType {
   }
   // Anything else (buffer, pci config, pci irq state, …) is carried as its bytes.
   return buffer(f.size, f.type);
+}
+
+function hasBody(b: VmdescBody | undefined): b is VmdescBody {
+  return b !== undefined && Array.isArray(b.fields);
 }
 
 /** Subsections of array elements may differ per element; the description holds the union. */
@@ -120,9 +126,20 @@ export function fromVmdescBody(body: VmdescBody, path: string[] = []): Vmsd<Reco
       }
       if (f.index !== 0)
         fail('invalid-description', `array "${f.name}" starts at index ${f.index}`, { path: here });
+      const bodies = run.map((e) => e.struct);
+      const withBody = bodies.filter(hasBody).length;
+      if (f.type === 'struct' && withBody > 0 && withBody < run.length) {
+        fail(
+          'invalid-description',
+          `array "${f.name}" mixes NULL pointer slots and structs (7.2 vmdesc quirk)`,
+          {
+            path: here,
+          },
+        );
+      }
       const element =
-        f.type === 'struct'
-          ? struct(fromVmdescBody(mergeBodies(run.map((e) => e.struct as VmdescBody)), [...here, f.name]))
+        f.type === 'struct' && withBody > 0
+          ? struct(fromVmdescBody(mergeBodies(bodies as VmdescBody[]), [...here, f.name]))
           : elementType(f, here);
       const spec = array(element, run.length);
       // QEMU wrote this array with an index per element; a field predicate (always true) keeps it so.
