@@ -1,0 +1,63 @@
+import { type Command, Option } from 'commander';
+import pc from 'picocolors';
+import {
+  type CheckReport,
+  checkInputs,
+  checkReportJson,
+  type DirectionOption,
+  formatCheckText,
+  type Severity,
+} from '../../compat/index.js';
+import { formatIssue, MigrationError } from '../../errors/index.js';
+import type { CliCommand } from '../command.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+
+const PAINT: Record<Severity, (s: string) => string> = { error: pc.red, warning: pc.yellow, info: pc.dim };
+
+export const command: CliCommand = {
+  name: 'check',
+  summary: 'Check from the descriptions alone what breaks when migrating between two versions',
+  configure: (cmd: Command) =>
+    cmd
+      .argument('<source>', 'the side that sends on upgrade: a -dump-vmstate .json file or a module')
+      .argument('<destination>', 'the side that receives on upgrade (and sends on rollback)')
+      .addOption(
+        new Option('--direction <direction>', 'forward (upgrade), backward (rollback) or both')
+          .choices(['forward', 'backward', 'both'])
+          .default('both'),
+      )
+      .option('--machine <name>', 'modules: decide needed/existsIf predicates under this machine type')
+      .option('--json', 'print { "findings": [...] } as JSON')
+      .option('--hide-info', 'leave info findings out of the text report')
+      .addHelpText(
+        'after',
+        '\nA module exports `sections` (descriptions) and optionally `machines`, or a lab version set as ' +
+          'file.ts#release.\nExit codes: 0 no error in the checked directions, 1 errors found, 2 usage or unreadable input.',
+      ),
+  async run(
+    [source, destination],
+    options: { direction: DirectionOption; machine?: string; json?: boolean; hideInfo?: boolean },
+  ) {
+    let report: CheckReport;
+    try {
+      report = await checkInputs(source as string, destination as string, {
+        direction: options.direction,
+        ...(options.machine === undefined ? {} : { machine: options.machine }),
+      });
+    } catch (e) {
+      // An input that cannot be read or is not a description set is a usage problem (exit 2).
+      if (e instanceof MigrationError) throw new UsageError(e.issues.map(formatIssue).join('\n'));
+      throw e;
+    }
+    if (options.json) process.stdout.write(`${JSON.stringify(checkReportJson(report), null, 2)}\n`);
+    else {
+      process.stdout.write(
+        formatCheckText(report, {
+          paint: (severity, text) => PAINT[severity](text),
+          ...(options.hideInfo ? { hideInfo: true } : {}),
+        }),
+      );
+    }
+    return report.ok ? ExitCode.ok : ExitCode.negative;
+  },
+};

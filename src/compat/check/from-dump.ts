@@ -1,0 +1,204 @@
+import type { PropValue } from '../../describe/index.js';
+import { fail, type PathSegment } from '../../errors/index.js';
+import { MACHINE_KEY } from './dump-json.js';
+import type {
+  CheckDescription,
+  CheckField,
+  CheckSection,
+  CheckSubsection,
+  DescriptionSet,
+  Sending,
+  Sent,
+} from './model.js';
+
+type Obj = Record<string, unknown>;
+
+/** Where in the JSON we are, as a chain (materialized only for an error: most inputs are fine). */
+interface At {
+  readonly up: At | undefined;
+  readonly seg: PathSegment;
+}
+
+type Path = At | undefined;
+
+function at(up: Path, ...segs: PathSegment[]): Path {
+  let out = up;
+  for (const seg of segs) out = { up: out, seg };
+  return out;
+}
+
+function bad(where: Path, what: string): never {
+  const path: PathSegment[] = [];
+  for (let p = where; p; p = p.up) path.unshift(p.seg);
+  return fail('invalid-description', `not a -dump-vmstate file: ${what}`, { path });
+}
+
+function obj(v: unknown, path: Path): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(path, 'expected an object');
+  return v as Obj;
+}
+
+function int(o: Obj, key: string, path: Path): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v)) bad(at(path, key), `"${key}" must be an integer`);
+  return v;
+}
+
+function optInt(o: Obj, key: string, path: Path): number | undefined {
+  return o[key] === undefined ? undefined : int(o, key, path);
+}
+
+function str(o: Obj, key: string, path: Path): string {
+  const v = o[key];
+  if (typeof v !== 'string') bad(at(path, key), `"${key}" must be a string`);
+  return v;
+}
+
+function flag(o: Obj, key: string, path: Path): boolean {
+  const v = o[key];
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') bad(at(path, key), `"${key}" must be true or false`);
+  return v;
+}
+
+function optBool(o: Obj, key: string, path: Path): boolean | undefined {
+  return o[key] === undefined ? undefined : flag(o, key, path);
+}
+
+function list(o: Obj, key: string, path: Path): readonly unknown[] {
+  const v = o[key];
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) bad(at(path, key), `"${key}" must be an array`);
+  return v;
+}
+
+function sent(o: Obj, path: Path): Sent {
+  const v = o.needed;
+  if (v === undefined) return 'unknown';
+  if (v === 'always') return 'always';
+  if (v === 'predicate') return 'when-needed';
+  return bad(at(path, 'needed'), '"needed" must be "always" or "predicate"');
+}
+
+function field(raw: unknown, path: Path): CheckField {
+  const o = obj(raw, path);
+  const name = str(o, 'field', path);
+  const type = o.type;
+  if (type !== undefined && typeof type !== 'string') bad(at(path, 'type'), '"type" must be a string');
+  // Built in place (no spreads): this runs for every field of a dump of hundreds of devices.
+  const out: { -readonly [K in keyof CheckField]: CheckField[K] } = {
+    name,
+    since: int(o, 'version_id', path),
+    conditional: flag(o, 'field_exists', path),
+    size: int(o, 'size', path),
+    varray: flag(o, 'varray', path),
+    vbuffer: flag(o, 'vbuffer', path),
+    // QEMU names its padding "unused" (VMSTATE_UNUSED*); our dumps say so explicitly.
+    unused: optBool(o, 'unused', path) ?? name === 'unused',
+    pointer: flag(o, 'pointer', path),
+  };
+  const existsUnderMachine = optBool(o, 'exists_under_machine', path);
+  if (existsUnderMachine !== undefined) out.existsUnderMachine = existsUnderMachine;
+  const count = optInt(o, 'num', path);
+  if (count !== undefined) out.count = count;
+  if (type !== undefined) out.type = type;
+  if (o.Description !== undefined) out.struct = description(o.Description, at(path, 'Description'));
+  const loadVersion = optInt(o, 'load_version', path);
+  if (loadVersion !== undefined) out.loadVersion = loadVersion;
+  return out;
+}
+
+function description(raw: unknown, path: Path): CheckDescription {
+  const o = obj(raw, path);
+  return {
+    name: str(o, 'name', path),
+    version: int(o, 'version_id', path),
+    minimumVersion: int(o, 'minimum_version_id', path),
+    fields: list(o, 'Fields', path).map((f, i) => field(f, at(path, 'Fields', i))),
+    subsections: list(o, 'Subsections', path).map((s, i) => subsection(s, at(path, 'Subsections', i))),
+  };
+}
+
+function sending(o: Obj, path: Path): Sending {
+  const dependsOn = list(o, 'depends_on', path).map((p, i) =>
+    typeof p === 'string' ? p : bad(at(path, 'depends_on', i), 'property names must be strings'),
+  );
+  const neededUnderMachine = optBool(o, 'needed_under_machine', path);
+  let neededByMachine: Record<string, boolean | null> | undefined;
+  if (o.needed_by_machine !== undefined) {
+    const where = at(path, 'needed_by_machine');
+    neededByMachine = { ...obj(o.needed_by_machine, where) } as Record<string, boolean | null>;
+    for (const [m, v] of Object.entries(neededByMachine)) {
+      if (v !== null && typeof v !== 'boolean') bad(at(where, m), 'values must be true, false or null');
+    }
+  }
+  return {
+    sent: sent(o, path),
+    dependsOn,
+    ...(neededUnderMachine === undefined ? {} : { neededUnderMachine }),
+    ...(neededByMachine === undefined ? {} : { neededByMachine }),
+  };
+}
+
+function subsection(raw: unknown, path: Path): CheckSubsection {
+  const o = obj(raw, path);
+  return { ...description(o, path), ...sending(o, path) };
+}
+
+function section(key: string, raw: unknown): CheckSection {
+  const here = at(undefined, key);
+  const o = obj(raw, here);
+  if (o.idstr !== undefined) str(o, 'idstr', here);
+  return {
+    key,
+    keyOnWire: o.idstr !== undefined,
+    version: int(o, 'version_id', here),
+    minimumVersion: int(o, 'minimum_version_id', here),
+    ...sending(o, here),
+    description: description(o.Description, at(here, 'Description')),
+  };
+}
+
+function props(raw: unknown): Record<string, PropValue> | undefined {
+  if (raw === undefined) return undefined;
+  const o = obj(raw, at(undefined, MACHINE_KEY, 'props'));
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      bad(at(undefined, MACHINE_KEY, 'props', k), 'property values must be strings, numbers or booleans');
+    }
+  }
+  return o as Record<string, PropValue>;
+}
+
+/**
+ * Reads parsed `-dump-vmstate` JSON (QEMU's, or `vmstate dump` output with its extra keys) into
+ * the checker's model. Throws `MigrationError` `invalid-description` (with the JSON path) when the
+ * value is not of that shape.
+ */
+export function fromDumpVmstate(
+  json: unknown,
+  label: string,
+  origin: DescriptionSet['origin'] = 'qemu-dump',
+): DescriptionSet {
+  const top = obj(json, undefined);
+  const sections = new Map<string, CheckSection>();
+  let machine: string | undefined;
+  let machineProps: Record<string, PropValue> | undefined;
+  for (const [key, value] of Object.entries(top)) {
+    if (key === MACHINE_KEY) {
+      const here = at(undefined, key);
+      const m = obj(value, here);
+      machine = str(m, 'Name', here);
+      machineProps = props(m.props);
+      continue;
+    }
+    sections.set(key, section(key, value));
+  }
+  return {
+    label,
+    origin,
+    ...(machine === undefined ? {} : { machine }),
+    ...(machineProps === undefined ? {} : { props: machineProps }),
+    sections,
+  };
+}

@@ -1,0 +1,160 @@
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { MachineRegistry } from '../../describe/index.js';
+import { fail } from '../../errors/index.js';
+import type { SectionSpec, VersionSet } from '../lab/index.js';
+import { type CheckOptions, type CheckReport, checkCompatibility } from './check.js';
+import type { VmstateDumpJson } from './dump-json.js';
+import { fromDumpVmstate } from './from-dump.js';
+import { dumpDescriptions, fromDescriptions } from './from-module.js';
+import type { DescriptionSet } from './model.js';
+
+/**
+ * Inputs by file name: `*.json` is `-dump-vmstate` JSON (QEMU's or `vmstate dump`'s); anything
+ * else is a module (see docs/check.md): `export const sections = [vmsd, { idstr, instanceId, vmsd }, …]`
+ * with an optional `export const machines = defineMachines(…)`, or a lab version set
+ * (`export const versions = defineVersions(…)`) named as `file.ts#release`.
+ * Every problem with an input is a `MigrationError` (`other` when unreadable, `invalid-description`
+ * when it is not of the expected shape).
+ */
+
+export interface InputOptions {
+  /** For modules: the machine type predicates are decided under (default: the newest known). */
+  readonly machine?: string;
+}
+
+interface ModuleSections {
+  readonly sections: readonly SectionSpec[];
+  readonly machines?: MachineRegistry;
+  readonly machine?: string;
+}
+
+async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    return fail('other', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, {
+      details: { file },
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return fail('invalid-description', `${file} is not JSON: ${e instanceof Error ? e.message : String(e)}`, {
+      details: { file },
+    });
+  }
+}
+
+function isSectionSpec(v: unknown): v is SectionSpec {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as { kind?: unknown; vmsd?: { kind?: unknown } };
+  return o.kind === 'vmsd' || o.vmsd?.kind === 'vmsd';
+}
+
+function isRegistry(v: unknown): v is MachineRegistry {
+  const o = v as MachineRegistry | undefined;
+  return typeof o === 'object' && o !== null && Array.isArray(o.names) && typeof o.context === 'function';
+}
+
+function isVersionSet(v: unknown): v is VersionSet {
+  const o = v as VersionSet | undefined;
+  return typeof o === 'object' && o !== null && Array.isArray(o.versions) && isRegistry(o.machines);
+}
+
+/** Splits `file.ts#release`. */
+function splitInput(input: string): { file: string; release: string | undefined } {
+  const m = /^(.*\.[cm]?[jt]sx?)#(.+)$/.exec(input);
+  return m ? { file: m[1] as string, release: m[2] as string } : { file: input, release: undefined };
+}
+
+/** Loads a module's sections (and machine registry); `file.ts#release` picks a lab release. */
+export async function loadModuleSections(input: string): Promise<ModuleSections> {
+  const { file, release } = splitInput(input);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  } catch (e) {
+    return fail('other', `cannot load module ${file}: ${e instanceof Error ? e.message : String(e)}`, {
+      details: { file },
+    });
+  }
+  if (release !== undefined) {
+    const set = mod.versions;
+    if (!isVersionSet(set)) {
+      return fail(
+        'invalid-description',
+        `${file} does not export \`versions\` (defineVersions), needed for #${release}`,
+      );
+    }
+    const picked = set.version(release);
+    return {
+      sections: picked.sections,
+      machines: set.machines,
+      ...(picked.machines[0] === undefined ? {} : { machine: picked.machines[0] }),
+    };
+  }
+  const sections = mod.sections;
+  if (!Array.isArray(sections) || !sections.every(isSectionSpec)) {
+    const hint = isVersionSet(mod.versions)
+      ? ` (it exports \`versions\`: name a release as ${file}#<release>, one of ${(
+          mod.versions as VersionSet
+        ).versions
+          .map((v) => v.name)
+          .join(', ')})`
+      : '';
+    return fail(
+      'invalid-description',
+      `${file} does not export \`sections\`: an array of descriptions or { idstr, instanceId, vmsd }${hint}`,
+    );
+  }
+  const machines = mod.machines;
+  if (machines !== undefined && !isRegistry(machines)) {
+    return fail('invalid-description', `${file} exports \`machines\` that is not a defineMachines registry`);
+  }
+  return { sections, ...(machines === undefined ? {} : { machines }) };
+}
+
+function isJsonInput(input: string): boolean {
+  return input.toLowerCase().endsWith('.json');
+}
+
+/** One input, in the checker's model. */
+export async function loadDescriptionSet(input: string, options: InputOptions = {}): Promise<DescriptionSet> {
+  if (isJsonInput(input)) return fromDumpVmstate(await readJson(input), basename(input));
+  const mod = await loadModuleSections(input);
+  const machine = options.machine ?? mod.machine;
+  return fromDescriptions(mod.sections, basename(input), {
+    ...(mod.machines === undefined ? {} : { machines: mod.machines }),
+    ...(machine === undefined ? {} : { machine }),
+  });
+}
+
+/** `vmstate dump`: a module's descriptions in the `-dump-vmstate` JSON shape. */
+export async function dumpModule(
+  input: string,
+  options: InputOptions & { readonly plain?: boolean } = {},
+): Promise<VmstateDumpJson> {
+  const mod = await loadModuleSections(input);
+  const machine = options.machine ?? mod.machine;
+  return dumpDescriptions(mod.sections, {
+    ...(mod.machines === undefined ? {} : { machines: mod.machines }),
+    ...(machine === undefined ? {} : { machine }),
+    ...(options.plain === undefined ? {} : { plain: options.plain }),
+  });
+}
+
+/** `vmstate check`: loads both inputs and checks them. */
+export async function checkInputs(
+  source: string,
+  destination: string,
+  options: CheckOptions & InputOptions = {},
+): Promise<CheckReport> {
+  const [src, dst] = await Promise.all([
+    loadDescriptionSet(source, options),
+    loadDescriptionSet(destination, options),
+  ]);
+  return checkCompatibility(src, dst, options);
+}

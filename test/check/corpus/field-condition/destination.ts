@@ -1,0 +1,4 @@
+import { field, uint8, uint16, vmsd } from '../../../../src/index.js';
+
+/** "b" lost its existsIf predicate. */
+export const sections = [vmsd('dev', { version: 1, fields: [field('a', uint8), field('b', uint16)] })];

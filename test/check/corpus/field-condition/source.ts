@@ -1,0 +1,8 @@
+import { field, uint8, uint16, vmsd } from '../../../../src/index.js';
+
+export const sections = [
+  vmsd('dev', {
+    version: 1,
+    fields: [field('a', uint8), field('b', uint16, { existsIf: (s: { a: number }) => s.a !== 0 })],
+  }),
+];

@@ -1,0 +1,6 @@
+import { field, uint8, uint16, uint32, vmsd } from '../../../../src/index.js';
+
+/** "b" and "c" swapped. */
+export const sections = [
+  vmsd('dev', { version: 1, fields: [field('a', uint8), field('c', uint32), field('b', uint16)] }),
+];

@@ -1,0 +1,9 @@
+import { field, uint8, uint16, vmsd } from '../../../../src/index.js';
+
+export const sections = [
+  vmsd('dev', {
+    version: 2,
+    minimumVersion: 1,
+    fields: [field('a', uint8), field('b', uint16, { since: 2 })],
+  }),
+];
