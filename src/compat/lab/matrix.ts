@@ -1,0 +1,197 @@
+import type fc from 'fast-check';
+import type { MigrationContext } from '../../describe/index.js';
+import { checkOverridesUsed } from './arbitrary.js';
+import { type Failure, type MigrationResult, migrateAlong, OUTCOMES, type Outcome } from './migrate.js';
+import { forEachSample, shrinkWhile } from './search.js';
+import { shapeOf, unrepresented } from './shape.js';
+import { pathText } from './values.js';
+import { versionArbitrary } from './version-arbitrary.js';
+import type { ReleasedVersion, VersionSet, VersionState } from './versions.js';
+
+export interface MatrixOptions {
+  /** Generated states per cell (default 100). */
+  runs?: number;
+  /** fast-check seed: the same seed gives the same report (default 42). */
+  seed?: number;
+  /** Also run A→B→A and A→B→C chains (default true). */
+  chains?: boolean;
+  /** Shrink one counterexample per non-ok outcome and cell (default true). */
+  shrink?: boolean;
+  /** Per state path (prefixed by section key), for every version that has the member. */
+  overrides?: Readonly<Record<string, fc.Arbitrary<unknown>>>;
+  /** A model-specific generator of whole states for a version and machine type (undefined: derived). */
+  arbitrary?: (version: ReleasedVersion, ctx: MigrationContext) => fc.Arbitrary<VersionState> | undefined;
+  /** See `ArbitraryOptions.prevalent` (default 0.5). */
+  prevalent?: number;
+}
+
+/** One shrunk state that makes a cell end in a non-ok outcome, and where it went wrong. */
+export interface Counterexample extends Failure {
+  /** The source state (of the route's first version), minimal as fast-check could shrink it. */
+  readonly state: VersionState;
+  readonly shrinks: number;
+}
+
+export interface MatrixCell {
+  /** Version names: [source, destination], or [A, B, C] for a chain. */
+  readonly route: readonly string[];
+  readonly machine: string;
+  readonly counts: Readonly<Record<Outcome, number>>;
+  /** Refusals by MigrationError code (`unknown-subsection`, `version-too-new`, …). */
+  readonly refusedBy: Readonly<Record<string, number>>;
+  readonly examples: Readonly<Partial<Record<Exclude<Outcome, 'ok'>, Counterexample>>>;
+}
+
+export interface MatrixReport {
+  readonly seed: number;
+  readonly runs: number;
+  readonly versions: readonly string[];
+  readonly machines: readonly string[];
+  /** Every ordered pair (including a version to itself) under every machine type both support. */
+  readonly pairs: readonly MatrixCell[];
+  readonly chains: readonly MatrixCell[];
+  /** For each ordered pair of versions: members the source describes that the destination lacks. */
+  readonly unrepresented: readonly { from: string; to: string; paths: readonly string[] }[];
+  readonly totals: Readonly<Record<Outcome, number>>;
+}
+
+function zero(): Record<Outcome, number> {
+  return { ok: 0, refused: 0, unsafe: 0, crash: 0 };
+}
+
+/** The worst outcome of a cell, for colouring: crash > unsafe > refused > ok. */
+export function worstOutcome(counts: Readonly<Record<Outcome, number>>): Outcome {
+  if (counts.crash > 0) return 'crash';
+  if (counts.unsafe > 0) return 'unsafe';
+  if (counts.refused > 0) return 'refused';
+  return 'ok';
+}
+
+interface Accumulator {
+  readonly route: readonly ReleasedVersion[];
+  readonly counts: Record<Outcome, number>;
+  readonly refusedBy: Record<string, number>;
+}
+
+/**
+ * The migration matrix: for every ordered pair of versions (and, with `chains`, every A→B→A and
+ * A→B→C) and every machine type all of them support, migrates `runs` generated states of the
+ * source and classifies each outcome; for each non-ok outcome of a cell, one counterexample shrunk
+ * by fast-check, with the member path.
+ */
+export function runMatrix(set: VersionSet, options: MatrixOptions = {}): MatrixReport {
+  const runs = options.runs ?? 100;
+  const seed = options.seed ?? 42;
+  const withChains = options.chains ?? true;
+  const consumed = new Set<string>();
+  const pairs: MatrixCell[] = [];
+  const chains: MatrixCell[] = [];
+  const totals = zero();
+  for (const source of set.versions) {
+    for (const machine of set.machines.names) {
+      if (!source.machines.includes(machine)) continue;
+      const ctx = set.machines.context(machine);
+      const arb =
+        options.arbitrary?.(source, ctx) ??
+        versionArbitrary(
+          source,
+          {
+            ctx,
+            ...(options.overrides ? { overrides: options.overrides } : {}),
+            ...(options.prevalent === undefined ? {} : { prevalent: options.prevalent }),
+            machineDefaults: set.machines.defaults,
+          },
+          false,
+          consumed,
+        );
+      const routes = routesFrom(set, source, machine, withChains);
+      const acc: Accumulator[] = routes.map((route) => ({ route, counts: zero(), refusedBy: {} }));
+      forEachSample(
+        arb,
+        (state) => {
+          const firstHops = new Map();
+          for (const a of acc) {
+            const r = migrateAlong(a.route, state, ctx, firstHops);
+            a.counts[r.outcome]++;
+            if (r.outcome === 'refused') a.refusedBy[r.code] = (a.refusedBy[r.code] ?? 0) + 1;
+          }
+        },
+        { seed, runs },
+      );
+      for (const a of acc) {
+        const examples: Partial<Record<Exclude<Outcome, 'ok'>, Counterexample>> = {};
+        if (options.shrink ?? true) {
+          for (const outcome of OUTCOMES) {
+            if (outcome === 'ok' || a.counts[outcome] === 0) continue;
+            const found = shrinkWhile(arb, (s) => migrateAlong(a.route, s, ctx).outcome === outcome, {
+              seed,
+              runs,
+            });
+            if (!found) continue;
+            const r = migrateAlong(a.route, found.value, ctx) as MigrationResult;
+            if (r.outcome === 'ok') continue;
+            examples[r.outcome] = { ...r, state: found.value, shrinks: found.shrinks };
+          }
+        }
+        for (const o of OUTCOMES) totals[o] += a.counts[o];
+        const cell: MatrixCell = {
+          route: a.route.map((v) => v.name),
+          machine,
+          counts: a.counts,
+          refusedBy: a.refusedBy,
+          examples,
+        };
+        (a.route.length === 2 ? pairs : chains).push(cell);
+      }
+    }
+  }
+  if (options.arbitrary === undefined) checkOverridesUsed(options.overrides, consumed);
+  const unrep = [];
+  for (const from of set.versions) {
+    for (const to of set.versions) {
+      if (from === to) continue;
+      const paths: string[] = [];
+      const targets = new Map(to.sections.map((s) => [s.key, s]));
+      for (const s of from.sections) {
+        const t = targets.get(s.key);
+        if (!t) paths.push(s.key);
+        else
+          for (const p of unrepresented(shapeOf(s.vmsd), shapeOf(t.vmsd), [s.key])) paths.push(pathText(p));
+      }
+      unrep.push({ from: from.name, to: to.name, paths });
+    }
+  }
+  return {
+    seed,
+    runs,
+    versions: set.versions.map((v) => v.name),
+    machines: set.machines.names.filter((m) => set.versions.some((v) => v.machines.includes(m))),
+    pairs,
+    chains,
+    unrepresented: unrep,
+    totals,
+  };
+}
+
+function routesFrom(
+  set: VersionSet,
+  source: ReleasedVersion,
+  machine: string,
+  withChains: boolean,
+): ReleasedVersion[][] {
+  const out: ReleasedVersion[][] = [];
+  const on = (v: ReleasedVersion) => v.machines.includes(machine);
+  for (const b of set.versions) {
+    if (!on(b)) continue;
+    out.push([source, b]);
+  }
+  if (!withChains) return out;
+  for (const b of set.versions) {
+    if (b === source || !on(b)) continue;
+    for (const c of set.versions) {
+      if (c === b || !on(c)) continue;
+      out.push([source, b, c]);
+    }
+  }
+  return out;
+}

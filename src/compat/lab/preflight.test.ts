@@ -1,0 +1,91 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { chainLoss, movedField } from '../../../test/lab/fixtures/buggy.js';
+import { timerdev } from '../../../test/lab/fixtures/timerdev.js';
+import { migrateAlong } from './migrate.js';
+import { canMigrate } from './preflight.js';
+import { arbitraryForVersion } from './version-arbitrary.js';
+import { sharedMachines } from './versions.js';
+
+describe('canMigrate (pre-flight)', () => {
+  it('agrees with real migrations on a correct model: ok exactly when the destination loads', () => {
+    for (const from of timerdev.versions) {
+      for (const to of timerdev.versions) {
+        for (const machine of sharedMachines(timerdev, from, to)) {
+          const ctx = timerdev.machines.context(machine);
+          const arb = arbitraryForVersion(from, { ctx, machineDefaults: timerdev.machines.defaults });
+          fc.assert(
+            fc.property(arb, (state) => {
+              const verdict = canMigrate(state, { from, to, ctx });
+              const real = migrateAlong([from, to], state, ctx);
+              expect(verdict.ok, `${from.name}→${to.name} on ${machine}`).toBe(real.outcome === 'ok');
+              if (real.outcome === 'refused')
+                expect(verdict.refusals.map((r) => r.code)).toContain(real.code);
+            }),
+            { numRuns: 40, seed: 5 },
+          );
+        }
+      }
+    }
+  });
+
+  it('names the subsection that would be refused, and the state that would be dropped', () => {
+    const from = timerdev.version('4.0');
+    const to = timerdev.version('3.0');
+    const state = {
+      timerdev: { ctrl: 1, count: 2, irq_level: 0, fifo_len: 0, fifo: [], count_hi: 0, latch: 0x1234 },
+    };
+    const verdict = canMigrate(state, { from, to, ctx: timerdev.machines.context('pc-2') });
+    expect(verdict.ok).toBe(false);
+    expect(verdict.refusals).toEqual([
+      expect.objectContaining({ code: 'unknown-subsection', path: ['timerdev', 'timerdev/latch'] }),
+    ]);
+    expect(verdict.lost).toEqual([{ path: 'timerdev.latch', value: 0x1234 }]);
+  });
+
+  it('refuses a machine type the destination does not have, and a version bump', () => {
+    const from = timerdev.version('5.0');
+    const to = timerdev.version('3.0');
+    const state = {
+      timerdev: { ctrl: 0, count: 0, mode: 0, irq_level: 0, fifo_len: 0, fifo: [], count_hi: 0, latch: 0 },
+    };
+    const codes = canMigrate(state, { from, to, ctx: timerdev.machines.context('pc-3') }).refusals.map(
+      (r) => r.code,
+    );
+    expect(codes).toEqual(['machine-unsupported', 'version-too-new']);
+  });
+
+  it('flags a field moved without a version bump, and state a padding slot drops', () => {
+    const ctx = movedField.machines.context('m-1');
+    const moved = canMigrate(
+      { dev: { ctrl: 1, status: 2, count: 3 } },
+      { from: movedField.version('1.0'), to: movedField.version('1.1'), ctx },
+    );
+    expect(moved.ok).toBe(false);
+    expect(moved.unsafe.map((u) => [u.code, u.path])).toEqual([
+      ['moved', ['dev', 'status']],
+      ['moved', ['dev', 'ctrl']],
+    ]);
+    const dropped = canMigrate(
+      { dev: { ctrl: 1, mask: 5 } },
+      { from: chainLoss.version('1.0'), to: chainLoss.version('2.0'), ctx },
+    );
+    expect(dropped.ok).toBe(true);
+    expect(dropped.lost).toEqual([{ path: 'dev.mask', value: 5 }]);
+  });
+
+  it('never reads buffer contents: a large buffer costs no more than a small one', () => {
+    // A pre-flight touches the state's members, not the bytes: it runs on a state whose bytes are a getter that throws.
+    const from = timerdev.version('3.0');
+    const fifo = new Proxy([1, 2], {
+      get(target, p, r) {
+        if (p === '0' || p === '1') throw new Error('element read');
+        return Reflect.get(target, p, r);
+      },
+    });
+    const state = { timerdev: { ctrl: 0, count: 0, irq_level: 0, fifo_len: 2, fifo } };
+    expect(
+      canMigrate(state, { from, to: timerdev.version('4.0'), ctx: timerdev.machines.context('pc-2') }).ok,
+    ).toBe(true);
+  });
+});

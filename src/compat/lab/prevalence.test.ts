@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { defineMachines, field, uint8, vmsd } from '../../index.js';
+import { prevalence } from './prevalence.js';
+import { wilsonInterval } from './stats.js';
+import { defineVersions } from './versions.js';
+
+describe('wilsonInterval', () => {
+  it('matches the textbook values', () => {
+    const [lo, hi] = wilsonInterval(5, 10);
+    expect(lo).toBeCloseTo(0.2366, 4);
+    expect(hi).toBeCloseTo(0.7634, 4);
+    const [lo0, hi0] = wilsonInterval(0, 10);
+    expect(lo0).toBe(0);
+    expect(hi0).toBeCloseTo(0.2775, 4);
+    const [lo1, hi1] = wilsonInterval(10, 10);
+    expect(lo1).toBeCloseTo(0.7225, 4);
+    expect(hi1).toBe(1);
+    expect(wilsonInterval(0, 0)).toEqual([0, 1]);
+  });
+});
+
+describe('prevalence on a workload trace', () => {
+  const machines = defineMachines({ types: [{ name: 'm' }] });
+  const v1 = vmsd('dev', { version: 1, fields: [field('ctrl', uint8)] });
+  const v2 = vmsd('dev', {
+    version: 1,
+    fields: [field('ctrl', uint8)],
+    subsections: (sub) => [
+      sub('dev/busy', { version: 1, fields: [field('busy', uint8)], needed: (s) => s.busy !== 0 }),
+    ],
+  });
+  const versions = defineVersions({
+    machines,
+    versions: [
+      { name: '1', sections: [v1], machines: ['m'] },
+      { name: '2', sections: [v2], machines: ['m'] },
+    ],
+  });
+  const busy = [0, 0, 1, 1, 1, 0, 1, 0, 0, 0];
+  const trace = {
+    version: '2',
+    machine: 'm',
+    steps: busy.map((b, i) => ({ state: { dev: { ctrl: i, busy: b } }, phase: i < 5 ? 'boot' : 'run' })),
+  };
+
+  it('counts needed steps, stretches, the longest one and phases', () => {
+    const report = prevalence(versions, trace);
+    expect(report.subsections).toEqual([
+      {
+        path: 'dev › dev/busy',
+        steps: 10,
+        needed: 4,
+        fraction: 0.4,
+        longest: { start: 2, end: 5 },
+        stretches: [
+          { start: 2, end: 5 },
+          { start: 6, end: 7 },
+        ],
+        byPhase: [
+          { phase: 'boot', steps: 5, needed: 3 },
+          { phase: 'run', steps: 5, needed: 1 },
+        ],
+      },
+    ]);
+    expect(report.phases).toEqual([
+      { phase: 'boot', start: 0, end: 5 },
+      { phase: 'run', start: 5, end: 10 },
+    ]);
+  });
+
+  it('gives the share of steps at which backward migration fails, with a Wilson interval', () => {
+    const [risk] = prevalence(versions, trace).destinations;
+    expect(risk).toMatchObject({
+      to: '1',
+      steps: 10,
+      failing: 4,
+      rate: 0.4,
+      counts: { ok: 6, refused: 4, unsafe: 0, crash: 0 },
+      refusedBy: { 'unknown-subsection': 4 },
+    });
+    expect(risk?.ci95).toEqual(wilsonInterval(4, 10));
+  });
+});
