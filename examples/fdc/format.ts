@@ -1,0 +1,219 @@
+import type { CellReport, DemoReport, Outcomes, PolicyReport, ProfileReport } from './demo.js';
+import { countsOf, emptyCounts, percent } from './outcomes.js';
+import { SYMPTOMS } from './run.js';
+
+/** Plain-text tables for the terminal. */
+
+function table(head: readonly string[], rows: readonly (readonly string[])[], indent = '  '): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    indent +
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+function symptomsText(o: { symptoms: Outcomes['symptoms'] }): string {
+  const parts = SYMPTOMS.filter((s) => o.symptoms[s] > 0).map((s) => `${s} ${o.symptoms[s]}`);
+  return parts.length > 0 ? parts.join(', ') : '—';
+}
+
+function loads(o: Outcomes): string {
+  return o.attempts === 0 ? '—' : `${o.loaded}/${o.attempts} (${percent(o.loaded, o.attempts)})`;
+}
+
+function changed(o: Outcomes): string {
+  return o.loaded === 0 ? '0' : `${o.changed} (${percent(o.changed, o.loaded)})`;
+}
+
+function workloadTable(profiles: readonly ProfileReport[]): string {
+  return table(
+    [
+      'profile',
+      'ops',
+      'sectors',
+      'steps v1/v2',
+      'virtual',
+      'phase ≠ inferred',
+      'of time',
+      'boot',
+      'io',
+      'idle',
+    ],
+    profiles.map((p) => {
+      const n = p.notPrevalent;
+      const st = (k: 'boot' | 'io' | 'idle') => percent(n.byStretch[k].notPrevalent, n.byStretch[k].steps, 2);
+      return [
+        p.profile,
+        String(p.ops),
+        String(p.sectors),
+        `${p.steps.v1}/${p.steps.v2}`,
+        `${p.virtualSeconds.toFixed(1)} s`,
+        `${n.steps} (${percent(n.steps, p.steps.v2, 2)})`,
+        percent(n.timeFraction * 1e6, 1e6, 4),
+        st('boot'),
+        st('io'),
+        st('idle'),
+      ];
+    }),
+  );
+}
+
+function statesTable(profiles: readonly ProfileReport[]): string {
+  const labels = [...new Set(profiles.flatMap((p) => Object.keys(p.notPrevalent.byState)))].sort();
+  return table(
+    ['state (phase ≠ what the MSR suggests)', ...profiles.map((p) => p.profile)],
+    labels.map((l) => [l, ...profiles.map((p) => String(p.notPrevalent.byState[l] ?? 0))]),
+  );
+}
+
+function merge(list: readonly Outcomes[]): Outcomes {
+  const out: Outcomes = {
+    attempts: 0,
+    loaded: 0,
+    refused: 0,
+    needless: 0,
+    changed: 0,
+    symptoms: Object.fromEntries(SYMPTOMS.map((s) => [s, 0])) as Outcomes['symptoms'],
+    byState: {},
+  };
+  const o = out as { -readonly [K in keyof Outcomes]: Outcomes[K] };
+  for (const x of list) {
+    o.attempts += x.attempts;
+    o.loaded += x.loaded;
+    o.refused += x.refused;
+    o.needless += x.needless;
+    o.changed += x.changed;
+    for (const s of SYMPTOMS) o.symptoms[s] += x.symptoms[s];
+    for (const [k, v] of Object.entries(x.byState)) {
+      const b = countsOf(o.byState, k);
+      b.attempts += v.attempts;
+      b.refused += v.refused;
+      b.needless += v.needless;
+      b.unchanged += v.unchanged;
+      b.changed += v.changed;
+    }
+  }
+  return out;
+}
+
+function policySection(p: PolicyReport): string {
+  const r = p.release;
+  const head = [
+    'profile',
+    'phase sent pc-2.3',
+    'pc-2.4',
+    `${r}→v1 loads`,
+    'of those changed',
+    'targeted: loads',
+    'changed',
+    `${r}→${r} pc-2.3 changed`,
+    `v1→${r} changed`,
+  ];
+  const rows = p.rows.map((row) => [
+    row.profile,
+    percent(row.phaseSent['pc-2.3'] ?? 0, 1, 2),
+    percent(row.phaseSent['pc-2.4'] ?? 0, 1, 2),
+    loads(row.backward),
+    changed(row.backward),
+    loads(row.backwardRare),
+    changed(row.backwardRare),
+    changed(row.sameOld),
+    changed(row.forward),
+  ]);
+  const back = merge(p.rows.flatMap((x) => [x.backward, x.backwardRare]));
+  const sameOld = merge(p.rows.flatMap((x) => [x.sameOld, x.sameOldRare]));
+  const lines = [
+    `Policy (${p.policy}) ${r}: ${p.summary.replace(/^\([abc]\) /, '')}`,
+    table(head, rows),
+    `    backward ${r}→v1, what the guest saw: ${symptomsText(back)}`,
+    ...(sameOld.changed > 0 ? [`    ${r}→${r} on pc-2.3, what the guest saw: ${symptomsText(sameOld)}`] : []),
+  ];
+  return lines.join('\n');
+}
+
+function matrix(cells: readonly CellReport[]): string {
+  const keys = [...new Set(cells.map((c) => `${c.source}→${c.destination}@${c.machine}`))];
+  const rows = keys.map((k) => {
+    const list = cells.filter(
+      (c) => `${c.source}→${c.destination}@${c.machine}` === k && c.sample === 'random',
+    );
+    const t = list.reduce(
+      (a, c) => ({
+        n: a.n + c.attempts,
+        refused: a.refused + c.refused,
+        changed: a.changed + c.changed,
+      }),
+      { n: 0, refused: 0, changed: 0 },
+    );
+    return [k, String(t.n), String(t.refused), String(t.changed), percent(t.n - t.refused - t.changed, t.n)];
+  });
+  return table(['migration', 'random points', 'refused', 'changed', 'ok'], rows);
+}
+
+/**
+ * What happens when a backward migration (to v1 on pc-2.3) hits each kind of state, per policy:
+ * all sampled points (random and targeted) of all profiles.
+ */
+export function stateRows(report: DemoReport): string[][] {
+  const labels = new Set<string>();
+  for (const p of report.policies) {
+    for (const row of p.rows)
+      for (const o of [row.backward, row.backwardRare]) for (const k of Object.keys(o.byState)) labels.add(k);
+  }
+  const count = (p: PolicyReport, label: string) =>
+    merge(p.rows.flatMap((r) => [r.backward, r.backwardRare])).byState[label] ?? emptyCounts();
+  return [...labels]
+    .filter(
+      (l) =>
+        l.includes('inferred') || report.policies.some((p) => count(p, l).refused + count(p, l).changed > 0),
+    )
+    .sort()
+    .map((label) => [
+      label,
+      ...report.policies.map((p) => {
+        const c = count(p, label);
+        const parts = [`${c.attempts} pts`];
+        if (c.refused > 0)
+          parts.push(`${c.refused} refused${c.needless > 0 ? ` (${c.needless} needlessly)` : ''}`);
+        if (c.changed > 0) parts.push(`${c.changed} changed`);
+        if (c.unchanged > 0) parts.push(`${c.unchanged} unchanged`);
+        return parts.join(', ');
+      }),
+    ]);
+}
+
+export const STATE_HEAD = ['state at the migration point', '(a) v2a→v1', '(b) v2b→v1', '(c) v2c→v1'];
+
+export function formatDemoText(report: DemoReport): string {
+  const out = [
+    'vmstate demo: an 82077AA-style floppy controller, and three ways to ship its phase',
+    `seed ${report.seed} · ${report.steps} random migration points per profile and runtime, plus up to ${report.rare} in each kind of state where the phase is not prevalent · ${report.migrations} migrations · ${(report.elapsedMs / 1000).toFixed(1)} s${report.full ? ' · every run to its end' : ''}`,
+    '',
+    'Releases',
+    table(
+      ['release', 'machine types', 'runtime', ''],
+      report.releases.map((r) => [r.name, r.machines.join(', '), r.runtime, r.summary]),
+    ),
+    '',
+    'Workloads (unmigrated; steps are port accesses and pauses of the guest)',
+    workloadTable(report.profiles),
+    ...report.profiles.map((p) => `  ${p.profile}: ${p.summary}`),
+    '',
+    statesTable(report.profiles),
+    '',
+    ...report.policies.flatMap((p) => [policySection(p), '']),
+    'Backward migration (to v1 on pc-2.3) by state of the controller, all profiles and points',
+    table(STATE_HEAD, stateRows(report)),
+    '',
+    'Every pair of releases and machine type (random points, all profiles)',
+    matrix(report.cells),
+    '',
+    'Checks',
+    ...report.checks.map((c) => `  ${c.holds ? '✓' : '✗'} ${c.claim}\n      ${c.detail}`),
+    '',
+  ];
+  return out.join('\n');
+}
