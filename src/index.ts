@@ -1,6 +1,8 @@
 /**
  * vmstate: migratable, versioned state for TypeScript, byte-compatible with QEMU's migration
- * stream. Subpath entry points: `vmstate/describe`, `vmstate/codec`, `vmstate/stream`, `vmstate/wire`.
+ * stream. Subpath entry points: `vmstate/describe`, `vmstate/codec`, `vmstate/stream`, `vmstate/wire`,
+ * `vmstate/errors`, and `vmstate/compat` (checker and lab; kept out of the root entry because it
+ * pulls in fast-check and the charting library).
  */
 export * from './codec/index.js';
 export * from './describe/index.js';
