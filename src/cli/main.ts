@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import pc from 'picocolors';
 import { formatIssue, MigrationError } from '../errors/index.js';
+import { coloursFor } from './colours.js';
 import { commands } from './commands.js';
 import { ExitCode, type ExitCodeValue, UsageError } from './exit-codes.js';
 
@@ -59,6 +59,7 @@ export async function main(argv: readonly string[]): Promise<ExitCodeValue> {
 }
 
 export function reportError(e: unknown): ExitCodeValue {
+  const pc = coloursFor(process.stderr);
   if (e instanceof CommanderError) {
     return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }

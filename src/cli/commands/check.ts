@@ -1,5 +1,4 @@
 import { type Command, Option } from 'commander';
-import pc from 'picocolors';
 import {
   type CheckReport,
   checkInputs,
@@ -9,9 +8,11 @@ import {
   type Severity,
 } from '../../compat/index.js';
 import { formatIssue, MigrationError } from '../../errors/index.js';
+import { coloursFor } from '../colours.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
+const pc = coloursFor(process.stdout);
 const PAINT: Record<Severity, (s: string) => string> = { error: pc.red, warning: pc.yellow, info: pc.dim };
 
 export const command: CliCommand = {
