@@ -6,8 +6,9 @@
  *   npx tsx bench/matrix/run.ts [runs]
  */
 import fc from 'fast-check';
-import { load, save } from '../../src/codec/index.js';
-import { arbitraryForVersion, runMatrix } from '../../src/compat/lab/index.js';
+import { initial, load, save } from '../../src/codec/index.js';
+import { arbitraryForVersion, canMigrate, defineVersions, runMatrix } from '../../src/compat/lab/index.js';
+import { buffer, defineMachines, field, uint8, vmsd } from '../../src/describe/index.js';
 import { timerdev } from '../../test/lab/fixtures/timerdev.js';
 
 const runs = Number(process.argv[2] ?? 100);
@@ -79,4 +80,29 @@ console.log(
 );
 console.log(
   `  pairs only, without shrinking:    ${pairsOnly.toFixed(0)} ms  = ${(pairsOnly / baseline).toFixed(1)}× baseline`,
+);
+
+// Pre-flight: canMigrate on a device with 1 MiB of bulk data, against one `save` of the same state.
+// It walks the descriptions and never serializes, so its cost does not grow with the buffer.
+const one = defineMachines({ types: [{ name: 'm' }] });
+const ram = (version: number) =>
+  vmsd('ram', { version, fields: [field('ctrl', uint8), field('bytes', buffer(1 << 20))] });
+const ramA = ram(1);
+const ramSet = defineVersions({
+  machines: one,
+  versions: [
+    { name: 'a', sections: [ramA], machines: ['m'] },
+    { name: 'b', sections: [ram(2)], machines: ['m'] },
+  ],
+});
+const ramState = { ram: initial(ramA) };
+const route = { from: ramSet.version('a'), to: ramSet.version('b'), ctx: one.context('m') };
+const oneSave = time(() => {
+  for (let i = 0; i < 20; i++) save(ramA, ramState.ram);
+});
+const preflight = time(() => {
+  for (let i = 0; i < 20; i++) canMigrate(ramState, route);
+});
+console.log(
+  `pre-flight, 1 MiB device: canMigrate ${(preflight / 20).toFixed(3)} ms = ${(preflight / oneSave).toFixed(3)}× one save (${(oneSave / 20).toFixed(2)} ms)`,
 );

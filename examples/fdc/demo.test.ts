@@ -115,6 +115,15 @@ describe('the demo’s claims (seed 3, small workloads)', () => {
     for (const s of ['Policy (a) v2a', 'Policy (b) v2b', 'Policy (c) v2c', 'Checks', 'chip held in reset']) {
       expect(text).toContain(s);
     }
+    // Per policy and profile: the states in which backward migration failed, and what the guest saw.
+    const b = text.slice(text.indexOf('Policy (b) v2b'), text.indexOf('Policy (c) v2c'));
+    for (const profile of ['pio', 'irq', 'impatient']) {
+      expect(b).toMatch(
+        new RegExp(`\\n {6}${profile} +changed in [A-Z]+ MSR [0-9a-f]{2} ×\\d+.*; the guest saw [a-z]`),
+      );
+    }
+    const a = text.slice(text.indexOf('Policy (a) v2a'), text.indexOf('Policy (b) v2b'));
+    expect(a).toMatch(/\n {6}irq +refused in [A-Z]+ MSR [0-9a-f]{2} ×\d+.*; the guest saw —/);
   });
 
   it('gives the same counts without the convergence shortcut (every run to its end)', () => {

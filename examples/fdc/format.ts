@@ -1,4 +1,4 @@
-import type { CellReport, DemoReport, Outcomes, PolicyReport, ProfileReport } from './demo.js';
+import type { CellReport, DemoReport, Outcomes, PolicyReport, PolicyRow, ProfileReport } from './demo.js';
 import { countsOf, emptyCounts, percent } from './outcomes.js';
 import { SYMPTOMS } from './run.js';
 
@@ -99,6 +99,28 @@ function merge(list: readonly Outcomes[]): Outcomes {
   return out;
 }
 
+/** The state label up to its explanation: `COMMAND MSR 10`. */
+const shortState = (label: string) => label.replace(/ \(.*$/, '').replace(', ', ' ');
+
+/** Where backward migrations failed: the states refused or changed, most frequent first. */
+export function failingStates(o: Outcomes): string {
+  const by = (what: 'refused' | 'changed') =>
+    Object.entries(o.byState)
+      .filter(([, c]) => c[what] > 0)
+      .sort(([a, x], [b, y]) => y[what] - x[what] || a.localeCompare(b))
+      .map(([label, c]) => `${shortState(label)} ×${c[what]}`);
+  const parts = [
+    ...(o.refused > 0 ? [`refused in ${by('refused').join(', ')}`] : []),
+    ...(o.changed > 0 ? [`changed in ${by('changed').join(', ')}`] : []),
+  ];
+  return parts.join('; ') || 'none failed';
+}
+
+/** A profile's backward migrations to v1, random and targeted points together. */
+export const backwardOf = (row: PolicyRow): Outcomes => merge([row.backward, row.backwardRare]);
+
+export { symptomsText };
+
 function policySection(p: PolicyReport): string {
   const r = p.release;
   const head = [
@@ -124,11 +146,17 @@ function policySection(p: PolicyReport): string {
     changed(row.forward),
   ]);
   const back = merge(p.rows.flatMap((x) => [x.backward, x.backwardRare]));
+  const width = Math.max(3, ...p.rows.map((x) => x.profile.length));
   const sameOld = merge(p.rows.flatMap((x) => [x.sameOld, x.sameOldRare]));
   const lines = [
     `Policy (${p.policy}) ${r}: ${p.summary.replace(/^\([abc]\) /, '')}`,
     table(head, rows),
-    `    backward ${r}→v1, what the guest saw: ${symptomsText(back)}`,
+    `    backward ${r}→v1 (random and targeted points), per profile: the states that failed; what the guest saw`,
+    ...p.rows.map((row) => {
+      const o = backwardOf(row);
+      return `      ${row.profile.padEnd(width)}  ${failingStates(o)}; the guest saw ${symptomsText(o)}`;
+    }),
+    `      ${'all'.padEnd(width)}  the guest saw ${symptomsText(back)}`,
     ...(sameOld.changed > 0 ? [`    ${r}→${r} on pc-2.3, what the guest saw: ${symptomsText(sameOld)}`] : []),
   ];
   return lines.join('\n');

@@ -1,5 +1,5 @@
 import type { DemoReport, Outcomes } from './demo.js';
-import { STATE_HEAD, stateRows } from './format.js';
+import { backwardOf, failingStates, STATE_HEAD, stateRows } from './format.js';
 import { percent } from './outcomes.js';
 import { SYMPTOMS } from './run.js';
 
@@ -44,7 +44,8 @@ export function demoSectionHtml(r: DemoReport): string {
             'loaded but changed',
             'targeted non-prevalent states: loads',
             'loaded but changed',
-            'what the guest saw',
+            'states that failed (all points)',
+            'what the guest saw (all points)',
           ],
           p.rows.map((row) => [
             row.profile,
@@ -54,7 +55,8 @@ export function demoSectionHtml(r: DemoReport): string {
             String(row.backward.changed),
             `${row.backwardRare.loaded}/${row.backwardRare.attempts}`,
             String(row.backwardRare.changed),
-            seen(row.backwardRare),
+            failingStates(backwardOf(row)),
+            seen(backwardOf(row)),
           ]),
         ),
     )

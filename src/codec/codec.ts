@@ -53,7 +53,11 @@ export function load<D extends Vmsd>(
 export function loadFrom<D extends Vmsd>(desc: D, r: Reader, options: LoadOptions<Infer<D>> = {}): Infer<D> {
   const plan = planOf(desc);
   // The receiver's object is a copy: a failed load commits nothing.
-  const obj = (options.into === undefined ? plan.initial() : structuredClone(options.into)) as Obj;
+  const obj = (
+    options.into === undefined
+      ? plan.loadTarget(options.version ?? desc.version)
+      : structuredClone(options.into)
+  ) as Obj;
   try {
     readBody(plan, r, obj, options.version ?? desc.version, options.ctx ?? defaultContext);
   } catch (e) {
@@ -62,11 +66,26 @@ export function loadFrom<D extends Vmsd>(desc: D, r: Reader, options: LoadOption
   return obj as Infer<D>;
 }
 
+/**
+ * One writer reused by every `save` (which copies its bytes out): a fresh buffer, DataView and
+ * growth copies per call cost more than saving a small device. Taken out of the slot while in
+ * use, so a save from inside a hook gets its own writer.
+ */
+let scratch: Writer | undefined;
+/** A writer that grew beyond this is dropped after use rather than kept for the process's life. */
+const SCRATCH_KEEP_MAX = 64 * 1024;
+
 /** Saves a description's body: exactly the bytes QEMU's vmstate_save_state writes. */
 export function save<D extends Vmsd>(desc: D, state: Infer<D>, options: SaveOptions = {}): Uint8Array {
-  const w = new Writer(256);
-  saveTo(desc, w, state, options);
-  return w.finish();
+  const w = scratch ?? new Writer(4096);
+  scratch = undefined;
+  w.reset();
+  try {
+    saveTo(desc, w, state, options);
+    return w.finish();
+  } finally {
+    scratch = w.capacity <= SCRATCH_KEEP_MAX ? w : undefined;
+  }
 }
 
 /** Saves a body into an existing writer (stream layers use this). */

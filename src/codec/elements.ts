@@ -21,11 +21,19 @@ export interface ElementCodec {
     describe: boolean,
     owner: Record<string, unknown>,
   ): VmdescBody | undefined;
+  /**
+   * Optional bulk paths for `n` elements, for arrays whose elements need neither the receiver's
+   * value nor the owner. They consume or write nothing and return undefined/false when the input
+   * is short or a value is bad: the element-wise path then reports it at the exact index.
+   */
+  readArray?(r: Reader, n: number): unknown[] | undefined;
+  writeArray?(w: Writer, values: readonly unknown[], n: number): boolean;
 }
 
 /** The description-level operations elements need, supplied by the plan (avoids an import cycle). */
 export interface StructOps {
   initial(): Record<string, unknown>;
+  loadTarget(version: number): Record<string, unknown>;
   compressible: boolean;
   read(r: Reader, into: Record<string, unknown>, version: number, ctx: MigrationContext): void;
   write(
@@ -65,36 +73,48 @@ function badValue(expected: string, value: unknown): never {
   return fail('invalid-value', `expected ${expected}, got ${shown}`, { details: { expected } });
 }
 
+/** Raw readers and writers per integer type, shared by every field (built once, not per field). */
+const READ_RAW: Record<IntType['int'], (r: Reader) => number | bigint> = {
+  uint8: (r) => r.u8(),
+  uint16: (r) => r.u16(),
+  uint32: (r) => r.u32(),
+  uint64: (r) => r.u64(),
+  int8: (r) => r.i8(),
+  int16: (r) => r.i16(),
+  int32: (r) => r.i32(),
+  int64: (r) => r.i64(),
+};
+// Values reach these only after the range check, so each sees its own JavaScript type.
+const WRITE_RAW: Record<IntType['int'], (w: Writer, v: never) => void> = {
+  uint8: (w, v: number) => w.u8(v),
+  uint16: (w, v: number) => w.u16(v),
+  uint32: (w, v: number) => w.u32(v),
+  uint64: (w, v: bigint) => w.u64(v),
+  int8: (w, v: number) => w.u8(v & 0xff),
+  int16: (w, v: number) => w.i16(v),
+  int32: (w, v: number) => w.i32(v),
+  int64: (w, v: bigint) => w.i64(v),
+};
+
 function intCodec(t: IntType): ElementCodec {
   const big = t.width === 8;
-  const readRaw: (r: Reader) => number | bigint = {
-    uint8: (r: Reader) => r.u8(),
-    uint16: (r: Reader) => r.u16(),
-    uint32: (r: Reader) => r.u32(),
-    uint64: (r: Reader) => r.u64(),
-    int8: (r: Reader) => r.i8(),
-    int16: (r: Reader) => r.i16(),
-    int32: (r: Reader) => r.i32(),
-    int64: (r: Reader) => r.i64(),
-  }[t.int];
-  const writeRaw: (w: Writer, v: never) => void = {
-    uint8: (w: Writer, v: number) => w.u8(v),
-    uint16: (w: Writer, v: number) => w.u16(v),
-    uint32: (w: Writer, v: number) => w.u32(v),
-    uint64: (w: Writer, v: bigint) => w.u64(v),
-    int8: (w: Writer, v: number) => w.u8(v & 0xff),
-    int16: (w: Writer, v: number) => w.i16(v),
-    int32: (w: Writer, v: number) => w.i32(v),
-    int64: (w: Writer, v: bigint) => w.i64(v),
-  }[t.int] as (w: Writer, v: never) => void;
+  const readRaw = READ_RAW[t.int];
+  const writeRaw = WRITE_RAW[t.int];
   const [lo, hi] = big ? [0, 0] : (INT_RANGES[t.int] as readonly [number, number]);
   const [blo, bhi] = big ? (BIG_RANGES[t.int] as readonly [bigint, bigint]) : [0n, 0n];
   const check = t.check;
   const expected = `${t.int}${big ? ' (bigint)' : ''}`;
+  const plainByte = t.int === 'uint8' && check === undefined;
   return {
     typeName: t.typeName,
     fixedSize: t.width,
     compressible: true,
+    ...(plainByte
+      ? {
+          readArray: (r: Reader, n: number) => r.byteArray(n),
+          writeArray: (w: Writer, values: readonly unknown[], n: number) => w.byteArray(values, n),
+        }
+      : {}),
     initial: () => (big ? 0n : 0),
     read(r, current) {
       const start = r.offset;
@@ -253,9 +273,11 @@ function structCodec(
     initial: () => ops().initial(),
     read(r, current, ctx) {
       const o = ops();
-      const into =
-        current !== null && typeof current === 'object' ? (current as Record<string, unknown>) : o.initial();
       const version = structVersion ?? o.version;
+      const into =
+        current !== null && typeof current === 'object'
+          ? (current as Record<string, unknown>)
+          : o.loadTarget(version);
       if (structVersion !== undefined) {
         if (version > o.version)
           fail('version-too-new', `${o.name} version ${version} is above ${o.version}`, { offset: r.offset });

@@ -1,7 +1,9 @@
 import type { Field, MigrationContext, Subsection, Vmsd } from '../describe/index.js';
 import { asMigrationError, fail, MigrationError } from '../errors/index.js';
-import type { Reader, Writer } from '../wire/index.js';
+import { latin1, type Reader, Writer } from '../wire/index.js';
+import { compileFieldLoops, type ReadFields, type WriteFields } from './compiled.js';
 import { type ElementCodec, elementCodec, type StructOps, sizeFrom } from './elements.js';
+import { readsCurrent, targets } from './targets.js';
 import type { VmdescBody, VmdescField } from './vmdesc-json.js';
 
 type Obj = Record<string, unknown>;
@@ -15,6 +17,8 @@ interface FieldPlan {
   readonly shownName: string;
   readonly key: string | undefined;
   readonly element: ElementCodec;
+  /** Whether reading needs the receiver's current value (checks, null slots, nested structs). */
+  readonly passCurrent: boolean;
   exists(obj: Obj, ctx: MigrationContext, version: number): boolean;
   /** Element count at this moment (from the state for variable arrays); checked against the bound. */
   count(obj: Obj, ctx: MigrationContext, offset: number | undefined): number;
@@ -25,6 +29,10 @@ export interface Plan {
   readonly vmsd: Vmsd;
   readonly name: string;
   readonly nameBytes: Uint8Array;
+  /** Whether `nameBytes` spell the name exactly (no character above 0xff), so input can match it. */
+  readonly latin1Name: boolean;
+  /** As a subsection: marker, name and version as the parent writes them (undefined: name too long). */
+  readonly header: Uint8Array | undefined;
   readonly fields: readonly FieldPlan[];
   readonly subsections: readonly SubsectionPlan[];
   readonly subsectionsByName: ReadonlyMap<string, SubsectionPlan>;
@@ -32,6 +40,12 @@ export interface Plan {
   readonly compressible: boolean;
   /** A fresh receiver object with every member at its default. */
   initial(): Obj;
+  /** Like initial(), but members every load at `version` overwrites unread are left undefined. */
+  loadTarget(version: number): Obj;
+  /** The field loop of a load (generated code where allowed, else the interpreter). */
+  readonly readFields: ReadFields;
+  /** The field loop of a save without vmdesc. */
+  readonly writeFields: WriteFields;
 }
 
 export interface SubsectionPlan extends Plan {
@@ -77,6 +91,7 @@ function structOpsFor(t: { vmsd: Vmsd }): () => StructOps {
       minimumVersion: plan.vmsd.minimumVersion,
       compressible: plan.compressible,
       initial: () => plan.initial(),
+      loadTarget: (version) => plan.loadTarget(version),
       read: (r, into, version, ctx) => readBody(plan, r, into, version, ctx),
       write: (w, obj, ctx, describe) => writeBody(plan, w, obj, ctx, describe),
     };
@@ -110,7 +125,51 @@ function compileField(field: Field, shownName: string): FieldPlan {
       return raw * count.multiply;
     };
   }
-  return { field, shownName, key: field.key, element, exists, count: countOf };
+  const t = field.type;
+  // Structs load into the receiver's object when it has one.
+  const passCurrent = readsCurrent(t) || t.kind === 'struct';
+  return { field, shownName, key: field.key, element, passCurrent, exists, count: countOf };
+}
+
+/** The interpreter's field loops; also the fallback where code generation is not allowed. */
+function interpretedLoops(
+  vmsd: Vmsd,
+  fields: readonly FieldPlan[],
+): { readFields: ReadFields; writeFields: WriteFields } {
+  return {
+    readFields(r, obj, version, ctx) {
+      let i = 0;
+      try {
+        for (; i < fields.length; i++) readField(fields[i] as FieldPlan, r, obj, version, ctx);
+      } catch (e) {
+        throw e instanceof MigrationError ? e.within((fields[i] as FieldPlan).shownName) : e;
+      }
+    },
+    writeFields(w, obj, ctx) {
+      writeFields(fields, w, obj, vmsd.version, ctx, undefined);
+    },
+  };
+}
+
+function fieldLoops(
+  vmsd: Vmsd,
+  fields: readonly FieldPlan[],
+): { readFields: ReadFields; writeFields: WriteFields } {
+  const steps = {
+    read: readField,
+    write: (f: FieldPlan, w: Writer, obj: Obj, version: number, ctx: MigrationContext) =>
+      writeField(f, w, obj, version, ctx, undefined),
+  };
+  return compileFieldLoops(fields, vmsd, steps) ?? interpretedLoops(vmsd, fields);
+}
+
+function subsectionHeader(vmsd: Vmsd): Uint8Array | undefined {
+  if (vmsd.name.length > 255) return undefined;
+  const w = new Writer(16);
+  w.u8(SUBSECTION_MARKER);
+  w.str8(vmsd.name);
+  w.u32(vmsd.version);
+  return w.finish();
 }
 
 function compile(vmsd: Vmsd): Plan {
@@ -120,11 +179,15 @@ function compile(vmsd: Vmsd): Plan {
     vmsd,
     name: vmsd.name,
     nameBytes: latin1Bytes(vmsd.name),
+    latin1Name: [...vmsd.name].every((c) => c.charCodeAt(0) <= 0xff),
+    header: subsectionHeader(vmsd),
     fields,
     subsections: [],
     subsectionsByName: new Map(),
     compressible: false,
     initial: () => ({}),
+    loadTarget: () => ({}),
+    ...fieldLoops(vmsd, fields),
   };
   // Registered before nested descriptions compile, so recursion finds it.
   cache.set(vmsd, plan);
@@ -132,25 +195,8 @@ function compile(vmsd: Vmsd): Plan {
   const byName = new Map(subsections.map((s) => [s.name, s]));
   const compressible =
     subsections.length === 0 && fields.every((f) => f.field.existsIf === undefined && f.element.compressible);
-  const initial = (): Obj => {
-    const obj: Obj = {};
-    for (const f of fields) {
-      if (f.key === undefined) continue;
-      if (f.field.default !== undefined) {
-        obj[f.key] = structuredClone(f.field.default);
-        continue;
-      }
-      const c = f.field.count;
-      if (c.kind === 'one') obj[f.key] = f.element.initial();
-      else if (c.kind === 'fixed') obj[f.key] = Array.from({ length: c.n }, () => f.element.initial());
-      else obj[f.key] = [];
-    }
-    for (const s of subsections) {
-      if (s.vmsd.nestedKey === undefined) Object.assign(obj, s.initial());
-    }
-    return obj;
-  };
-  Object.assign(plan, { subsections, subsectionsByName: byName, compressible, initial });
+  const { initial, loadTarget } = targets(vmsd, fields, subsections);
+  Object.assign(plan, { subsections, subsectionsByName: byName, compressible, initial, loadTarget });
   return plan;
 }
 
@@ -212,13 +258,7 @@ export function readBody(plan: Plan, r: Reader, obj: Obj, version: number, ctx: 
     );
   }
   runHook(v.preLoad as never, 'preLoad', plan, obj, ctx, version);
-  const fields = plan.fields;
-  let i = 0;
-  try {
-    for (; i < fields.length; i++) readField(fields[i] as FieldPlan, r, obj, version, ctx);
-  } catch (e) {
-    throw e instanceof MigrationError ? e.within((fields[i] as FieldPlan).shownName) : e;
-  }
+  plan.readFields(r, obj, version, ctx);
   readSubsections(plan, r, obj, ctx);
   const verdict = runHook(v.postLoad as never, 'postLoad', plan, obj, ctx, version);
   if (verdict === false || typeof verdict === 'string') {
@@ -253,11 +293,16 @@ function readField(f: FieldPlan, r: Reader, obj: Obj, version: number, ctx: Migr
     return;
   }
   if (field.count.kind === 'one') {
-    const value = f.element.read(r, key === undefined ? undefined : obj[key], ctx, obj);
+    const value = f.element.read(r, key === undefined || !f.passCurrent ? undefined : obj[key], ctx, obj);
     if (key !== undefined) obj[key] = value;
     return;
   }
   const n = f.count(obj, ctx, r.offset);
+  const bulk = f.element.readArray?.(r, n);
+  if (bulk !== undefined) {
+    if (key !== undefined) obj[key] = bulk;
+    return;
+  }
   const current = key === undefined ? undefined : obj[key];
   const old = Array.isArray(current) ? current : undefined;
   const out = new Array<unknown>(n);
@@ -290,9 +335,15 @@ function readSubsections(plan: Plan, r: Reader, obj: Obj, ctx: MigrationContext)
     if (!startsWith(bytes, r.pos + 2, plan.nameBytes)) return;
     // 5. A name we do not know fails the whole load: state we cannot represent is never dropped.
     const start = r.offset;
-    let name = '';
-    for (let i = 0; i < len; i++) name += String.fromCharCode(bytes[r.pos + 2 + i] as number);
-    const sub = plan.subsectionsByName.get(name);
+    // Matched by bytes: building the name string and hashing it costs more than the body.
+    let sub: SubsectionPlan | undefined;
+    for (const s of plan.subsections) {
+      if (s.latin1Name && s.nameBytes.length === len && startsWith(bytes, r.pos + 2, s.nameBytes)) {
+        sub = s;
+        break;
+      }
+    }
+    const name = sub ? sub.name : latin1(bytes.subarray(r.pos + 2, r.pos + 2 + len));
     if (!sub) {
       fail('unknown-subsection', `subsection "${name}" of ${plan.name} is not known to the receiver`, {
         offset: start,
@@ -329,20 +380,32 @@ export function writeBody(
   const v = plan.vmsd;
   const version = v.version;
   runHook(v.preSave as never, 'preSave', plan, obj, ctx, version);
-  const fields = plan.fields;
   const described: VmdescField[] | undefined = describe ? [] : undefined;
-  let i = 0;
-  try {
-    for (; i < fields.length; i++) writeField(fields[i] as FieldPlan, w, obj, version, ctx, described);
-  } catch (e) {
-    throw e instanceof MigrationError ? e.within((fields[i] as FieldPlan).shownName) : e;
-  }
+  if (described) writeFields(plan.fields, w, obj, version, ctx, described);
+  else plan.writeFields(w, obj, ctx);
   const subs = writeSubsections(plan, w, obj, ctx, describe);
   runHook(v.postSave as never, 'postSave', plan, obj, ctx, version);
   if (!described) return undefined;
   const body: VmdescBody = { vmsd_name: plan.name, version, fields: described };
   if (subs && subs.length > 0) body.subsections = subs;
   return body;
+}
+
+/** The interpreted field loop of a save (with `described`, also the vmdesc of each field). */
+function writeFields(
+  fields: readonly FieldPlan[],
+  w: Writer,
+  obj: Obj,
+  version: number,
+  ctx: MigrationContext,
+  described: VmdescField[] | undefined,
+): void {
+  let i = 0;
+  try {
+    for (; i < fields.length; i++) writeField(fields[i] as FieldPlan, w, obj, version, ctx, described);
+  } catch (e) {
+    throw e instanceof MigrationError ? e.within((fields[i] as FieldPlan).shownName) : e;
+  }
 }
 
 function describeElement(
@@ -409,6 +472,7 @@ function writeField(
     );
   }
   if (n === 0) return;
+  if (!described && f.element.writeArray?.(w, value, n)) return;
   const compress = described !== undefined && n > 1 && field.existsIf === undefined && f.element.compressible;
   let i = 0;
   try {
@@ -442,9 +506,13 @@ function writeSubsections(
         path: [sub.name],
       });
     }
-    w.u8(SUBSECTION_MARKER);
-    w.str8(sub.name);
-    w.u32(sub.vmsd.version);
+    if (sub.header) w.bytes(sub.header);
+    else {
+      // Only reached for a name that cannot be framed: str8 reports it.
+      w.u8(SUBSECTION_MARKER);
+      w.str8(sub.name);
+      w.u32(sub.vmsd.version);
+    }
     try {
       const body = writeBody(sub, w, target as Obj, ctx, describe);
       if (body) {

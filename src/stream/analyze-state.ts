@@ -25,14 +25,27 @@ const SIGNED = new Set([
   'uint16 equal',
 ]);
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Each byte's two lowercase hex digits as character codes: `HEX_CODES[2b]`, `HEX_CODES[2b + 1]`. */
+const HEX_CODES = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  const h = i.toString(16).padStart(2, '0');
+  HEX_CODES[2 * i] = h.charCodeAt(0);
+  HEX_CODES[2 * i + 1] = h.charCodeAt(1);
+}
 
 /** Bytes as lowercase two-digit hex joined by single spaces ("" for none). */
 export function hexBytes(b: Uint8Array): string {
   if (b.length === 0) return '';
-  const parts = new Array<string>(b.length);
-  for (let i = 0; i < b.length; i++) parts[i] = HEX[b[i] as number] as string;
-  return parts.join(' ');
+  // Built as Latin-1 bytes in one buffer: `--memory` renders gigabytes of pages through here.
+  const out = Buffer.allocUnsafe(b.length * 3 - 1);
+  let j = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (i > 0) out[j++] = 0x20;
+    const x = (b[i] as number) * 2;
+    out[j++] = HEX_CODES[x] as number;
+    out[j++] = HEX_CODES[x + 1] as number;
+  }
+  return out.toString('latin1', 0, j);
 }
 
 function intText(bytes: Uint8Array, signed: boolean): string {
@@ -105,32 +118,28 @@ export function renderDevice(entry: VmdescEntry, bytes: Uint8Array, offset = 0):
   }
 }
 
+/** Where `-m` pages go: in memory for a test, a `PageStore` (temporary files) for real streams. */
+export interface PageSink extends ReadonlyMap<string, PyValue> {
+  zero(block: string, addr: bigint, fill: number): void;
+  data(block: string, addr: bigint, data: Uint8Array): void;
+}
+
 /** The RAM section's entry: block sizes (and, with `memory`, every page in stream order). */
 export class RamRender {
   readonly sizes = new Map<string, PyValue>();
-  readonly memory: Map<string, PyValue> | undefined;
 
-  constructor(memory: boolean) {
-    this.memory = memory ? new Map() : undefined;
-  }
+  constructor(readonly memory: PageSink | undefined) {}
 
   block(name: string, length: bigint): void {
     this.sizes.set(name, `0x${length.toString(16).padStart(16, '0')}`);
   }
 
-  private key(block: string, addr: bigint): string {
-    return `${block} (0x${addr.toString(16).padStart(16, '0')})`;
-  }
-
   zero(block: string, addr: bigint, fill: number): void {
-    // The script formats the signed fill byte: 0xff prints as "0x-1".
-    const signed = fill >= 0x80 ? fill - 0x100 : fill;
-    const text = signed < 0 ? `-${(-signed).toString(16)}` : signed.toString(16).padStart(2, '0');
-    this.memory?.set(this.key(block, addr), `Filled with 0x${text}`);
+    this.memory?.zero(block, addr, fill);
   }
 
   page(block: string, addr: bigint, data: Uint8Array): void {
-    this.memory?.set(this.key(block, addr), hexBytes(data));
+    this.memory?.data(block, addr, data);
   }
 
   value(): Map<string, PyValue> {

@@ -2,17 +2,33 @@ import { saveDescribed } from '../codec/index.js';
 import { hexBytes, RamRender, renderDevice } from './analyze-state.js';
 import { RamExtractor } from './extract.js';
 import type { StreamItem } from './items.js';
-import { LosslessBuilder, type LosslessDoc } from './lossless.js';
-import { type PyValue, pyJson } from './pyjson.js';
+import {
+  LosslessBuilder,
+  type LosslessDoc,
+  losslessHead,
+  losslessItemText,
+  losslessTail,
+} from './lossless.js';
+import { PageStore } from './page-store.js';
+import { type PyValue, pyJson, pyJsonChunks } from './pyjson.js';
 import { type ReadOptions, readStream } from './reader.js';
 import type { StreamSource } from './source.js';
 import { type StreamSummary, SummaryBuilder } from './summary.js';
 
 export interface AnalyzeOptions extends ReadOptions {
-  /** Also list every RAM page under each RAM section's `"memory"` (analyze-migration.py `-m`). */
+  /**
+   * Also list every RAM page under each RAM section's `"memory"` (analyze-migration.py `-m`). Page
+   * data is kept in unlinked temporary files, not in memory; write the text with `analysisChunks`.
+   */
   readonly memory?: boolean;
   /** Also build the lossless JSON document (see lossless.ts). */
   readonly lossless?: boolean;
+  /**
+   * Instead of keeping the lossless document, hand its text to this function piece by piece as
+   * the stream is read (`losslessChunks`' text; a returned promise paces the reader). Memory then
+   * stays bounded; `Analysis.lossless` is undefined.
+   */
+  readonly losslessTo?: (piece: string) => void | Promise<void>;
   /** Write each RAM block as a sparse file under this directory. */
   readonly extractTo?: string;
 }
@@ -33,6 +49,12 @@ export interface Analysis {
 /** `analyze-migration.py`'s indentation and trailing newline: byte-identical to its output. */
 export function analysisText(value: PyValue): string {
   return `${pyJson(value, 4)}\n`;
+}
+
+/** `analysisText` in pieces of about 64 KiB, made as they are asked for (for `-m` on big streams). */
+export function* analysisChunks(value: PyValue): Generator<string> {
+  yield* pyJsonChunks(value, 4);
+  yield '\n';
 }
 
 interface Entry {
@@ -58,6 +80,9 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
   let heuristic = false;
   let end = 0;
   let pageSize = options.pageSize;
+  /** Lossless text pieces waiting for `losslessTo`, and how many went out. */
+  const pieces: string[] = [];
+  let emitted = 0;
   try {
     for await (const item of readStream(source, options)) {
       summary.add(item);
@@ -65,7 +90,19 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
         pageSize ??= item.pageSize;
         if (options.extractTo !== undefined) extractor = new RamExtractor(options.extractTo, pageSize);
       }
-      if (options.lossless) {
+      if (options.losslessTo) {
+        if (!lossless) {
+          lossless = new LosslessBuilder(pageSize ?? 4096, (entry) => {
+            pieces.push(losslessItemText(entry, pieces.length === 0 && emitted === 0));
+          });
+          await options.losslessTo(losslessHead(pageSize ?? 4096));
+        }
+        lossless.add(item);
+        for (const piece of pieces.splice(0)) {
+          emitted++;
+          await options.losslessTo(piece);
+        }
+      } else if (options.lossless) {
         lossless ??= new LosslessBuilder(pageSize ?? 4096);
         lossless.add(item);
       }
@@ -78,7 +115,7 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
           if (item.idstr === 'ram' && item.kind !== 'full') {
             ram = item.kind === 'start' ? undefined : rams.get(item.sectionId);
             if (!ram) {
-              const r = new RamRender(options.memory === true);
+              const r = new RamRender(options.memory ? new PageStore(pageSize ?? 4096) : undefined);
               rams.set(item.sectionId, r);
               ram = r;
             }
@@ -136,6 +173,14 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
           break;
       }
     }
+    if (options.losslessTo && lossless) {
+      lossless.finish();
+      for (const piece of pieces.splice(0)) {
+        emitted++;
+        await options.losslessTo(piece);
+      }
+      await options.losslessTo(losslessTail(emitted === 0));
+    }
   } finally {
     extractor?.close();
   }
@@ -158,7 +203,7 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
     state,
     vmdesc,
     summary: summary.finish(end),
-    lossless: lossless?.finish(),
+    lossless: options.losslessTo ? undefined : lossless?.finish(),
     extracted: extractor?.paths ?? [],
     notes,
   };

@@ -1,7 +1,14 @@
 import { initial, load, save } from '../codec/index.js';
 import type { MigrationContext, Vmsd } from '../describe/index.js';
 import { MigrationError } from '../errors/index.js';
-import type { Adjustment, ConvertOptions, ConvertReport, Loss } from './convert.js';
+import {
+  type Adjustment,
+  type ConvertOptions,
+  type ConvertReport,
+  type Loss,
+  passProgress,
+  sizeOf,
+} from './convert.js';
 import type { StreamItem } from './items.js';
 import { descriptionLookup, readStream } from './reader.js';
 import type { StreamSource } from './source.js';
@@ -110,8 +117,9 @@ export async function convertWithDescriptions(
   const unchecked: string[] = [];
   const plans: Plan[] = [];
   const readOptions = { descriptions: from, ...(conversion.fromCtx ? { ctx: conversion.fromCtx } : {}) };
+  const size = await sizeOf(source);
   let section: { idstr: string; instanceId: number; version: number } | undefined;
-  for await (const item of readStream(source, readOptions)) {
+  for await (const item of readStream(source, { ...readOptions, ...passProgress(options, 0, size) })) {
     if (item.type === 'section') section = item;
     if ((item.type !== 'device' && item.type !== 'opaque') || !section) continue;
     const path = label(section.idstr, section.instanceId);
@@ -149,7 +157,12 @@ export async function convertWithDescriptions(
   }));
   const converted = impossible.length === 0 && report.every((l) => l.allowed);
   let bytes = 0;
-  if (converted && sink) bytes = await writeStream(rewrite(source, readOptions, plans), sink, toCtx);
+  if (converted && sink)
+    bytes = await writeStream(
+      rewrite(source, { ...readOptions, ...passProgress(options, 1, size) }, plans),
+      sink,
+      toCtx,
+    );
   return { converted, losses: report, adjustments, impossible, unchecked, bytes };
 }
 

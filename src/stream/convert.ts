@@ -1,8 +1,10 @@
+import { stat } from 'node:fs/promises';
 import type { VmdescBody, VmdescField } from '../codec/index.js';
 import { fail } from '../errors/index.js';
 import type { StreamItem } from './items.js';
 import { pyJson } from './pyjson.js';
 import { readStream } from './reader.js';
+import type { StreamSource } from './source.js';
 import type { JsonValue } from './state-json.js';
 import { fromVmdescBody, isOpenCoded, type Vmdesc, type VmdescEntry } from './vmdesc.js';
 import { type StreamSink, writeStream } from './writer.js';
@@ -96,6 +98,21 @@ export interface ConvertReport {
 export interface ConvertOptions {
   /** Loss paths allowed (a path also allows everything under it). */
   readonly allowLoss?: readonly string[];
+  /**
+   * Bytes read so far, over both passes: the stream is read twice (plan, then write), so the
+   * total is twice its size; the second pass only when the conversion goes ahead.
+   */
+  readonly onProgress?: (read: number) => void;
+}
+
+/** Reader options reporting progress of pass `pass` (0 plan, 1 write) of a stream of `size` bytes. */
+export function passProgress(
+  options: ConvertOptions,
+  pass: 0 | 1,
+  size: number,
+): { onProgress?: (offset: number) => void } {
+  const report = options.onProgress;
+  return report ? { onProgress: (offset: number) => report(pass * size + offset) } : {};
 }
 
 const INTS = new Set(['uint8', 'uint16', 'uint32', 'uint64', 'int8', 'int16', 'int32', 'int64', 'bool']);
@@ -278,21 +295,19 @@ export async function convertQemuStream(
   const plans: SectionPlan[] = [];
   let vmdesc: Vmdesc | undefined;
   let section: { idstr: string; instanceId: number; version: number } | undefined;
-  for await (const item of readStream(source)) {
+  let undescribed: { path: string; offset?: number } | undefined;
+  const size = await sizeOf(source);
+  for await (const item of readStream(source, passProgress(options, 0, size))) {
     if (item.type === 'section') section = item;
     else if (item.type === 'vmdesc') vmdesc = item.vmdesc;
     else if ((item.type === 'device' || item.type === 'opaque') && section) {
       const path = sectionPath(section.idstr, section.instanceId);
       const entry = item.vmdesc;
       if (!entry) {
-        return fail(
-          'unsupported',
-          `section ${path} is not described by a vmdesc; conversion needs the stream's vmdesc`,
-          {
-            ...(item.offset === undefined ? {} : { offset: item.offset }),
-            path: [path],
-          },
-        );
+        // Reported once the stream has been read: a damaged stream (a cut-off vmdesc) is
+        // reported as what it is, by the reader, rather than as a stream without vmdesc.
+        undescribed ??= { path, ...(item.offset === undefined ? {} : { offset: item.offset }) };
+        continue;
       }
       const vmsdName = isOpenCoded(entry) ? entry.name : entry.vmsd_name;
       const t = targetFor(target, vmsdName);
@@ -329,11 +344,23 @@ export async function convertQemuStream(
       });
     }
   }
+  if (undescribed) {
+    const { path, offset } = undescribed;
+    fail(
+      'unsupported',
+      `section ${path} is not described by a vmdesc; conversion needs the stream's vmdesc`,
+      {
+        ...(offset === undefined ? {} : { offset }),
+        path: [path],
+      },
+    );
+  }
   const allow = options.allowLoss ?? [];
   const losses: Loss[] = planner.losses.map((l) => ({ ...l, allowed: allowed(l.path, allow) }));
   const converted = planner.impossible.length === 0 && losses.every((l) => l.allowed);
   let bytes = 0;
-  if (converted && sink) bytes = await writeStream(rewrite(source, plans, vmdesc), sink);
+  if (converted && sink)
+    bytes = await writeStream(rewrite(source, plans, vmdesc, passProgress(options, 1, size)), sink);
   return {
     converted,
     losses,
@@ -348,12 +375,13 @@ async function* rewrite(
   source: string | Uint8Array,
   plans: SectionPlan[],
   vmdesc: Vmdesc | undefined,
+  progress: { onProgress?: (offset: number) => void },
 ): AsyncGenerator<StreamItem> {
   let i = -1;
   let pending: StreamItem | undefined;
   let dropping = false;
   const devices: VmdescEntry[] = [];
-  for await (const item of readStream(source)) {
+  for await (const item of readStream(source, progress)) {
     if (item.type === 'section' && (item.kind === 'full' || item.idstr !== 'ram')) {
       if (item.kind === 'full') i++;
       pending = item;
@@ -433,4 +461,14 @@ export function formatConvertReport(r: ConvertReport): string {
       : 'not converted: nothing written',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** The size of a file or of bytes (0 for a file that cannot be stat-ed: the reader reports it). */
+export async function sizeOf(source: StreamSource): Promise<number> {
+  if (source instanceof Uint8Array) return source.length;
+  if (typeof source !== 'string') return 0;
+  return stat(source).then(
+    (s) => s.size,
+    () => 0,
+  );
 }

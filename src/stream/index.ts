@@ -1,5 +1,11 @@
-export { type Analysis, type AnalyzeOptions, analysisText, analyzeStream } from './analyze.js';
-export { hexBytes, renderDevice } from './analyze-state.js';
+export {
+  type Analysis,
+  type AnalyzeOptions,
+  analysisChunks,
+  analysisText,
+  analyzeStream,
+} from './analyze.js';
+export { hexBytes, type PageSink, renderDevice } from './analyze-state.js';
 export { findOpaqueEnd, plausibleItemAt } from './boundary.js';
 export { CONFIG_SUBSECTIONS, capabilitiesOf } from './configuration.js';
 export {
@@ -47,11 +53,15 @@ export {
   assembleStream,
   checkLossless,
   itemsFromLossless,
+  itemsOf,
   LOSSLESS_FORMAT,
   LosslessBuilder,
   type LosslessDoc,
+  losslessChunks,
 } from './lossless.js';
-export { type PyValue, pyJson, pyString } from './pyjson.js';
+export { losslessFileItems } from './lossless-file.js';
+export { PageStore } from './page-store.js';
+export { type PyValue, pyJson, pyJsonChunks, pyString } from './pyjson.js';
 export {
   type DescriptionLookup,
   descriptionLookup,

@@ -19,7 +19,7 @@ import {
 import { MigrationError } from '../errors/index.js';
 import { analyzeStream } from './analyze.js';
 import type { StreamItem } from './items.js';
-import { itemsFromLossless, type LosslessDoc } from './lossless.js';
+import { itemsFromLossless, LOSSLESS_FORMAT, type LosslessDoc, losslessChunks } from './lossless.js';
 import { readStream } from './reader.js';
 import { stateFromJson, stateToJson } from './state-json.js';
 import { encodeStream } from './writer.js';
@@ -36,7 +36,10 @@ const files = [
 
 async function losslessText(path: string): Promise<string> {
   const a = await analyzeStream(path, { lossless: true });
-  return JSON.stringify(a.lossless, null, 1);
+  const text = JSON.stringify(a.lossless, null, 1);
+  // What the CLI writes, piece by piece, is exactly this text.
+  expect([...losslessChunks(a.lossless as LosslessDoc)].join('')).toBe(`${text}\n`);
+  return text;
 }
 
 const assemble = (doc: unknown) => encodeStream(itemsFromLossless(doc), { pageSize: 4096 });
@@ -49,6 +52,11 @@ describe('lossless JSON → assemble reproduces every golden stream byte for byt
       expect(Buffer.from(assemble(doc)).equals(readFileSync(path))).toBe(true);
     });
   }
+
+  it('the piecewise text of an empty document is JSON.stringify too', () => {
+    const empty: LosslessDoc = { format: LOSSLESS_FORMAT, pageSize: 4096, items: [] };
+    expect([...losslessChunks(empty)].join('')).toBe(`${JSON.stringify(empty, null, 1)}\n`);
+  });
 
   it('folds runs of zero pages (8273 records → a handful of items)', async () => {
     const doc = JSON.parse(await losslessText(`${VECTORS}/pc-paused.mig`)) as LosslessDoc;

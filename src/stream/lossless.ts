@@ -48,14 +48,26 @@ export class LosslessBuilder {
   private run: ZeroRun | undefined;
   private readonly step: bigint;
 
-  constructor(private readonly pageSize = 4096) {
+  /**
+   * With `onItem`, each finished document item goes there instead of being kept (`finish` then
+   * returns a document without items): a document of any size, written as it is made.
+   */
+  constructor(
+    private readonly pageSize = 4096,
+    private readonly onItem?: (item: { [k: string]: JsonValue }) => void,
+  ) {
     this.step = BigInt(pageSize);
+  }
+
+  private emit(item: J): void {
+    if (this.onItem) this.onItem(item);
+    else this.items.push(item);
   }
 
   private flushRun(): void {
     const r = this.run;
     if (!r) return;
-    this.items.push({
+    this.emit({
       zero: { block: r.block, addr: hex64(r.addr), continued: r.continued, pages: r.pages, fill: r.fill },
     });
     this.run = undefined;
@@ -79,13 +91,42 @@ export class LosslessBuilder {
       return;
     }
     this.flushRun();
-    this.items.push(entryOf(item));
+    this.emit(entryOf(item));
   }
 
   finish(): LosslessDoc {
     this.flushRun();
     return { format: LOSSLESS_FORMAT, pageSize: this.pageSize, items: this.items };
   }
+}
+
+/**
+ * `JSON.stringify(doc, null, 1)` plus a newline, item by item: the same text without ever making
+ * one string of it (a string of a big guest's pages would pass V8's string length limit).
+ */
+export function* losslessChunks(doc: LosslessDoc): Generator<string> {
+  yield losslessHead(doc.pageSize);
+  let first = true;
+  for (const item of doc.items) {
+    yield losslessItemText(item, first);
+    first = false;
+  }
+  yield losslessTail(first);
+}
+
+/** The text before the first item (see `losslessChunks`). */
+export function losslessHead(pageSize: number): string {
+  return `{\n "format": ${JSON.stringify(LOSSLESS_FORMAT)},\n "pageSize": ${JSON.stringify(pageSize)},\n "items": [`;
+}
+
+/** One item's text (see `losslessChunks`). */
+export function losslessItemText(item: { [k: string]: JsonValue }, first: boolean): string {
+  return `${first ? '' : ','}\n  ${JSON.stringify(item, null, 1).replace(/\n/g, '\n  ')}`;
+}
+
+/** The text after the last item; `empty` when there was none (see `losslessChunks`). */
+export function losslessTail(empty: boolean): string {
+  return empty ? ']\n}\n' : '\n ]\n}\n';
 }
 
 function configToJson(s: ConfigSubsection): J {
@@ -275,10 +316,7 @@ export function checkLossless(doc: unknown): LosslessDoc {
 function vmdescOf(doc: LosslessDoc): { vmdesc: Vmdesc; text: string } | undefined {
   for (let i = doc.items.length - 1; i >= 0; i--) {
     const e = doc.items[i];
-    if (!e || !('vmdesc' in e)) continue;
-    const v = obj(e.vmdesc, ['items', i, 'vmdesc']);
-    const text = typeof v.text === 'string' ? v.text : pyJson(v.json as JsonValue);
-    return { vmdesc: parseVmdesc(text, 0), text };
+    if (e && typeof e === 'object' && 'vmdesc' in e) return vmdescOfItem(e, i);
   }
   return undefined;
 }
@@ -290,17 +328,39 @@ function vmdescOf(doc: LosslessDoc): { vmdesc: Vmdesc; text: string } | undefine
  */
 export function* itemsFromLossless(input: unknown, options: AssembleOptions = {}): Generator<StreamItem> {
   const doc = checkLossless(input);
-  const vd = vmdescOf(doc);
+  yield* itemsOf(doc.pageSize, doc.items, vmdescOf(doc), options);
+}
+
+/** The vmdesc of a lossless document from its (last) `vmdesc` item, as `itemsOf` needs it. */
+export function vmdescOfItem(item: unknown, index: number): { vmdesc: Vmdesc; text: string } {
+  const e = obj(item as JsonValue, ['items', index]);
+  const v = obj(e.vmdesc, ['items', index, 'vmdesc']);
+  const text = typeof v.text === 'string' ? v.text : pyJson(v.json as JsonValue);
+  return { vmdesc: parseVmdesc(text, 0), text };
+}
+
+/**
+ * `itemsFromLossless` for items that come one at a time (a big document read piece by piece):
+ * the page size and the vmdesc are needed first, the items are taken in order, never kept.
+ */
+export function* itemsOf(
+  pageSize: number,
+  items: Iterable<unknown>,
+  vd: { vmdesc: Vmdesc; text: string } | undefined,
+  options: AssembleOptions = {},
+): Generator<StreamItem> {
   const descs = new Map<number, Vmsd>();
   const regenerated = new Map<number, VmdescEntry>();
   let open:
     | { kind: SectionKind; sectionId: number; idstr: string; instanceId: number; version: number }
     | undefined;
-  const step = BigInt(doc.pageSize);
+  const step = BigInt(pageSize);
   const blockLengths = new Map<string, bigint>();
-  for (let i = 0; i < doc.items.length; i++) {
+  let i = -1;
+  for (const raw of items) {
+    i++;
     const path: (string | number)[] = ['items', i];
-    const e = obj(doc.items[i], path);
+    const e = obj(raw as JsonValue, path);
     const keys = Object.keys(e);
     if (keys.length !== 1) bad(`an item has exactly one key, found ${keys.length}`, path);
     const kind = keys[0] as string;

@@ -17,48 +17,79 @@ function escapeNonAscii(s: string): string {
   return s.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters JSON escapes.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+
 /** A JSON string literal with Python's ASCII escaping. */
 export function pyString(s: string): string {
+  // Most strings (names, hex text, gigabytes of it with `-m`) need no escaping at all.
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   return escapeNonAscii(JSON.stringify(s));
 }
 
-function entries(v: ReadonlyMap<string, PyValue> | { readonly [k: string]: PyValue }): [string, PyValue][] {
-  return v instanceof Map ? [...v.entries()] : Object.entries(v);
+function entries(
+  v: ReadonlyMap<string, PyValue> | { readonly [k: string]: PyValue },
+): Iterable<[string, PyValue]> {
+  // Any ReadonlyMap (a Map, or a lazy one such as the `-m` page store), else a plain object.
+  return typeof v.entries === 'function' ? (v as ReadonlyMap<string, PyValue>).entries() : Object.entries(v);
 }
 
-function write(v: PyValue, indent: number | undefined, depth: number, out: string[]): void {
+interface Out {
+  parts: string[];
+  size: number;
+}
+
+/** Pieces are handed out once about this many characters have gathered. */
+const PIECE = 1 << 16;
+
+function push(out: Out, s: string): void {
+  out.parts.push(s);
+  out.size += s.length;
+}
+
+function* write(v: PyValue, indent: number | undefined, depth: number, out: Out): Generator<string> {
   if (v === null || typeof v === 'boolean' || typeof v === 'number') {
-    out.push(String(v));
+    push(out, String(v));
     return;
   }
   if (typeof v === 'string') {
-    out.push(pyString(v));
+    push(out, pyString(v));
     return;
   }
   const isArray = Array.isArray(v);
-  const items: [string | undefined, PyValue][] = isArray
-    ? (v as readonly PyValue[]).map((x) => [undefined, x])
+  const items: Iterable<[string | undefined, PyValue]> = isArray
+    ? (v as readonly PyValue[]).map((x): [undefined, PyValue] => [undefined, x])
     : entries(v as ReadonlyMap<string, PyValue>);
   const [open, close] = isArray ? ['[', ']'] : ['{', '}'];
-  if (items.length === 0) {
-    out.push(open + close);
-    return;
-  }
   const inner = indent === undefined ? '' : `\n${' '.repeat(indent * (depth + 1))}`;
   const outer = indent === undefined ? '' : `\n${' '.repeat(indent * depth)}`;
   const sep = indent === undefined ? ', ' : `,${inner}`;
-  out.push(open, inner);
-  items.forEach(([k, x], i) => {
-    if (i > 0) out.push(sep);
-    if (k !== undefined) out.push(pyString(k), ': ');
-    write(x, indent, depth + 1, out);
-  });
-  out.push(outer, close);
+  let first = true;
+  for (const [k, x] of items) {
+    push(out, first ? open + inner : sep);
+    first = false;
+    if (k !== undefined) push(out, `${pyString(k)}: `);
+    yield* write(x, indent, depth + 1, out);
+    if (out.size >= PIECE) {
+      yield out.parts.join('');
+      out.parts = [];
+      out.size = 0;
+    }
+  }
+  push(out, first ? open + close : outer + close);
+}
+
+/**
+ * `json.dumps(v)` (indent undefined) or `json.dumps(v, indent=n)` as pieces of about 64 KiB, made
+ * as they are asked for: lazy maps (the `-m` page store) are read only as the text is written.
+ */
+export function* pyJsonChunks(v: PyValue, indent?: number): Generator<string> {
+  const out: Out = { parts: [], size: 0 };
+  yield* write(v, indent, 0, out);
+  if (out.parts.length > 0) yield out.parts.join('');
 }
 
 /** `json.dumps(v)` (indent undefined) or `json.dumps(v, indent=n)`. */
 export function pyJson(v: PyValue, indent?: number): string {
-  const out: string[] = [];
-  write(v, indent, 0, out);
-  return out.join('');
+  return [...pyJsonChunks(v, indent)].join('');
 }

@@ -183,7 +183,7 @@ export function formatSummary(s: StreamSummary): string {
   );
   const r = s.ram;
   lines.push(
-    `RAM: ${bytes(r.total)} in ${r.blocks.length} block(s); ${r.pages} page(s) sent, ${r.zeroPages} zero page(s), zero-page ratio ${(r.zeroRatio * 100).toFixed(1)}%`,
+    `RAM: ${bytes(r.total)} in ${r.blocks.length} block(s); ${r.pages} data page(s) and ${r.zeroPages} zero page(s) sent, zero-page ratio ${(r.zeroRatio * 100).toFixed(1)}%`,
   );
   for (const b of r.blocks) lines.push(`  ${b.name}  ${bytes(b.length)} (0x${b.length.toString(16)})`);
   if (s.commands.length > 0) lines.push(`commands: ${s.commands.join(', ')}`);

@@ -6,7 +6,12 @@ import { fail } from '../errors/index.js';
  */
 export class Reader {
   readonly bytes: Uint8Array;
-  private readonly view: DataView;
+  private viewCache: DataView | undefined;
+  /** Built on first use: a DataView per input costs more than decoding a small struct. */
+  private get view(): DataView {
+    this.viewCache ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.viewCache;
+  }
   /** Position inside `bytes`. */
   pos: number;
   /** Where `bytes[0]` sits in the whole input, so reported offsets are absolute. */
@@ -14,7 +19,6 @@ export class Reader {
 
   constructor(bytes: Uint8Array, options: { base?: number } = {}) {
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = 0;
     this.base = options.base ?? 0;
   }
@@ -43,33 +47,46 @@ export class Reader {
   }
   i8(): number {
     this.need(1);
-    const v = this.view.getInt8(this.pos);
-    this.pos += 1;
-    return v;
+    return ((this.bytes[this.pos++] as number) << 24) >> 24;
   }
   u16(): number {
     this.need(2);
-    const v = this.view.getUint16(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos = p + 2;
+    return ((b[p] as number) << 8) | (b[p + 1] as number);
   }
   i16(): number {
     this.need(2);
-    const v = this.view.getInt16(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos = p + 2;
+    return (((b[p] as number) << 24) | ((b[p + 1] as number) << 16)) >> 16;
   }
   u32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos = p + 4;
+    return (
+      (((b[p] as number) << 24) |
+        ((b[p + 1] as number) << 16) |
+        ((b[p + 2] as number) << 8) |
+        (b[p + 3] as number)) >>>
+      0
+    );
   }
   i32(): number {
     this.need(4);
-    const v = this.view.getInt32(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos = p + 4;
+    return (
+      ((b[p] as number) << 24) |
+      ((b[p + 1] as number) << 16) |
+      ((b[p + 2] as number) << 8) |
+      (b[p + 3] as number)
+    );
   }
   u64(): bigint {
     this.need(8);
@@ -90,11 +107,29 @@ export class Reader {
     return v;
   }
 
-  /** A copy of the next `n` bytes (copies, so decoded state never aliases the input). */
+  /**
+   * A copy of the next `n` bytes, so decoded state never aliases the input. Always a plain
+   * Uint8Array in fresh memory: `bytes.slice` would not do, a Node Buffer's `slice` is a view.
+   */
   take(n: number): Uint8Array {
     this.need(n);
-    const out = this.bytes.slice(this.pos, this.pos + n);
+    const out = new Uint8Array(n);
+    out.set(this.bytes.subarray(this.pos, this.pos + n));
     this.pos += n;
+    return out;
+  }
+
+  /**
+   * The next `n` bytes as numbers, or undefined (consuming nothing) when fewer are left, so the
+   * caller can go element by element and report where the input ends.
+   */
+  byteArray(n: number): number[] | undefined {
+    if (!this.has(n)) return undefined;
+    const b = this.bytes;
+    const p = this.pos;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = b[p + i] as number;
+    this.pos = p + n;
     return out;
   }
 

@@ -29,25 +29,31 @@ export class Writer {
     this.reserve(1);
     this.buf[this.pos++] = v;
   }
+  // 16- and 32-bit values are stored byte by byte: cheaper than a DataView call, and the
+  // typed array's own conversion truncates exactly as DataView's setters do.
   u16(v: number): void {
     this.reserve(2);
-    this.view.setUint16(this.pos, v);
-    this.pos += 2;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 8;
+    b[p + 1] = v;
+    this.pos = p + 2;
   }
   i16(v: number): void {
-    this.reserve(2);
-    this.view.setInt16(this.pos, v);
-    this.pos += 2;
+    this.u16(v);
   }
   u32(v: number): void {
     this.reserve(4);
-    this.view.setUint32(this.pos, v);
-    this.pos += 4;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 24;
+    b[p + 1] = v >>> 16;
+    b[p + 2] = v >>> 8;
+    b[p + 3] = v;
+    this.pos = p + 4;
   }
   i32(v: number): void {
-    this.reserve(4);
-    this.view.setInt32(this.pos, v);
-    this.pos += 4;
+    this.u32(v);
   }
   u64(v: bigint): void {
     this.reserve(8);
@@ -63,6 +69,22 @@ export class Writer {
     this.reserve(8);
     this.view.setFloat64(this.pos, v);
     this.pos += 8;
+  }
+  /**
+   * The first `n` values as bytes when every one is an integer 0..255; otherwise writes nothing
+   * and returns false, so the caller can go element by element and report the bad one.
+   */
+  byteArray(values: readonly unknown[], n: number): boolean {
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (typeof v !== 'number' || (v & 0xff) !== v) return false;
+    }
+    this.reserve(n);
+    const buf = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < n; i++) buf[p + i] = values[i] as number;
+    this.pos = p + n;
+    return true;
   }
   bytes(b: Uint8Array): void {
     this.reserve(b.length);
@@ -94,5 +116,10 @@ export class Writer {
 
   reset(): void {
     this.pos = 0;
+  }
+
+  /** Bytes the writer holds now (grows on demand); lets a caller decide not to keep a big one. */
+  get capacity(): number {
+    return this.buf.length;
   }
 }

@@ -139,12 +139,19 @@ describe('vmstate check', () => {
     writeFileSync(notJson, '{ nope');
     const notDump = join(scratch, 'array.json');
     writeFileSync(notDump, '[1, 2]');
+    const notADump = join(scratch, 'object.json');
+    writeFileSync(notADump, '{}');
+    const broken = join(scratch, 'broken.ts');
+    writeFileSync(broken, 'export const sections = [;\n');
     const ok = corpus('identical', 'source.ts');
     const cases: [string[], RegExp][] = [
+      [['check', broken, ok], /cannot load module .*broken\.ts: .*Unexpected/],
       [['check', join(scratch, 'missing.json'), ok], /cannot read/],
       [['check', notJson, ok], /is not JSON/],
       [['check', notDump, ok], /not a -dump-vmstate file/],
-      [['check', join(scratch, 'missing.ts'), ok], /cannot load module/],
+      [['check', notADump, ok], /no "vmschkmachine" and no sections/],
+      [['check', join(scratch, 'missing.ts'), ok], /cannot read .*missing\.ts/],
+      [['check', scratch, ok], /cannot read/],
       [['check', join(import.meta.dirname, 'cli.test.ts'), ok], /does not export `sections`/],
       [['check', `${releases}#9.9`, ok], /unknown version "9.9"/],
       [['check', `${releases}#1.0`, ok, '--machine', 'nope'], /unknown machine type "nope"/],
@@ -155,6 +162,24 @@ describe('vmstate check', () => {
       err = '';
       expect(await main(argv), argv.join(' ')).toBe(2);
       expect(err, argv.join(' ')).toMatch(message);
+      // One clear message: no stack trace, no path prefix for a whole-file problem.
+      expect(err, argv.join(' ')).not.toMatch(/\n\s+at |\(top\)/);
+      expect(err.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+    }
+  });
+
+  it('--help documents the options and the exit codes', async () => {
+    expect(await main(['check', '--help'])).toBe(0);
+    for (const s of [
+      '--direction',
+      '--machine',
+      '--json',
+      '--hide-info',
+      'Exit codes: 0',
+      '1 errors',
+      '2 bad',
+    ]) {
+      expect(out).toContain(s);
     }
   });
 });
@@ -207,6 +232,18 @@ describe('vmstate dump', () => {
 
   it('exits 2 for a module it cannot use', async () => {
     expect(await main(['dump', join(scratch, 'nothing.ts')])).toBe(2);
-    expect(err).toContain('cannot load module');
+    expect(err).toContain('cannot read');
+    err = '';
+    expect(await main(['dump', corpus('missing-section', 'source.json')])).toBe(2);
+    expect(err).toContain('is -dump-vmstate JSON, not a module');
+    err = '';
+    expect(await main(['dump', join(import.meta.dirname, 'cli.test.ts')])).toBe(2);
+    expect(err).toContain('does not export `sections`');
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  it('--help documents the options and the exit codes', async () => {
+    expect(await main(['dump', '--help'])).toBe(0);
+    for (const s of ['--machine', '--plain', 'Exit codes: 0', '2 bad']) expect(out).toContain(s);
   });
 });

@@ -77,5 +77,59 @@ describe('vmstate matrix', () => {
     expect(await main(['matrix', fixture('phase.ts')])).toBe(2);
     expect(err).toContain('does not export `versions`');
     expect(await main(['matrix', fixture('timerdev-lab.ts'), '--runs', 'many'])).toBe(2);
+    expect(await main(['matrix', fixture('timerdev-lab.ts'), '--runs', '0'])).toBe(2);
+    expect(err).toContain('--runs must be an integer ≥ 1, got "0"');
+  });
+
+  it('exits 2 with one clear line for missing, malformed or look-alike inputs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vmstate-matrix-'));
+    const badJson = join(dir, 'trace.json');
+    writeFileSync(badJson, '{ nope');
+    const notATrace = join(dir, 'other.json');
+    writeFileSync(notATrace, '{"steps": 3}');
+    const otherVersion = join(dir, 'other-version.json');
+    writeFileSync(otherVersion, '{"version": "9.9", "machine": "pc-1", "steps": [{"state": {}}]}');
+    const otherMachine = join(dir, 'other-machine.json');
+    writeFileSync(otherMachine, '{"version": "1.0", "machine": "pc-3", "steps": [{"state": {}}]}');
+    const cases: [string[], RegExp][] = [
+      [['matrix', join(dir, 'missing.ts')], /cannot read .*missing\.ts/],
+      [
+        ['matrix', fixture('timerdev-lab.ts'), '--trace', otherVersion],
+        /version "9\.9", which .* does not define/,
+      ],
+      [['matrix', fixture('timerdev-lab.ts'), '--trace', otherMachine], /machine type "pc-3" is not one of/],
+      [['matrix', dir], /cannot read/],
+      [['matrix', badJson], /expected a module, not JSON/],
+      [['matrix', fixture('not-versions.ts')], /does not export `versions`/],
+      [['matrix', fixture('timerdev-lab.ts'), '--trace', badJson], /is not JSON/],
+      [['matrix', fixture('timerdev-lab.ts'), '--trace', notATrace], /holds no trace/],
+      [['matrix', fixture('timerdev-lab.ts'), '--trace', join(dir, 'gone.json')], /cannot read/],
+      [
+        ['matrix', fixture('timerdev-lab.ts'), '--html', join(dir, 'no', 'dir', 'r.html')],
+        /cannot write .*r\.html/,
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      err = '';
+      expect(await main(argv), argv.join(' ')).toBe(2);
+      expect(err, argv.join(' ')).toMatch(message);
+      expect(err.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+    }
+  });
+
+  it('--help documents the options and the exit codes', async () => {
+    expect(await main(['matrix', '--help'])).toBe(0);
+    for (const s of [
+      '--trace',
+      '--json',
+      '--html',
+      '--runs',
+      '--seed',
+      'Exit codes: 0',
+      '1 UNSAFE',
+      '2 bad',
+    ]) {
+      expect(out).toContain(s);
+    }
   });
 });

@@ -62,6 +62,14 @@ describe('vmstate matrix HTML report in headless Chromium', () => {
       const fills = await cells.evaluateAll((els) => els.map((e) => e.getAttribute('fill')));
       expect(fills).toContain('#f2a900');
       expect(fills).not.toContain('#c62828');
+      // Long counterexample states wrap inside their column instead of widening the page.
+      const pres = await page
+        .locator('pre')
+        .evaluateAll((els) => els.map((e) => [e.scrollWidth, e.clientWidth, (e.textContent ?? '').length]));
+      expect(Math.max(...pres.map(([, , length]) => length ?? 0))).toBeGreaterThan(100);
+      for (const [scrollWidth, clientWidth] of pres)
+        expect(scrollWidth).toBeLessThanOrEqual(clientWidth ?? 0);
+      expect(await page.locator('html').evaluate((e) => e.scrollWidth)).toBeLessThanOrEqual(1280);
       const png = await page.screenshot({ fullPage: true });
       writeFileSync(join(OUT, 'matrix-report.png'), png);
       expect(png.length).toBeGreaterThan(10_000);

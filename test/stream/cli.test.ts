@@ -87,6 +87,45 @@ describe('vmstate analyze', () => {
     }
   });
 
+  it('assemble reads the layout analyze writes piece by piece: edits in place work, a broken item names its path', async () => {
+    const dir = tmp();
+    expect(await main(['analyze', '--lossless', `${VECTORS}/pc-paused.mig`])).toBe(0);
+    const text = out;
+    // An edit made in a text editor: pckbd's "mode" on its own line, the layout untouched.
+    const doc = JSON.parse(text);
+    const at = doc.items.findIndex((i: { section?: { idstr: string } }) => i.section?.idstr === 'pckbd');
+    const mode = doc.items[at + 1].device.state.kbd.mode as number;
+    const lines = text.split('\n');
+    const line = lines.findIndex(
+      (l, k) => k > lines.indexOf('    "idstr": "pckbd",') && l.includes('"mode": '),
+    );
+    lines[line] = (lines[line] as string).replace(`"mode": ${mode}`, `"mode": ${mode ^ 0x40}`);
+    writeFileSync(join(dir, 'edited.json'), lines.join('\n'));
+    out = '';
+    expect(await main(['assemble', join(dir, 'edited.json'), '-o', join(dir, 'edited.mig'), '--json'])).toBe(
+      0,
+    );
+    expect(JSON.parse(out)).toEqual({ output: join(dir, 'edited.mig'), bytes: 387381 });
+    let kbd: { mode: number } | undefined;
+    let inside = false;
+    for await (const item of readStream(join(dir, 'edited.mig'))) {
+      if (item.type === 'section') inside = item.idstr === 'pckbd';
+      if (item.type === 'device' && inside) kbd = item.state.kbd as { mode: number };
+    }
+    expect(kbd?.mode).toBe(mode ^ 0x40);
+    // The same document laid out otherwise (2-space indent) is parsed whole, with the same result.
+    writeFileSync(join(dir, 'other.json'), JSON.stringify(JSON.parse(lines.join('\n')), null, 2));
+    expect(await main(['assemble', join(dir, 'other.json'), '-o', join(dir, 'other.mig')])).toBe(0);
+    expect(readFileSync(join(dir, 'other.mig')).equals(readFileSync(join(dir, 'edited.mig')))).toBe(true);
+    // A broken item in our layout: rejected, naming it, and no output left behind.
+    lines[line] = '     "mode": ,';
+    writeFileSync(join(dir, 'broken.json'), lines.join('\n'));
+    err = '';
+    expect(await main(['assemble', join(dir, 'broken.json'), '-o', join(dir, 'broken.mig')])).toBe(3);
+    expect(err).toMatch(new RegExp(`items\\[${at + 1}\\]: item ${at + 1} is not JSON`));
+    expect(() => statSync(join(dir, 'broken.mig'))).toThrow();
+  });
+
   it('reads stdin with -', async () => {
     const { Readable } = await import('node:stream');
     const stdin = Readable.from([readFileSync(`${VECTORS}/i440fx-2.3.mig`)]);
@@ -100,6 +139,12 @@ describe('vmstate analyze', () => {
     expect(err).toMatch(/cannot read/);
     err = '';
     const dir = tmp();
+    writeFileSync(join(dir, 'file'), '');
+    expect(await main(['analyze', '--extract', join(dir, 'file', 'sub'), `${VECTORS}/pc-paused.mig`])).toBe(
+      2,
+    );
+    expect(err).toMatch(/^error: cannot create .*ENOTDIR/);
+    err = '';
     const bytes = readFileSync(`${VECTORS}/i440fx-7.2.mig`);
     let at = -1;
     let inPckbd = false;

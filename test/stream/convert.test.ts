@@ -193,6 +193,40 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     expect(r.converted).toBe(false);
     expect(r.impossible).toEqual([{ path: 'pcspk', what: "version 1 is below the target's minimum 5" }]);
   });
+
+  it('reports progress over both passes: up to twice the size when it writes, once when it refuses', async () => {
+    const size = statSync(STREAM).size;
+    const seen: number[] = [];
+    const same = await loadDescriptionSet(DUMP);
+    const r = await convertQemuStream(STREAM, same, () => {}, { onProgress: (n) => seen.push(n) });
+    expect(r.converted).toBe(true);
+    expect(seen.some((n) => n > 0 && n <= size)).toBe(true);
+    expect(Math.max(...seen)).toBeGreaterThan(size);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(2 * size);
+    const dir = tmp();
+    const refused: number[] = [];
+    const less = await loadDescriptionSet(smallerDump(dir, withoutPcspkAndMediaRate));
+    const r2 = await convertQemuStream(STREAM, less, () => {}, { onProgress: (n) => refused.push(n) });
+    expect(r2.converted).toBe(false);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(Math.max(...refused)).toBeLessThanOrEqual(size);
+  });
+
+  it('a stream without vmdesc is unsupported (naming the first section); a cut-off one is truncated', async () => {
+    const target = await loadDescriptionSet(DUMP);
+    await expect(convertQemuStream(`${VECTORS}/i440fx-2.2.mig`, target, undefined)).rejects.toMatchObject({
+      issues: [{ code: 'unsupported', path: ['timer'] }],
+    });
+    const dir = tmp();
+    const bytes = readFileSync(STREAM);
+    writeFileSync(join(dir, 'cut.mig'), bytes.subarray(0, bytes.length - 1000));
+    await expect(convertQemuStream(join(dir, 'cut.mig'), target, undefined)).rejects.toMatchObject({
+      issues: [{ code: 'truncated', path: ['vmdesc'] }],
+    });
+    expect(await main(['convert', join(dir, 'cut.mig'), '--to', DUMP, '-o', join(dir, 'out.mig')])).toBe(3);
+    expect(err).toMatch(/^rejected: vmdesc: the input ends inside the vmdesc JSON/);
+    expect(() => statSync(join(dir, 'out.mig'))).toThrow();
+  });
 });
 
 describe('convert a stream of our own descriptions to another release', () => {

@@ -1,11 +1,12 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream, fstatSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Vmsd } from '../../describe/index.js';
 import {
-  analysisText,
+  analysisChunks,
   analyzeStream,
   type DescriptionLookup,
   descriptionLookup,
@@ -21,7 +22,17 @@ const PROGRESS_FROM = 256 << 20;
 
 /** Checks a stream argument: `-` is stdin, anything else must be a readable file. */
 export async function streamArg(path: string): Promise<{ source: StreamSource; size: number | undefined }> {
-  if (path === '-') return { source: process.stdin, size: undefined };
+  if (path === '-') {
+    // `< FILE` gives stdin a size (and a progress bar a total); a pipe has none.
+    let size: number | undefined;
+    try {
+      const s = fstatSync(0);
+      if (s.isFile()) size = s.size;
+    } catch {
+      // No stdin to stat: the reader reports what is wrong with it.
+    }
+    return { source: process.stdin, size };
+  }
   try {
     const s = await stat(path);
     if (!s.isFile()) throw new UsageError(`${path} is not a file`);
@@ -50,39 +61,113 @@ export async function descriptionsArg(path: string | undefined): Promise<Descrip
   return descriptionLookup(list as Vmsd[]);
 }
 
-/** A progress bar on stderr for big files on a terminal; a no-op otherwise. */
+/**
+ * A progress bar on stderr (or `stream`) when it is a terminal: from the start for a stream of known
+ * size over PROGRESS_FROM bytes; for one of unknown size (a pipe), a running count once that much
+ * has been read. A no-op otherwise.
+ */
 export function progressFor(
   size: number | undefined,
   enabled: boolean,
+  stream: NodeJS.WriteStream = process.stderr,
 ): {
   onProgress?: (offset: number) => void;
   stop(): void;
 } {
-  if (!enabled || size === undefined || size < PROGRESS_FROM || !process.stderr.isTTY) return { stop() {} };
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: 'reading [{bar}] {percentage}% | {value}/{total} MiB',
-      hideCursor: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  if (!enabled || !stream.isTTY || (size !== undefined && size < PROGRESS_FROM)) return { stop() {} };
   const mib = (n: number) => Math.floor(n / 2 ** 20);
-  bar.start(mib(size), 0);
+  let bar: cliProgress.SingleBar | undefined;
+  const start = () => {
+    bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format:
+          size === undefined
+            ? 'reading {value} MiB (size unknown)'
+            : 'reading [{bar}] {percentage}% | {value}/{total} MiB',
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(size === undefined ? 0 : mib(size), 0);
+  };
+  if (size !== undefined) start();
   let shown = 0;
+  let last = 0;
   return {
     onProgress(offset: number) {
+      last = offset;
+      if (!bar) {
+        if (offset < PROGRESS_FROM) return;
+        start();
+      }
       const v = mib(offset);
       if (v !== shown) {
         shown = v;
-        bar.update(v);
+        bar?.update(v);
       }
     },
     stop() {
-      bar.update(mib(size));
+      if (!bar) return;
+      bar.update(mib(size ?? last));
       bar.stop();
     },
   };
+}
+
+/** Sinks whose late EPIPE errors (emitted after the write that hit them) are already ignored. */
+const guarded = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * Writes text pieces to a Writable, waiting when it is full, so output of any size never gathers
+ * in memory. A reader that goes away (EPIPE: `| head`) ends the output quietly; false then.
+ */
+export async function writePieces(sink: NodeJS.WritableStream, pieces: Iterable<string>): Promise<boolean> {
+  let gone: NodeJS.ErrnoException | undefined;
+  let wake: (() => void) | undefined;
+  const onError = (e: NodeJS.ErrnoException) => {
+    gone = e;
+    wake?.();
+  };
+  if (!guarded.has(sink)) {
+    guarded.add(sink);
+    sink.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && sink.listenerCount('error') === 1) throw e;
+    });
+  }
+  sink.on('error', onError);
+  try {
+    for (const piece of pieces) {
+      // Destroyed by an earlier error (its event already gone by): nobody reads any more.
+      if (!gone && (sink as { destroyed?: boolean }).destroyed)
+        gone = Object.assign(new Error('EPIPE'), { code: 'EPIPE' });
+      if (gone) break;
+      if (!sink.write(piece)) {
+        await new Promise<void>((res) => {
+          wake = res;
+          sink.once('drain', res);
+          sink.once('close', res);
+        });
+        sink.off('drain', wake as () => void);
+        sink.off('close', wake as () => void);
+        wake = undefined;
+      }
+    }
+  } finally {
+    sink.off('error', onError);
+  }
+  if (gone && gone.code !== 'EPIPE') throw gone;
+  return gone === undefined;
+}
+
+/** Writes text pieces to a new file, through a stream (see writePieces). */
+async function writeFilePieces(path: string, pieces: Iterable<string>): Promise<void> {
+  const file = createWriteStream(path);
+  await writePieces(file, pieces);
+  await new Promise<void>((res, rej) => {
+    file.once('error', rej);
+    file.end(() => res());
+  });
 }
 
 interface Options {
@@ -127,32 +212,48 @@ export const command: CliCommand = {
     if (modes > 1) throw new UsageError('choose one of --desc, --summary, --lossless');
     const { source, size } = await streamArg(path as string);
     const descriptions = await descriptionsArg(options.descriptions);
-    if (options.extract !== undefined) await mkdir(options.extract, { recursive: true });
+    if (options.extract !== undefined) {
+      const dir = options.extract;
+      await mkdir(dir, { recursive: true }).catch((e: unknown) => {
+        throw new UsageError(`cannot create ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    }
     const progress = progressFor(size, options.progress);
     let analysis: Awaited<ReturnType<typeof analyzeStream>>;
     try {
       analysis = await analyzeStream(source, {
         memory: options.memory === true,
-        lossless: options.lossless === true,
+        // Written as it is made: the document of a big guest is bigger than the guest.
+        ...(options.lossless
+          ? {
+              losslessTo: async (piece: string) => {
+                // The reader went away (`| head`): stop reading the stream too.
+                if (!(await writePieces(process.stdout, [piece]))) throw new OutputClosed();
+              },
+            }
+          : {}),
         ...(options.extract === undefined ? {} : { extractTo: options.extract }),
         ...(descriptions ? { descriptions } : {}),
         ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
       });
+    } catch (e) {
+      if (e instanceof OutputClosed) return ExitCode.ok;
+      throw e;
     } finally {
       progress.stop();
     }
-    const out = (s: string) => process.stdout.write(s);
+    const out = (s: string) => writePieces(process.stdout, [s]);
     for (const note of analysis.notes) process.stderr.write(`note: ${note}\n`);
     if (options.desc) {
       if (!analysis.vmdesc) {
         process.stderr.write('this stream has no vmdesc to print\n');
         return ExitCode.negative;
       }
-      out(analysisText(analysis.vmdesc.json));
+      await writePieces(process.stdout, analysisChunks(analysis.vmdesc.json));
       return ExitCode.ok;
     }
     if (options.summary) {
-      out(
+      await out(
         options.json
           ? `${JSON.stringify(printableSummary(analysis.summary), null, 2)}\n`
           : formatSummary(analysis.summary),
@@ -160,22 +261,24 @@ export const command: CliCommand = {
       return ExitCode.ok;
     }
     if (options.lossless) {
-      out(`${JSON.stringify(analysis.lossless, null, 1)}\n`);
       return ExitCode.ok;
     }
-    const state = analysisText(analysis.state);
     if (options.extract !== undefined) {
       const files = [...analysis.extracted];
-      await writeFile(join(options.extract, 'state.json'), state);
+      await writeFilePieces(join(options.extract, 'state.json'), analysisChunks(analysis.state));
       files.push(join(options.extract, 'state.json'));
       if (analysis.vmdesc) {
-        await writeFile(join(options.extract, 'desc.json'), analysisText(analysis.vmdesc.json));
+        await writeFilePieces(join(options.extract, 'desc.json'), analysisChunks(analysis.vmdesc.json));
         files.push(join(options.extract, 'desc.json'));
       }
-      out(options.json ? `${JSON.stringify({ files }, null, 2)}\n` : `${files.join('\n')}\n`);
+      await out(options.json ? `${JSON.stringify({ files }, null, 2)}\n` : `${files.join('\n')}\n`);
       return ExitCode.ok;
     }
-    out(state);
+    // Piece by piece: with --memory the text is about three times the guest's RAM.
+    await writePieces(process.stdout, analysisChunks(analysis.state));
     return ExitCode.ok;
   },
 };
+
+/** Thrown to stop reading when nobody reads the output any more. */
+class OutputClosed extends Error {}

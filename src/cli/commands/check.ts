@@ -7,12 +7,19 @@ import {
   formatCheckText,
   type Severity,
 } from '../../compat/index.js';
-import { formatIssue, MigrationError } from '../../errors/index.js';
+import { formatIssue, type Issue, MigrationError } from '../../errors/index.js';
 import { coloursFor } from '../colours.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
 const pc = coloursFor(process.stdout);
+
+/** An input problem as one line: the JSON path and code only where they say something. */
+export function inputProblem(e: MigrationError): UsageError {
+  const line = (issue: Issue) => (issue.path.length === 0 ? issue.message : formatIssue(issue));
+  return new UsageError(e.issues.map(line).join('\n'));
+}
+
 const PAINT: Record<Severity, (s: string) => string> = { error: pc.red, warning: pc.yellow, info: pc.dim };
 
 export const command: CliCommand = {
@@ -33,7 +40,9 @@ export const command: CliCommand = {
       .addHelpText(
         'after',
         '\nA module exports `sections` (descriptions) and optionally `machines`, or a lab version set as ' +
-          'file.ts#release.\nExit codes: 0 no error in the checked directions, 1 errors found, 2 usage or unreadable input.',
+          'file.ts#release.\n' +
+          'Exit codes: 0 no error in the checked directions (warnings and infos do not count), 1 errors found,\n' +
+          '2 bad arguments or an input that cannot be read or is not a description set.',
       ),
   async run(
     [source, destination],
@@ -47,7 +56,7 @@ export const command: CliCommand = {
       });
     } catch (e) {
       // An input that cannot be read or is not a description set is a usage problem (exit 2).
-      if (e instanceof MigrationError) throw new UsageError(e.issues.map(formatIssue).join('\n'));
+      if (e instanceof MigrationError) throw inputProblem(e);
       throw e;
     }
     if (options.json) process.stdout.write(`${JSON.stringify(checkReportJson(report), null, 2)}\n`);

@@ -8,7 +8,7 @@ import {
 } from '../../stream/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
-import { streamArg } from './analyze.js';
+import { progressFor, streamArg } from './analyze.js';
 import { writeFileStream } from './assemble.js';
 
 interface Options {
@@ -20,6 +20,7 @@ interface Options {
   allowLoss: string[];
   dryRun?: boolean;
   json?: boolean;
+  progress: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -56,21 +57,29 @@ export const command: CliCommand = {
       )
       .option('--dry-run', 'only report what would be lost, write nothing')
       .option('--json', 'print the report as JSON')
+      .option('--no-progress', 'no progress bar (drawn on a terminal for streams over 256 MiB)')
       .addHelpText(
         'after',
         '\nLoss paths look like `fdc::state::drives::fdrive/media_rate` or `dma#1` (section idstr, #instance when not 0).\n' +
           'Exit codes: 0 converted (or, with --dry-run, convertible); 1 refused: state would be lost without\n' +
-          '--allow-loss, or cannot be converted; 2 bad arguments or unreadable inputs; 3 the stream was rejected.',
+          '--allow-loss, or cannot be converted; 2 bad arguments or unreadable inputs; 3 the stream was rejected\n' +
+          '(the error names the offset and section); 70 internal error.',
       ),
   async run([path], options: Options) {
     if (!options.dryRun && options.output === undefined) throw new UsageError('give -o OUT (or --dry-run)');
-    const { source } = await streamArg(path as string);
+    const { source, size } = await streamArg(path as string);
     if (typeof source !== 'string') throw new UsageError('convert reads a file (it reads the stream twice)');
     let report: ConvertReport;
+    // The stream is read twice (plan, then write): the bar runs over twice its size.
+    const progress = progressFor(size === undefined ? undefined : size * 2, options.progress);
+    const convertOptions = {
+      allowLoss: options.allowLoss,
+      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+    };
     const run = async (sink: NodeJS.WritableStream | undefined): Promise<ConvertReport> => {
       if (options.to.toLowerCase().endsWith('.json')) {
         const target = await loadDescriptionSet(options.to);
-        return convertQemuStream(source, target, sink, { allowLoss: options.allowLoss });
+        return convertQemuStream(source, target, sink, convertOptions);
       }
       if (options.from === undefined)
         throw new UsageError('--from module.ts#release is needed with a module target');
@@ -89,20 +98,24 @@ export const command: CliCommand = {
           ...(to.machines && toMachine ? { toCtx: to.machines.context(toMachine) } : {}),
         },
         sink,
-        { allowLoss: options.allowLoss },
+        convertOptions,
       );
     };
-    if (options.dryRun || options.output === undefined) report = await run(undefined);
-    else {
-      let r: ConvertReport | undefined;
-      await writeFileStream(options.output, async (sink) => {
-        r = await run(sink);
-        // Refused: remove the (empty) output rather than leave a file that is not the stream.
-        if (!r.converted) throw new Refused();
-      }).catch((e: unknown) => {
-        if (!(e instanceof Refused)) throw e;
-      });
-      report = r as ConvertReport;
+    try {
+      if (options.dryRun || options.output === undefined) report = await run(undefined);
+      else {
+        let r: ConvertReport | undefined;
+        await writeFileStream(options.output, async (sink) => {
+          r = await run(sink);
+          // Refused: remove the (empty) output rather than leave a file that is not the stream.
+          if (!r.converted) throw new Refused();
+        }).catch((e: unknown) => {
+          if (!(e instanceof Refused)) throw e;
+        });
+        report = r as ConvertReport;
+      }
+    } finally {
+      progress.stop();
     }
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatConvertReport(report));
     return report.converted ? ExitCode.ok : ExitCode.negative;

@@ -21,21 +21,32 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 const small = ['--steps', '6', '--rare', '2', '--sectors', '30'];
+const dir = mkdtempSync(join(tmpdir(), 'vmstate-demo-'));
 
 describe('vmstate demo', () => {
   it('prints the tables per policy and profile, and the checks', async () => {
-    const code = await main(['demo', ...small, '--seed', '9']);
+    const code = await main(['demo', ...small, '--seed', '9', '--no-html']);
     expect(code).toBe(0);
     expect(err).toBe('');
     expect(out).toContain('seed 9 · 6 random migration points per profile and runtime');
     for (const s of ['Policy (a) v2a', 'Policy (b) v2b', 'Policy (c) v2c', 'v2b→v1@pc-2.3', 'Checks']) {
       expect(out).toContain(s);
     }
-    expect(out).toContain('--html');
   });
 
+  it('writes the HTML report by default, to vmstate-demo.html in the working directory', async () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(await main(['demo', ...small])).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(err).toContain('HTML report written to vmstate-demo.html');
+    expect(readFileSync(join(dir, 'vmstate-demo.html'), 'utf8')).toContain('<section id="demo">');
+  }, 60_000);
+
   it('--json is the report as data; --html writes the lab’s report with the demo section', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vmstate-demo-'));
     const html = join(dir, 'demo.html');
     const code = await main(['demo', ...small, '--json', '--html', html]);
     expect(code).toBe(0);
@@ -49,8 +60,18 @@ describe('vmstate demo', () => {
     expect(page).toContain('<svg');
   }, 60_000);
 
-  it('refuses bad numbers (exit 2)', async () => {
+  it('refuses bad numbers and an unwritable report (exit 2)', async () => {
     expect(await main(['demo', '--steps', '0'])).toBe(2);
     expect(err).toContain('--steps must be an integer ≥ 1');
+    err = '';
+    expect(await main(['demo', ...small, '--html', join(dir, 'no', 'such', 'dir.html')])).toBe(2);
+    expect(err).toMatch(/^error: cannot write .*dir\.html: ENOENT[^\n]*\n$/);
+  }, 60_000);
+
+  it('--help documents the options and the exit codes', async () => {
+    expect(await main(['demo', '--help'])).toBe(0);
+    for (const s of ['--seed', '--steps', '--html', '--no-html', '--json', 'Exit codes: 0', '2 bad']) {
+      expect(out).toContain(s);
+    }
   });
 });

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { dumpModule, type VmstateDumpJson } from '../../compat/index.js';
-import { formatIssue, MigrationError } from '../../errors/index.js';
+import { MigrationError } from '../../errors/index.js';
 import type { CliCommand } from '../command.js';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
+import { inputProblem } from './check.js';
 
 export const command: CliCommand = {
   name: 'dump',
@@ -17,7 +18,12 @@ export const command: CliCommand = {
         '--machine <name>',
         'the machine type (vmschkmachine); decides predicates that depend on it alone',
       )
-      .option('--plain', "QEMU's keys only (for scripts/vmstate-static-checker.py)"),
+      .option('--plain', "QEMU's keys only (for scripts/vmstate-static-checker.py)")
+      .addHelpText(
+        'after',
+        '\nPrints JSON on stdout (two-space indented, as QEMU does); `vmstate check` reads it back.\n' +
+          'Exit codes: 0 printed, 2 bad arguments or a module that cannot be loaded or exports no description set.',
+      ),
   async run([modulePath], options: { machine?: string; plain?: boolean }) {
     let dump: VmstateDumpJson;
     try {
@@ -26,7 +32,7 @@ export const command: CliCommand = {
         ...(options.plain ? { plain: true } : {}),
       });
     } catch (e) {
-      if (e instanceof MigrationError) throw new UsageError(e.issues.map(formatIssue).join('\n'));
+      if (e instanceof MigrationError) throw inputProblem(e);
       throw e;
     }
     // QEMU pretty-prints with two spaces.

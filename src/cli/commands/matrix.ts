@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import {
@@ -15,9 +16,20 @@ import {
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
+/** Built by defineVersions: a list of releases, a machine registry and the `version` lookup. */
 function isVersionSet(v: unknown): v is VersionSet {
   const o = v as VersionSet | undefined;
-  return typeof o === 'object' && o !== null && Array.isArray(o.versions) && typeof o.machines === 'object';
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    Array.isArray(o.versions) &&
+    o.versions.length > 0 &&
+    typeof o.version === 'function' &&
+    typeof o.machines === 'object' &&
+    o.machines !== null &&
+    Array.isArray(o.machines.names) &&
+    typeof o.machines.context === 'function'
+  );
 }
 
 function isTrace(v: unknown): v is Trace {
@@ -32,10 +44,17 @@ function isTrace(v: unknown): v is Trace {
 }
 
 async function importModule(path: string): Promise<Record<string, unknown>> {
+  if (path.toLowerCase().endsWith('.json')) throw new UsageError(`${path}: expected a module, not JSON`);
+  try {
+    if (!(await stat(path)).isFile()) throw new Error('not a file');
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   try {
     return (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new UsageError(`cannot load module ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    const why = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+    throw new UsageError(`cannot load module ${path}: ${why}`);
   }
 }
 
@@ -62,10 +81,19 @@ async function loadTrace(path: string): Promise<Trace> {
   return trace;
 }
 
-function count(name: string, raw: string): number {
+/** Fails before the run, not after it, when the report could not be written. */
+async function writable(file: string): Promise<void> {
+  try {
+    await access(dirname(resolve(file)), constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function count(name: string, raw: string, min = 0): number {
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new UsageError(`${name} must be a non-negative integer, got "${raw}"`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
   return n;
 }
 
@@ -79,7 +107,14 @@ export const command: CliCommand = {
       .option('--json', 'print the report as JSON')
       .option('--html <out>', 'also write a self-contained HTML report to this file')
       .option('--runs <n>', 'generated states per cell', '100')
-      .option('--seed <s>', 'fast-check seed (the same seed gives the same report)', '42'),
+      .option('--seed <s>', 'fast-check seed (the same seed gives the same report)', '42')
+      .addHelpText(
+        'after',
+        '\nPrints one table per machine type, counterexamples, chains, needed() honesty and, with a trace,\n' +
+          'prevalence and backward-migration risk. --json prints the same report as data.\n' +
+          'Exit codes: 0 no UNSAFE or crashing migration and every needed() honest (refusals are safe),\n' +
+          '1 UNSAFE, crash or dishonest needed(), 2 bad arguments or a module/trace that cannot be used.',
+      ),
   async run(
     [modulePath],
     options: { trace?: string; json?: boolean; html?: string; runs: string; seed: string },
@@ -89,18 +124,38 @@ export const command: CliCommand = {
     if (!isVersionSet(versions)) {
       throw new UsageError(`${modulePath} does not export \`versions\` built with defineVersions()`);
     }
+    if (options.html) await writable(options.html);
     const trace = options.trace ? await loadTrace(options.trace) : mod.trace;
     if (trace !== undefined && !isTrace(trace))
       throw new UsageError(`the \`trace\` export of ${modulePath} is not a trace`);
+    if (trace) {
+      const release = versions.versions.find((v) => v.name === trace.version);
+      if (!release) {
+        throw new UsageError(
+          `the trace was recorded on version "${trace.version}", which ${modulePath} does not define (${versions.versions.map((v) => v.name).join(', ')})`,
+        );
+      }
+      if (!release.machines.includes(trace.machine)) {
+        throw new UsageError(
+          `the trace's machine type "${trace.machine}" is not one of version ${release.name}'s (${release.machines.join(', ')})`,
+        );
+      }
+    }
     const report = runLab(versions, {
-      runs: count('--runs', options.runs),
+      // No states would make every cell a vacuous "ok".
+      runs: count('--runs', options.runs, 1),
       seed: count('--seed', options.seed),
       ...(trace ? { trace } : {}),
     });
     if (options.json) process.stdout.write(`${JSON.stringify(printable(report), null, 2)}\n`);
     else process.stdout.write(formatLabText(report));
     if (options.html) {
-      await writeFile(options.html, await renderLabHtml(report, { title: `vmstate matrix: ${modulePath}` }));
+      const page = await renderLabHtml(report, { title: `vmstate matrix: ${modulePath}` });
+      try {
+        await writeFile(options.html, page);
+      } catch (e) {
+        throw new UsageError(`cannot write ${options.html}: ${e instanceof Error ? e.message : String(e)}`);
+      }
       process.stderr.write(`HTML report written to ${options.html}\n`);
     }
     return hasUnsafe(report) ? ExitCode.negative : ExitCode.ok;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MachineRegistry } from '../../describe/index.js';
@@ -73,11 +73,26 @@ function splitInput(input: string): { file: string; release: string | undefined 
 /** Loads a module's sections (and machine registry); `file.ts#release` picks a lab release. */
 export async function loadModuleSections(input: string): Promise<ModuleSections> {
   const { file, release } = splitInput(input);
+  if (isJsonInput(file)) {
+    return fail('invalid-description', `${file} is -dump-vmstate JSON, not a module exporting \`sections\``, {
+      details: { file },
+    });
+  }
+  // Say "cannot read" for a missing file, not the module loader's "imported from <our file>".
+  try {
+    if (!(await stat(file)).isFile()) throw new Error('not a file');
+  } catch (e) {
+    return fail('other', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, {
+      details: { file },
+    });
+  }
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
   } catch (e) {
-    return fail('other', `cannot load module ${file}: ${e instanceof Error ? e.message : String(e)}`, {
+    // The loader's message (esbuild's, for a syntax error) spans lines: keep it to one.
+    const why = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+    return fail('other', `cannot load module ${file}: ${why}`, {
       details: { file },
     });
   }
@@ -123,7 +138,17 @@ function isJsonInput(input: string): boolean {
 
 /** One input, in the checker's model. */
 export async function loadDescriptionSet(input: string, options: InputOptions = {}): Promise<DescriptionSet> {
-  if (isJsonInput(input)) return fromDumpVmstate(await readJson(input), basename(input));
+  if (isJsonInput(input)) {
+    const json = await readJson(input);
+    // QEMU always writes vmschkmachine: a file with neither it nor a section is some other JSON.
+    if (typeof json === 'object' && json !== null && Object.keys(json).length === 0) {
+      return fail(
+        'invalid-description',
+        `${input} is not a -dump-vmstate file: no "vmschkmachine" and no sections`,
+      );
+    }
+    return fromDumpVmstate(json, basename(input));
+  }
   const mod = await loadModuleSections(input);
   const machine = options.machine ?? mod.machine;
   return fromDescriptions(mod.sections, basename(input), {

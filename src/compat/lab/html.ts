@@ -3,7 +3,7 @@ import { type MatrixCell, worstOutcome } from './matrix.js';
 import type { Outcome } from './migrate.js';
 import type { PrevalenceReport } from './prevalence.js';
 import { cellLabel } from './text.js';
-import { pathText, printable, shown } from './values.js';
+import { compactJson, pathText, shown } from './values.js';
 
 /** Outcome colours, shared by the heat map, the legend and the tables. */
 export const OUTCOME_COLOURS: Readonly<Record<Outcome, string>> = Object.freeze({
@@ -206,7 +206,7 @@ function cellRows(cells: readonly MatrixCell[]): string {
       rows.push(
         `<tr><td>${esc(c.route.join(' → '))}</td><td>${esc(c.machine)}</td><td>${badge(o)} ${c.counts[o]}/${Object.values(c.counts).reduce((a, b) => a + b, 0)}</td>` +
           `<td><code>${e ? esc(pathText(e.path)) : ''}</code></td><td>${what}</td>` +
-          `<td><pre>${e ? esc(JSON.stringify(printable(e.state))) : ''}</pre></td></tr>`,
+          `<td><pre>${e ? esc(compactJson(e.state)) : ''}</pre></td></tr>`,
       );
     }
   }
@@ -235,7 +235,7 @@ export async function renderLabHtml(report: LabReport, options: { title?: string
       (h) =>
         `<tr><td>${esc(`${h.description} › ${h.subsection.join(' › ')}`)}</td><td>${esc(h.machine)}</td><td>${esc(h.versions.join(', '))}</td>` +
         `<td>${h.dishonest === 0 ? badge('ok') : badge('unsafe')} ${h.dishonest}/${h.notNeeded} not-needed states</td>` +
-        `<td>${h.example ? `<code>${esc(pathText(h.example.path))}</code>: sender ${esc(shown(h.example.sent))}, receiver ${esc(shown(h.example.reconstructed))}<pre>${esc(JSON.stringify(printable(h.example.state)))}</pre>` : ''}</td></tr>`,
+        `<td>${h.example ? `<code>${esc(pathText(h.example.path))}</code>: sender ${esc(shown(h.example.sent))}, receiver ${esc(shown(h.example.reconstructed))}<pre>${esc(compactJson(h.example.state))}</pre>` : ''}</td></tr>`,
     )
     .join('\n');
   const t = m.totals;
@@ -245,7 +245,8 @@ export async function renderLabHtml(report: LabReport, options: { title?: string
 body{font-family:${FONT};margin:24px;color:#222;max-width:1200px}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
-pre{margin:0;white-space:pre-wrap;max-width:420px;font-size:12px}code{font-size:12px}
+pre{margin:0;white-space:pre-wrap;overflow-wrap:anywhere;max-width:420px;max-height:16em;overflow-y:auto;font-size:12px}
+code{font-size:12px;overflow-wrap:break-word}
 .badge{color:#fff;padding:1px 6px;border-radius:3px;font-size:12px;font-weight:bold}
 .summary span{margin-right:14px}.chart{overflow-x:auto}
 </style></head><body>

@@ -38,7 +38,15 @@ export { type Difference, firstDifference, type Shape, shapeOf, unrepresented } 
 export { wilsonInterval } from './stats.js';
 export { cellLabel, formatLabText } from './text.js';
 export { arbitraryFromTrace, type Trace, TraceRecorder, type TraceStep } from './trace.js';
-export { pathText, printable, reviveTraceJson, sameValue, shown, traceJsonReplacer } from './values.js';
+export {
+  compactJson,
+  pathText,
+  printable,
+  reviveTraceJson,
+  sameValue,
+  shown,
+  traceJsonReplacer,
+} from './values.js';
 export { arbitraryForVersion, type VersionArbitraryOptions } from './version-arbitrary.js';
 export {
   defineVersions,

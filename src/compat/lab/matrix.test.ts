@@ -39,12 +39,20 @@ describe('migration matrix', () => {
       actual: 0xff,
       state: { dev: { ctrl: 0, irq: 0 } },
     });
+    expect(c.examples.unsafe?.shrinks).toBeGreaterThan(0);
   });
 
   it('shows a dishonest needed() as UNSAFE even from a version to itself', () => {
     const c = cell(runMatrix(dishonest, { runs: 200 }), '1.0→1.0');
     expect(c.counts.unsafe).toBeGreaterThan(0);
-    expect(c.examples.unsafe).toMatchObject({ path: ['dev', 'level'], expected: 1, actual: 0 });
+    // Shrunk to the one non-prevalent state for which needed() says false: level 1.
+    expect(c.examples.unsafe).toMatchObject({
+      path: ['dev', 'level'],
+      expected: 1,
+      actual: 0,
+      state: { dev: { ctrl: 0, level: 1 } },
+    });
+    expect(c.examples.unsafe?.shrinks).toBeGreaterThan(0);
   });
 
   it('finds the A→B→C chain that loses state B cannot represent, while each hop alone is ok', () => {

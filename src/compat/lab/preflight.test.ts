@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chainLoss, movedField } from '../../../test/lab/fixtures/buggy.js';
 import { timerdev } from '../../../test/lab/fixtures/timerdev.js';
+import { buffer, defineMachines, equal, field, uint8, vmsd } from '../../index.js';
 import { migrateAlong } from './migrate.js';
 import { canMigrate } from './preflight.js';
 import { arbitraryForVersion } from './version-arbitrary.js';
-import { sharedMachines } from './versions.js';
+import { defineVersions, sharedMachines } from './versions.js';
 
 describe('canMigrate (pre-flight)', () => {
   it('agrees with real migrations on a correct model: ok exactly when the destination loads', () => {
@@ -87,5 +88,37 @@ describe('canMigrate (pre-flight)', () => {
     expect(
       canMigrate(state, { from, to: timerdev.version('4.0'), ctx: timerdev.machines.context('pc-2') }).ok,
     ).toBe(true);
+  });
+  it('never reads the bytes of a fixed buffer either, on matching layouts and through equal() checks', () => {
+    const machines = defineMachines({ types: [{ name: 'm' }] });
+    const ram = (version: number) =>
+      vmsd('ram', {
+        version,
+        fields: [field('banks', equal(uint8), { default: 2 }), field('bytes', buffer(1 << 20))],
+      });
+    const set = defineVersions({
+      machines,
+      versions: [
+        { name: 'a', sections: [ram(1)], machines: ['m'] },
+        { name: 'b', sections: [ram(2)], machines: ['m'] },
+      ],
+    });
+    const bytes = new Proxy(new Uint8Array(1 << 20), {
+      get(target, p) {
+        if (typeof p === 'string' && /^\d+$/.test(p)) throw new Error('element read');
+        return Reflect.get(target, p);
+      },
+    });
+    const ctx = machines.context('m');
+    const route = { from: set.version('a'), to: set.version('b'), ctx };
+    expect(canMigrate({ ram: { banks: 2, bytes } }, route)).toEqual({
+      ok: true,
+      refusals: [],
+      unsafe: [],
+      lost: [],
+    });
+    expect(canMigrate({ ram: { banks: 3, bytes } }, route).refusals).toMatchObject([
+      { code: 'not-equal', path: ['ram', 'banks'] },
+    ]);
   });
 });

@@ -123,7 +123,6 @@ class Walk {
   body(src: Vmsd, dst: Vmsd, obj: Obj, srcVersion: number, dstVersion: number, path: PathSegment[]): void {
     const a = items(src, obj, this.ctx, srcVersion);
     const b = items(dst, obj, this.ctx, dstVersion);
-    const receiver = planOf(dst).initial();
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
       const x = a[i];
       const y = b[i];
@@ -138,13 +137,13 @@ class Walk {
         });
         return;
       }
-      if (!this.pair(x, y, obj, receiver, path)) return;
+      if (!this.pair(x, y, obj, dst, path)) return;
     }
     this.subsections(src, dst, obj, path);
   }
 
   /** Returns false when the two sides no longer line up. */
-  private pair(x: Item, y: Item, obj: Obj, receiver: Obj, path: PathSegment[]): boolean {
+  private pair(x: Item, y: Item, obj: Obj, dst: Vmsd, path: PathSegment[]): boolean {
     const fx = x.field;
     const fy = y.field;
     const at = [...path, fy.key ?? fy.name];
@@ -188,6 +187,8 @@ class Walk {
         return false;
       }
     }
+    // The receiver's own values (configuration), only for the checks that compare against them.
+    const receiver = t.kind === 'int' && t.check !== undefined ? resetOf(dst) : {};
     if (t.kind === 'int' && t.check === 'equal' && ky !== undefined && !sameValue(value, receiver[ky])) {
       this.refusals.push({
         code: 'not-equal',
@@ -280,6 +281,21 @@ function memberFields(desc: Vmsd, out = new Map<string, Field>()): Map<string, F
   return out;
 }
 
+const resets = new WeakMap<Vmsd, Obj>();
+
+/**
+ * A description's reset state, built once and only when a member has no counterpart (building it
+ * allocates every buffer: a pre-flight between layouts that match must not pay for that).
+ */
+function resetOf(desc: Vmsd): Obj {
+  let reset = resets.get(desc);
+  if (!reset) {
+    reset = planOf(desc).initial() as Obj;
+    resets.set(desc, reset);
+  }
+  return reset;
+}
+
 /** Members off their reset value that `dst` cannot hold. */
 function lostMembers(
   src: Vmsd,
@@ -288,13 +304,12 @@ function lostMembers(
   path: PathSegment[],
   out: { path: string; value: unknown }[],
 ): void {
-  const reset = planOf(src).initial();
   const theirs = memberFields(dst);
   for (const [key, f] of memberFields(src)) {
     const value = obj[key];
     const other = theirs.get(key);
     if (!other) {
-      if (!sameValue(value, reset[key])) out.push({ path: pathText([...path, key]), value });
+      if (!sameValue(value, resetOf(src)[key])) out.push({ path: pathText([...path, key]), value });
       continue;
     }
     const tx = f.type.kind === 'pointer' ? f.type.target : f.type;

@@ -22,7 +22,7 @@ function example(e: Counterexample): string[] {
           `${where}: sent ${shown(e.expected)}, loaded ${shown(e.actual)}${e.hop > 0 || e.stage === 'round-trip' ? ` (${e.stage}, hop ${e.hop + 1})` : ''}`,
         ]
       : [`${where}: ${e.message} [${e.code}] at ${e.stage}${e.hop > 0 ? ` of hop ${e.hop + 1}` : ''}`];
-  lines.push(`state (shrunk in ${e.shrinks} steps): ${shown(e.state, 200)}`);
+  lines.push(`state (shrunk in ${e.shrinks} steps): ${shown(e.state, 600)}`);
   return lines;
 }
 
@@ -127,7 +127,7 @@ export function formatLabText(report: LabReport): string {
         out.push(
           `    ${pathText(e.path)}: sender has ${shown(e.sent)}, receiver reconstructs ${shown(e.reconstructed)}`,
         );
-        out.push(`    state (shrunk in ${e.shrinks} steps): ${shown(e.state, 200)}`);
+        out.push(`    state (shrunk in ${e.shrinks} steps): ${shown(e.state, 600)}`);
       }
     }
   }

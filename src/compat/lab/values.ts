@@ -44,9 +44,47 @@ export function printable(v: unknown): unknown {
   return v;
 }
 
-/** A value for one line of text: `printable` as JSON, cut to `max` characters. */
+/** Runs of one value this long or longer are written once with a count. */
+const RUN = 4;
+
+function compactOf(p: unknown): string {
+  if (Array.isArray(p)) {
+    const items = p.map(compactOf);
+    const out: string[] = [];
+    for (let i = 0; i < items.length; ) {
+      let j = i + 1;
+      while (j < items.length && items[j] === items[i]) j++;
+      if (j - i >= RUN) out.push(`${items[i]} ×${j - i}`);
+      else out.push(...items.slice(i, j));
+      i = j;
+    }
+    return `[${out.join(',')}]`;
+  }
+  if (p !== null && typeof p === 'object') {
+    return `{${Object.entries(p)
+      .map(([k, x]) => `${JSON.stringify(k)}:${compactOf(x)}`)
+      .join(',')}}`;
+  }
+  // Bytes: a buffer of one repeated byte (a cleared FIFO, blank RAM) as that byte and its count.
+  if (typeof p === 'string' && p.startsWith('hex:') && p.length >= 4 + 2 * RUN) {
+    const byte = p.slice(4, 6);
+    if (p.slice(4) === byte.repeat((p.length - 4) / 2)) return `"hex:${byte} ×${(p.length - 4) / 2}"`;
+  }
+  return JSON.stringify(p) ?? String(p);
+}
+
+/**
+ * A state value for people: `printable` as JSON, except that a run of one value in an array is
+ * written once with its count (`[0 ×512]`), so the members after a large cleared buffer stay in view.
+ * Not JSON; `--json` output uses {@link printable}.
+ */
+export function compactJson(v: unknown): string {
+  return compactOf(printable(v));
+}
+
+/** A value for one line of text: {@link compactJson}, cut to `max` characters. */
 export function shown(v: unknown, max = 80): string {
-  const s = JSON.stringify(printable(v)) ?? String(v);
+  const s = compactJson(v);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 

@@ -1,0 +1,161 @@
+import type { AnyElementType, Field, MigrationContext } from '../describe/index.js';
+import { MigrationError } from '../errors/index.js';
+import type { Reader, Writer } from '../wire/index.js';
+import type { ElementCodec } from './elements.js';
+
+type Obj = Record<string, unknown>;
+
+/** What the generator needs to know about a compiled field. */
+export interface CompiledField {
+  readonly field: Field;
+  readonly key: string | undefined;
+  readonly shownName: string;
+  readonly element: ElementCodec;
+}
+
+/** The field loops of a body: all fields, in order, each failure located under its field name. */
+export type ReadFields = (r: Reader, obj: Obj, version: number, ctx: MigrationContext) => void;
+export type WriteFields = (w: Writer, obj: Obj, ctx: MigrationContext) => void;
+
+/** The interpreter's one-field steps; generated code calls them for every field it does not inline. */
+export interface FieldSteps<F> {
+  read(f: F, r: Reader, obj: Obj, version: number, ctx: MigrationContext): void;
+  write(f: F, w: Writer, obj: Obj, version: number, ctx: MigrationContext): void;
+}
+
+/**
+ * Reader/Writer method per inlined integer type (64-bit ones stay interpreted: bigint checks).
+ * A Map, so a type name from data ("constructor") cannot reach Object.prototype.
+ */
+const INT_METHOD = new Map<string, { read: string; write: string; lo: number; hi: number }>([
+  ['uint8', { read: 'u8', write: 'u8', lo: 0, hi: 0xff }],
+  ['uint16', { read: 'u16', write: 'u16', lo: 0, hi: 0xffff }],
+  ['uint32', { read: 'u32', write: 'u32', lo: 0, hi: 0xffffffff }],
+  ['int16', { read: 'i16', write: 'i16', lo: -0x8000, hi: 0x7fff }],
+  ['int32', { read: 'i32', write: 'i32', lo: -0x80000000, hi: 0x7fffffff }],
+]);
+
+/**
+ * Straight-line JavaScript for one field, or undefined to leave it to the interpreter. Only
+ * fields whose every decision is known at compile time are inlined: a key, a fixed count, no
+ * predicate, check, padding or mustExist. Their errors come from the same places as the
+ * interpreter's: truncation from the Reader; a value the inline test rejects is handed to the
+ * element's own `write`, which throws the interpreter's error (or writes it, if it accepts).
+ */
+function inlineField(
+  f: CompiledField,
+  i: number,
+  minimumVersion: number,
+): { read: string; write: string } | undefined {
+  const fl = f.field;
+  if (f.key === undefined || fl.existsIf || fl.unused || fl.validator || fl.mustExist) return undefined;
+  if (!Number.isSafeInteger(fl.since)) return undefined;
+  const member = `obj[${JSON.stringify(f.key)}]`;
+  const code = fl.count.kind === 'one' ? inlineOne(fl.type, member, i) : inlineBytes(fl, member);
+  if (!code) return undefined;
+  // Saves always run at the description's own version, so `since` is settled when compiling.
+  return {
+    read: fl.since <= minimumVersion ? code.read : `if (version >= ${fl.since}) { ${code.read} }`,
+    write: code.write,
+  };
+}
+
+function inlineOne(
+  t: AnyElementType,
+  member: string,
+  i: number,
+): { read: string; write: string } | undefined {
+  const op = inlineOp(t);
+  if (!op) return undefined;
+  return {
+    read: `${member} = ${op.read};`,
+    write: `v = ${member}; if (${op.ok}) ${op.write}; else E[${i}].write(w, v, ctx, false, obj);`,
+  };
+}
+
+/** A fixed-length array of plain bytes: one bounds check and a copy loop; the interpreter reports failures. */
+function inlineBytes(fl: Field, member: string): { read: string; write: string } | undefined {
+  const t = fl.type;
+  if (fl.count.kind !== 'fixed' || !Number.isSafeInteger(fl.count.n)) return undefined;
+  if (t.kind !== 'int' || t.int !== 'uint8' || t.check !== undefined) return undefined;
+  const n = fl.count.n;
+  return {
+    read: `v = r.byteArray(${n}); if (v !== undefined) ${member} = v; else readField(F[i], r, obj, version, ctx);`,
+    write: `v = ${member}; if (!(Array.isArray(v) && v.length === ${n} && w.byteArray(v, ${n}))) writeField(F[i], w, obj, VERSION, ctx);`,
+  };
+}
+
+function inlineOp(t: AnyElementType): { read: string; ok: string; write: string } | undefined {
+  if (t.kind === 'int' && t.check === undefined) {
+    const m = INT_METHOD.get(t.int);
+    if (!m) return undefined;
+    return {
+      read: `r.${m.read}()`,
+      ok: `typeof v === 'number' && Number.isInteger(v) && v >= ${m.lo} && v <= ${m.hi}`,
+      write: `w.${m.write}(v)`,
+    };
+  }
+  if (t.kind === 'bool')
+    return { read: 'r.u8() !== 0', ok: "typeof v === 'boolean'", write: 'w.u8(v ? 1 : 0)' };
+  if (t.kind === 'buffer' && Number.isSafeInteger(t.size)) {
+    return {
+      read: `r.take(${t.size})`,
+      ok: `v instanceof Uint8Array && v.length === ${t.size}`,
+      write: 'w.bytes(v)',
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Compiles a description's field loops into one generated function each (the technique avsc
+ * uses): constant member names give V8 monomorphic property access, where the interpreter's
+ * `obj[key]` is megamorphic. Returns undefined where code generation is forbidden (CSP), and the
+ * caller keeps interpreting.
+ */
+export function compileFieldLoops<F extends CompiledField>(
+  fields: readonly F[],
+  versions: { readonly version: number; readonly minimumVersion: number },
+  steps: FieldSteps<F>,
+): { readFields: ReadFields; writeFields: WriteFields } | undefined {
+  const reads: string[] = [];
+  const writes: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as F;
+    const inline = inlineField(f, i, versions.minimumVersion);
+    reads.push(`i = ${i}; ${inline ? inline.read : 'readField(F[i], r, obj, version, ctx);'}`);
+    // The interpreter skips such a field on save (it cannot be mustExist, or it would not be inline).
+    if (inline && f.field.since > versions.version) continue;
+    writes.push(`i = ${i}; ${inline ? inline.write : 'writeField(F[i], w, obj, VERSION, ctx);'}`);
+  }
+  // `i` names the field being processed, so an error is located exactly as the interpreter does.
+  const wrap = (body: string[]) => `
+    let i = 0;
+    try {
+      ${body.join('\n      ')}
+    } catch (e) {
+      throw e instanceof MigrationError ? e.within(F[i].shownName) : e;
+    }`;
+  try {
+    const make = (params: string, body: string[]) =>
+      new Function(
+        'F',
+        'E',
+        'readField',
+        'writeField',
+        'MigrationError',
+        'VERSION',
+        `'use strict'; return function (${params}) { let v; ${wrap(body)} };`,
+      )(
+        fields,
+        fields.map((f) => f.element),
+        steps.read,
+        steps.write,
+        MigrationError,
+        versions.version,
+      );
+    return { readFields: make('r, obj, version, ctx', reads), writeFields: make('w, obj, ctx', writes) };
+  } catch {
+    return undefined;
+  }
+}
