@@ -1,27 +1,11 @@
-import { constants } from 'node:fs';
-import { access, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { count, writable } from '../options.js';
 
 const DEFAULT_HTML = 'vmstate-demo.html';
-
-async function writable(file: string): Promise<void> {
-  try {
-    await access(dirname(resolve(file)), constants.W_OK);
-  } catch (e) {
-    throw new UsageError(`cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
-function count(name: string, raw: string, min = 0): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min)
-    throw new UsageError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return n;
-}
 
 export const command: CliCommand = {
   name: 'demo',

@@ -1,6 +1,5 @@
-import { constants } from 'node:fs';
-import { access, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import {
@@ -15,6 +14,7 @@ import {
 } from '../../compat/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { count, writable } from '../options.js';
 
 /** Built by defineVersions: a list of releases, a machine registry and the `version` lookup. */
 function isVersionSet(v: unknown): v is VersionSet {
@@ -82,21 +82,6 @@ async function loadTrace(path: string): Promise<Trace> {
 }
 
 /** Fails before the run, not after it, when the report could not be written. */
-async function writable(file: string): Promise<void> {
-  try {
-    await access(dirname(resolve(file)), constants.W_OK);
-  } catch (e) {
-    throw new UsageError(`cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
-function count(name: string, raw: string, min = 0): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min)
-    throw new UsageError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return n;
-}
-
 export const command: CliCommand = {
   name: 'matrix',
   summary: 'Migrate generated states between every pair of versions and machine types',
