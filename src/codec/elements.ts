@@ -1,6 +1,7 @@
-import type { AnyElementType, IntType, MigrationContext } from '../describe/index.js';
+import type { AnyElementType, IntType, MigrationContext, Vmsd } from '../describe/index.js';
 import { fail } from '../errors/index.js';
 import type { Reader, Writer } from '../wire/index.js';
+import { gtreeCodec, queueCodec } from './collections.js';
 import type { VmdescBody } from './vmdesc-json.js';
 
 /** How one element of a field is read, written, defaulted and described. */
@@ -331,9 +332,14 @@ function pointerCodec(target: ElementCodec): ElementCodec {
   };
 }
 
+/**
+ * `loadVersion` is the field's `since`: QEMU loads list and tree elements at the field's `_V`
+ * version rather than their own.
+ */
 export function elementCodec(
   type: AnyElementType,
-  structOps: (t: Extract<AnyElementType, { kind: 'struct' }>) => () => StructOps,
+  structOps: (t: { readonly vmsd: Vmsd }) => () => StructOps,
+  loadVersion = 0,
 ): ElementCodec {
   switch (type.kind) {
     case 'int':
@@ -351,6 +357,15 @@ export function elementCodec(
     case 'struct':
       return structCodec(structOps(type), type.typeName, type.structVersion);
     case 'pointer':
-      return pointerCodec(elementCodec(type.target, structOps));
+      return pointerCodec(elementCodec(type.target, structOps, loadVersion));
+    case 'queue':
+      return queueCodec(type, structOps({ vmsd: type.element }), loadVersion);
+    case 'gtree':
+      return gtreeCodec(
+        type,
+        type.key ? structOps({ vmsd: type.key }) : undefined,
+        structOps({ vmsd: type.value }),
+        loadVersion,
+      );
   }
 }

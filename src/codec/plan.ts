@@ -4,7 +4,7 @@ import { latin1, type Reader, Writer } from '../wire/index.js';
 import { compileFieldLoops, type ReadFields, type WriteFields } from './compiled.js';
 import { type ElementCodec, elementCodec, type StructOps, sizeFrom } from './elements.js';
 import { readsCurrent, targets } from './targets.js';
-import type { VmdescBody, VmdescField } from './vmdesc-json.js';
+import { nodesOf, rememberNodes, type VmdescBody, type VmdescField } from './vmdesc-json.js';
 
 type Obj = Record<string, unknown>;
 
@@ -100,7 +100,7 @@ function structOpsFor(t: { vmsd: Vmsd }): () => StructOps {
 }
 
 function compileField(field: Field, shownName: string): FieldPlan {
-  const element = elementCodec(field.type, structOpsFor);
+  const element = elementCodec(field.type, structOpsFor, field.since);
   const { count } = field;
   const exists = field.existsIf
     ? (obj: Obj, ctx: MigrationContext, version: number) => field.existsIf?.(obj, ctx, version) === true
@@ -418,7 +418,10 @@ function describeElement(
   const head = { name: f.shownName, ...position, type: f.element.typeName };
   if (!nested) return { ...head, size };
   if (f.element.typeName === 'struct') return { ...head, struct: nested, size };
-  return { ...head, ...nested, size };
+  const out = { ...head, ...nested, size };
+  const nodes = nodesOf(nested);
+  if (nodes) rememberNodes(out, nodes);
+  return out;
 }
 
 function writeField(

@@ -101,6 +101,9 @@ function nat(v: Json | undefined): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
+/** Field types whose nested vmsd members QEMU writes into the field object itself. */
+const INLINE_BODY = new Set(['tmp', 'vstruct', 'qtailq', 'qlist', 'gtree']);
+
 class Checker {
   /** Where the check is, kept as a stack (copied only for an error). */
   private readonly path: (string | number)[] = [];
@@ -165,7 +168,7 @@ class Checker {
       // 7.2 describes a NULL pointer slot as `"struct": {}` (spec §13.2); it is carried as bytes.
       if (Object.keys(st as object).length > 0) this.within(f.name as string, () => this.body(st, depth + 1));
     }
-    if ((f.type === 'tmp' || f.type === 'vstruct') && f.vmsd_name !== undefined) {
+    if (INLINE_BODY.has(f.type as string) && f.vmsd_name !== undefined) {
       this.within(f.name as string, () => this.body(f, depth + 1));
     }
     const n = (f.array_len as number | undefined) ?? 1;

@@ -11,6 +11,8 @@ import {
   int16,
   int32,
   int64,
+  qlist,
+  qtailq,
   type Subsection,
   struct,
   subsectionFromParts,
@@ -80,8 +82,49 @@ function elementType(f: VmdescField, path: string[]): AnyElementType {
       ? { ...tmp(inner), structVersion: f.version ?? 0 }
       : vstruct(inner, f.version ?? 0);
   }
-  // Anything else (buffer, pci config, pci irq state, …) is carried as its bytes.
+  if ((f.type === 'qtailq' || f.type === 'qlist') && f.vmsd_name !== undefined && Array.isArray(f.fields)) {
+    const queue = queueFromVmdesc(f, f.type, [...path, f.name]);
+    if (queue) return queue;
+  }
+  // Anything else (buffer, pci config, pci irq state, a gtree, …) is carried as its bytes.
   return buffer(f.size, f.type);
+}
+
+/** The bytes one element of a description takes when no field's size depends on a value. */
+function fixedBodySize(d: Vmsd): number | undefined {
+  if (d.subsections.length > 0) return undefined;
+  let total = 0;
+  for (const f of d.fields) {
+    const t = f.type;
+    let each: number | undefined;
+    if (t.kind === 'int') each = t.width;
+    else if (t.kind === 'buffer') each = t.size;
+    else if (t.kind === 'bool') each = 1;
+    else if (t.kind === 'timer' || t.kind === 'double') each = 8;
+    else if (t.kind === 'struct') each = fixedBodySize(t.vmsd);
+    if (each === undefined || f.count.kind === 'var') return undefined;
+    total += each * (f.count.kind === 'fixed' ? f.count.n : 1);
+  }
+  return total;
+}
+
+/**
+ * A qtailq/qlist from its vmdesc entry. QEMU writes every element's members into the one field
+ * object, so JSON.parse leaves the last element's. That describes every element only when the
+ * layout is fixed and the field's size is exactly n such elements with their markers; otherwise
+ * (an empty list, subsections, variable sizes) the list stays bytes.
+ */
+function queueFromVmdesc(f: VmdescField, typeName: 'qtailq' | 'qlist', path: string[]): AnyElementType | undefined {
+  const element = fromVmdescBody(
+    { vmsd_name: f.vmsd_name as string, version: f.version ?? 0, fields: f.fields as VmdescField[] },
+    path,
+  );
+  if (f.subsections !== undefined) return undefined;
+  const each = fixedBodySize(element);
+  if (each === undefined) return undefined;
+  const n = (f.size - 1) / (1 + each);
+  if (!Number.isSafeInteger(n) || n < 1) return undefined;
+  return (typeName === 'qtailq' ? qtailq : qlist)(element, { max: n });
 }
 
 function hasBody(b: VmdescBody | undefined): b is VmdescBody {
