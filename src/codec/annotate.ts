@@ -38,7 +38,13 @@ function walkBody(body: VmdescBody, offset: number, prefix: string, out: Annotat
 /** Lists and trees: the per-node bodies when our save recorded them, else one range. */
 const COLLECTIONS = new Set(['qtailq', 'qlist', 'gtree']);
 
-function walkNodes(f: VmdescField, nodes: readonly VmdescNode[], offset: number, label: string, out: Annotation[]): void {
+function walkNodes(
+  f: VmdescField,
+  nodes: readonly VmdescNode[],
+  offset: number,
+  label: string,
+  out: Annotation[],
+): void {
   let at = offset;
   const tree = f.type === 'gtree';
   if (tree) {

@@ -23,10 +23,14 @@ function checkVersion(o: StructOps, version: number, r: Reader): void {
     });
   }
   if (version < o.minimumVersion) {
-    fail('version-too-old', `${o.name}: elements load at version ${version}, below its minimum ${o.minimumVersion}`, {
-      offset: r.offset,
-      details: { received: version, min: o.minimumVersion },
-    });
+    fail(
+      'version-too-old',
+      `${o.name}: elements load at version ${version}, below its minimum ${o.minimumVersion}`,
+      {
+        offset: r.offset,
+        details: { received: version, min: o.minimumVersion },
+      },
+    );
   }
 }
 
@@ -37,7 +41,8 @@ function readStruct(o: StructOps, r: Reader, version: number, ctx: MigrationCont
 }
 
 function writeStruct(o: StructOps, w: Writer, value: unknown, ctx: MigrationContext, describe: boolean) {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) notA(`an object for ${o.name}`, value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    notA(`an object for ${o.name}`, value);
   return o.write(w, value as Obj, ctx, describe);
 }
 
@@ -107,7 +112,12 @@ export function queueCodec(t: QueueType, ops: Ops, loadVersion: number): Element
 }
 
 /** `gtree`: be32 nnodes, (0x01, key, value)*, 0x00; the receiver wants exactly nnodes nodes. */
-export function gtreeCodec(t: GTreeType, keyOps: Ops | undefined, valueOps: Ops, loadVersion: number): ElementCodec {
+export function gtreeCodec(
+  t: GTreeType,
+  keyOps: Ops | undefined,
+  valueOps: Ops,
+  loadVersion: number,
+): ElementCodec {
   return {
     typeName: 'gtree',
     fixedSize: undefined,

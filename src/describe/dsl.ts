@@ -40,7 +40,9 @@ export function checkSize(n: number, what: string): void {
 /** QEMU's list and tree codecs are whole fields (VMStateInfo), never array elements or pointees. */
 function checkRepeatable(element: AnyElementType, what: string): void {
   if (element.kind === 'queue' || element.kind === 'gtree') {
-    invalid(`${what} of ${element.typeName}: QEMU's ${element.typeName} is a field of its own, never repeated`);
+    invalid(
+      `${what} of ${element.typeName}: QEMU's ${element.typeName} is a field of its own, never repeated`,
+    );
   }
 }
 

@@ -114,7 +114,11 @@ function fixedBodySize(d: Vmsd): number | undefined {
  * layout is fixed and the field's size is exactly n such elements with their markers; otherwise
  * (an empty list, subsections, variable sizes) the list stays bytes.
  */
-function queueFromVmdesc(f: VmdescField, typeName: 'qtailq' | 'qlist', path: string[]): AnyElementType | undefined {
+function queueFromVmdesc(
+  f: VmdescField,
+  typeName: 'qtailq' | 'qlist',
+  path: string[],
+): AnyElementType | undefined {
   const element = fromVmdescBody(
     { vmsd_name: f.vmsd_name as string, version: f.version ?? 0, fields: f.fields as VmdescField[] },
     path,
