@@ -192,7 +192,11 @@ const doubleCodec: ElementCodec = {
   },
 };
 
-function bufferCodec(size: number, typeName: string): ElementCodec {
+function bufferCodec(
+  size: number,
+  typeName: string,
+  inline?: Readonly<Record<string, unknown>>,
+): ElementCodec {
   return {
     typeName,
     fixedSize: size,
@@ -203,7 +207,7 @@ function bufferCodec(size: number, typeName: string): ElementCodec {
       if (!(value instanceof Uint8Array) || value.length !== size)
         badValue(`Uint8Array of ${size} bytes`, value);
       w.bytes(value);
-      return undefined;
+      return inline as VmdescBody | undefined;
     },
   };
 }
@@ -351,7 +355,7 @@ export function elementCodec(
     case 'double':
       return doubleCodec;
     case 'buffer':
-      return bufferCodec(type.size, type.typeName);
+      return bufferCodec(type.size, type.typeName, type.inline);
     case 'vbuffer':
       return vbufferCodec(type);
     case 'struct':

@@ -48,6 +48,11 @@ export interface BufferType extends Typed<Uint8Array> {
   readonly kind: 'buffer';
   readonly size: number;
   readonly typeName: string;
+  /**
+   * Built from a vmdesc field carried as bytes whose entry also had nested description members
+   * (a gtree's): they are described again with the bytes, so the vmdesc stays the same.
+   */
+  readonly inline?: Readonly<Record<string, unknown>>;
 }
 
 /** Bytes whose length is the current value of another field (QEMU VMS_VBUFFER). */

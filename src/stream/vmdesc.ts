@@ -86,8 +86,18 @@ function elementType(f: VmdescField, path: string[]): AnyElementType {
     const queue = queueFromVmdesc(f, f.type, [...path, f.name]);
     if (queue) return queue;
   }
-  // Anything else (buffer, pci config, pci irq state, a gtree, …) is carried as its bytes.
-  return buffer(f.size, f.type);
+  // Anything else (buffer, pci config, pci irq state, a gtree, …) is carried as its bytes, with
+  // any nested members QEMU wrote into the entry, so describing it again gives the same entry.
+  const bytes = buffer(f.size, f.type);
+  const inline = inlineMembers(f);
+  return inline ? Object.freeze({ ...bytes, inline }) : bytes;
+}
+
+const OWN_MEMBERS = new Set(['name', 'type', 'size', 'array_len', 'index', 'struct']);
+
+function inlineMembers(f: VmdescField): Record<string, unknown> | undefined {
+  if (f.vmsd_name === undefined) return undefined;
+  return Object.fromEntries(Object.entries(f).filter(([k]) => !OWN_MEMBERS.has(k)));
 }
 
 /** The bytes one element of a description takes when no field's size depends on a value. */
