@@ -65,15 +65,21 @@ function located<T>(segments: (string | number)[], run: () => T): T {
 }
 
 /** `qtailq` / `qlist`: (0x01, element body)*, 0x00. Any non-zero byte continues, as in QEMU. */
-export function queueCodec(t: QueueType, ops: Ops, loadVersion: number): ElementCodec {
+export function queueCodec(
+  t: QueueType,
+  ops: Ops,
+  loadVersion: number,
+  layouts?: readonly Ops[],
+): ElementCodec {
+  // Element i's description: its own layout when a vmdesc gave one per element.
+  const opsAt = (i: number): StructOps => (layouts?.[i] ?? ops)();
   return {
     typeName: t.typeName,
     fixedSize: undefined,
     compressible: false,
     initial: () => [],
     read(r, _current, ctx) {
-      const o = ops();
-      checkVersion(o, loadVersion, r);
+      if (!layouts) checkVersion(ops(), loadVersion, r);
       const out: Obj[] = [];
       for (;;) {
         const at = r.offset;
@@ -85,6 +91,8 @@ export function queueCodec(t: QueueType, ops: Ops, loadVersion: number): Element
             details: { max: t.max },
           });
         }
+        const o = opsAt(out.length);
+        if (layouts) checkVersion(o, loadVersion, r);
         out.push(located([out.length], () => readStruct(o, r, loadVersion, ctx)));
       }
     },
@@ -95,11 +103,11 @@ export function queueCodec(t: QueueType, ops: Ops, loadVersion: number): Element
           details: { count: value.length, max: t.max },
         });
       }
-      const o = ops();
       let merged: VmdescBody | undefined;
       const described: VmdescNode[] = [];
       for (let i = 0; i < value.length; i++) {
         w.u8(1);
+        const o = opsAt(i);
         const body = located([i], () => writeStruct(o, w, value[i], ctx, describe));
         if (body) described.push({ value: body });
         merged = mergeInto(merged, body);
@@ -111,23 +119,30 @@ export function queueCodec(t: QueueType, ops: Ops, loadVersion: number): Element
   };
 }
 
+interface NodeOps {
+  /** Undefined: a direct key (be64). */
+  readonly key: Ops | undefined;
+  readonly value: Ops;
+}
+
 /** `gtree`: be32 nnodes, (0x01, key, value)*, 0x00; the receiver wants exactly nnodes nodes. */
 export function gtreeCodec(
   t: GTreeType,
-  keyOps: Ops | undefined,
-  valueOps: Ops,
+  ops: NodeOps,
   loadVersion: number,
+  layouts?: readonly NodeOps[],
 ): ElementCodec {
+  const opsAt = (i: number): NodeOps => layouts?.[i] ?? ops;
   return {
     typeName: 'gtree',
     fixedSize: undefined,
     compressible: false,
     initial: () => [],
     read(r, _current, ctx) {
-      const k = keyOps?.();
-      const v = valueOps();
-      if (k) checkVersion(k, loadVersion, r);
-      checkVersion(v, loadVersion, r);
+      if (!layouts) {
+        if (ops.key) checkVersion(ops.key(), loadVersion, r);
+        checkVersion(ops.value(), loadVersion, r);
+      }
       const at = r.offset;
       const nnodes = r.u32();
       if (nnodes > t.max) {
@@ -155,6 +170,13 @@ export function gtreeCodec(
           });
         }
         const i = out.length;
+        const node = opsAt(i);
+        const k = node.key?.();
+        const v = node.value();
+        if (layouts) {
+          if (k) checkVersion(k, loadVersion, r);
+          checkVersion(v, loadVersion, r);
+        }
         const key = k ? located([i, 'key'], () => readStruct(k, r, loadVersion, ctx)) : r.u64();
         const value = located([i, 'value'], () => readStruct(v, r, loadVersion, ctx));
         out.push({ key, value });
@@ -167,8 +189,6 @@ export function gtreeCodec(
           details: { count: value.length, max: t.max },
         });
       }
-      const k = keyOps?.();
-      const v = valueOps();
       w.u32(value.length);
       let merged: VmdescBody | undefined;
       const described: VmdescNode[] = [];
@@ -178,12 +198,14 @@ export function gtreeCodec(
           located([i], () => notA('a { key, value } entry', entry));
         }
         const { key, value: val } = entry as { key: unknown; value: unknown };
+        const node = opsAt(i);
+        const k = node.key?.();
         w.u8(1);
         let keyBody: VmdescBody | undefined;
         if (k) keyBody = located([i, 'key'], () => writeStruct(k, w, key, ctx, describe));
         else if (typeof key === 'bigint' && key >= 0n && key <= U64_MAX) w.u64(key);
         else located([i, 'key'], () => notA('a direct key (uint64 bigint)', key));
-        const body = located([i, 'value'], () => writeStruct(v, w, val, ctx, describe));
+        const body = located([i, 'value'], () => writeStruct(node.value(), w, val, ctx, describe));
         if (body) described.push(keyBody ? { key: keyBody, value: body } : { value: body });
         merged = mergeInto(mergeInto(merged, keyBody), body);
       }

@@ -363,13 +363,21 @@ export function elementCodec(
     case 'pointer':
       return pointerCodec(elementCodec(type.target, structOps, loadVersion));
     case 'queue':
-      return queueCodec(type, structOps({ vmsd: type.element }), loadVersion);
+      return queueCodec(
+        type,
+        structOps({ vmsd: type.element }),
+        loadVersion,
+        type.layouts?.map((vmsd) => structOps({ vmsd })),
+      );
     case 'gtree':
       return gtreeCodec(
         type,
-        type.key ? structOps({ vmsd: type.key }) : undefined,
-        structOps({ vmsd: type.value }),
+        { key: type.key ? structOps({ vmsd: type.key }) : undefined, value: structOps({ vmsd: type.value }) },
         loadVersion,
+        type.layouts?.map((l) => ({
+          key: l.key ? structOps({ vmsd: l.key }) : undefined,
+          value: structOps({ vmsd: l.value }),
+        })),
       );
   }
 }

@@ -92,6 +92,11 @@ export interface QueueType<T = unknown> extends Typed<T[]> {
   readonly element: Vmsd<T>;
   /** Declared capacity: an element beyond it in the input is refused before it is allocated. */
   readonly max: number;
+  /**
+   * Built from a stream's vmdesc, which describes every element: element i has exactly the
+   * layout of `layouts[i]` (sizes of buffers, subsections sent). `max` is then their number.
+   */
+  readonly layouts?: readonly Vmsd<T>[];
 }
 
 /** One node of a `gtree` field, in wire order. */
@@ -113,6 +118,8 @@ export interface GTreeType<K = unknown, V = unknown> extends Typed<GTreeEntry<K,
   readonly value: Vmsd<V>;
   /** Declared capacity: a larger node count in the input is refused before anything is allocated. */
   readonly max: number;
+  /** Built from a stream's vmdesc: node i has exactly these layouts (see QueueType.layouts). */
+  readonly layouts?: readonly { readonly key?: Vmsd<K>; readonly value: Vmsd<V> }[];
 }
 
 export type AnyElementType =

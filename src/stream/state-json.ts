@@ -38,14 +38,19 @@ function elementToJson(t: AnyElementType, v: unknown): JsonValue {
     case 'pointer':
       return elementToJson(t.target, v);
     case 'queue':
-      return Array.isArray(v) ? v.map((e) => stateToJson(t.element, e as Obj)) : genericToJson(v);
+      // A list from a vmdesc has a layout per element (their subsections may differ).
+      return Array.isArray(v)
+        ? v.map((e, i) => stateToJson(t.layouts?.[i] ?? t.element, e as Obj))
+        : genericToJson(v);
     case 'gtree': {
       if (!Array.isArray(v)) return genericToJson(v);
-      const key = t.key;
-      return v.map((e: { key: unknown; value: unknown }) => ({
-        key: key ? stateToJson(key, e.key as Obj) : String(e.key),
-        value: stateToJson(t.value, e.value as Obj),
-      }));
+      return v.map((e: { key: unknown; value: unknown }, i) => {
+        const node = t.layouts?.[i] ?? t;
+        return {
+          key: node.key ? stateToJson(node.key, e.key as Obj) : String(e.key),
+          value: stateToJson(node.value, e.value as Obj),
+        };
+      });
     }
   }
 }
@@ -135,17 +140,17 @@ function elementFromJson(t: AnyElementType, v: JsonValue, path: Path): unknown {
       return v === null ? null : elementFromJson(t.target, v, path);
     case 'queue':
       if (!Array.isArray(v)) return bad(`expected an array of ${t.element.name}`, path);
-      return v.map((e, i) => structFromJson(t.element, e, [...path, i]));
+      return v.map((e, i) => structFromJson(t.layouts?.[i] ?? t.element, e, [...path, i]));
     case 'gtree': {
       if (!Array.isArray(v)) return bad('expected an array of { "key", "value" } nodes', path);
-      const key = t.key;
       return v.map((e, i) => {
+        const { key, value } = t.layouts?.[i] ?? t;
         if (e === null || typeof e !== 'object' || Array.isArray(e) || !('key' in e) || !('value' in e))
           return bad('expected a { "key", "value" } node', [...path, i]);
         const k = e.key as JsonValue;
         return {
           key: key ? structFromJson(key, k, [...path, i, 'key']) : parseInt64(k, [...path, i, 'key']),
-          value: structFromJson(t.value, e.value as JsonValue, [...path, i, 'value']),
+          value: structFromJson(value, e.value as JsonValue, [...path, i, 'value']),
         };
       });
     }

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { fail, MigrationError } from '../errors/index.js';
 import type { Vmdesc } from './vmdesc.js';
+import { hasCollections, parseVmdescKeepingElements } from './vmdesc-nodes.js';
 
 /** QEMU_VM_VMDESCRIPTION (spec §13.1). */
 export const VMDESC_MARKER = 0x06;
@@ -192,8 +193,10 @@ export function parseVmdesc(text: string, offset: number, limits: VmdescLimits =
   }
   let parsed: Json;
   try {
-    parsed = JSON.parse(text) as Json;
+    // With lists or trees, also keep each element's body (QEMU repeats their keys in one object).
+    parsed = (hasCollections(text) ? parseVmdescKeepingElements(text, offset) : JSON.parse(text)) as Json;
   } catch (e) {
+    if (e instanceof MigrationError) throw e;
     return fail(
       'invalid-description',
       `the vmdesc is not JSON: ${e instanceof Error ? e.message : String(e)}`,

@@ -1,12 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { load, save, saveDescribed, type VmdescBody } from '../codec/index.js';
 import { bool, field, gtree, int16, int32, qlist, qtailq, uint8, uint32, vmsd } from '../describe/index.js';
+import { MigrationError } from '../errors/index.js';
 import { analyzeStream } from './analyze.js';
 import type { StreamItem } from './items.js';
 import { itemsFromLossless } from './lossless.js';
 import { readStream } from './reader.js';
 import { stateFromJson, stateToJson } from './state-json.js';
 import { fromVmdescBody } from './vmdesc.js';
+import { parseVmdescKeepingElements } from './vmdesc-nodes.js';
 import { encodeStream } from './writer.js';
 
 // QEMU's test-vmstate.c queue: an int16, a qtailq of { bool, uint8 }, an int32.
@@ -68,7 +71,7 @@ describe('lists and trees from a stream’s own vmdesc', () => {
     expect({ name: 'test/queue', instance_id: 0, ...ours }).toStrictEqual(qemu);
   });
 
-  it('a fixed-layout qtailq decodes to its elements; a gtree (key layout not in the vmdesc) stays bytes', async () => {
+  it('QEMU-style text with repeated keys: the qtailq and the direct-key gtree decode element by element', async () => {
     const items: StreamItem[] = [];
     for await (const item of readStream(stream())) items.push(item);
     const dev = items.find((i) => i.type === 'device');
@@ -76,7 +79,7 @@ describe('lists and trees from a stream’s own vmdesc', () => {
     const decoded = (dev as { state: Record<string, unknown> }).state;
     expect(decoded.q).toStrictEqual(state.q);
     expect(decoded.i32).toBe(70000);
-    expect(decoded.m).toStrictEqual(Uint8Array.from(save(queue, state).subarray(13)));
+    expect(decoded.m).toStrictEqual(state.m);
   });
 
   it('lossless JSON shows the list as objects and assembles the same bytes', async () => {
@@ -91,29 +94,76 @@ describe('lists and trees from a stream’s own vmdesc', () => {
     expect(Buffer.from(encodeStream(itemsFromLossless(doc))).equals(Buffer.from(bytes))).toBe(true);
   });
 
-  it('ambiguous lists stay bytes: empty, with subsections, or a size that is not n whole elements', () => {
-    const body = (q: object): VmdescBody => ({
-      vmsd_name: 'd',
-      version: 1,
-      fields: [{ name: 'q', type: 'qtailq', ...q } as VmdescBody['fields'][number]],
-    });
-    const inline = { vmsd_name: 'e', version: 1, fields: [{ name: 'x', type: 'uint32', size: 4 }] };
-    const kindOf = (b: VmdescBody) => fromVmdescBody(b).fields[0]?.type.kind;
-    expect(kindOf(body({ ...inline, size: 11 }))).toBe('queue');
-    expect(kindOf(body({ size: 1 }))).toBe('buffer');
-    expect(kindOf(body({ ...inline, size: 12 }))).toBe('buffer');
-    const sub = { vmsd_name: 'e/s', version: 0, fields: [] };
-    expect(kindOf(body({ ...inline, subsections: [sub], size: 11 }))).toBe('buffer');
+  it('entries that do not say what every element was stay bytes', () => {
+    const field = (q: string) =>
+      `{"vmsd_name": "d", "version": 1, "fields": [{"name": "q", "type": "qtailq", ${q}}]}`;
+    const e = '"vmsd_name": "e", "version": 1, "fields": [{"name": "x", "type": "uint32", "size": 4}]';
+    const kindOf = (text: string, parse: (t: string) => unknown) =>
+      fromVmdescBody(parse(text) as VmdescBody).fields[0]?.type.kind;
+    const keeping = (t: string) => parseVmdescKeepingElements(t, 0);
+    // Two elements of 4 bytes, each with its marker, and the end marker: 11 bytes.
+    expect(kindOf(field(`${e}, ${e}, "size": 11`), keeping)).toBe('queue');
+    // JSON.parse kept only the last element: which layout the others had is unknown.
+    expect(kindOf(field(`${e}, ${e}, "size": 11`), JSON.parse)).toBe('buffer');
+    expect(kindOf(field('"size": 1'), keeping)).toBe('buffer');
+    expect(kindOf(field(`${e}, ${e}, "size": 12`), keeping)).toBe('buffer');
   });
 
-  it('a qlist built from a vmdesc round-trips its bytes', () => {
-    const list = vmsd('c', { version: 1, fields: [field('l', qlist(mapping, { max: 8 }), { since: 1 })] });
-    const s = { l: [{ flags: 1 }, { flags: 2 }, { flags: 3 }] };
-    const { bytes, vmdesc } = saveDescribed(list, s);
-    const desc = fromVmdescBody(JSON.parse(JSON.stringify(vmdesc)));
+  it('a tree’s bodies are told apart by size: values only (direct keys) or key, value pairs', () => {
+    const entry = (bodies: string[], size: number) =>
+      parseVmdescKeepingElements(
+        `{"vmsd_name": "d", "version": 1, "fields": [{"name": "t", "type": "gtree", ${bodies.join(', ')}, "size": ${size}}]}`,
+        0,
+      ) as VmdescBody;
+    const k = '"vmsd_name": "k", "version": 1, "fields": [{"name": "lo", "type": "uint64", "size": 8}]';
+    const v = '"vmsd_name": "v", "version": 1, "fields": [{"name": "x", "type": "uint32", "size": 4}]';
+    // Struct keys: count, 2 × (marker, key 8, value 4), end.
+    const paired = fromVmdescBody(entry([k, v, k, v], 4 + 2 * 13 + 1)).fields[0]?.type;
+    expect(paired).toMatchObject({ kind: 'gtree', key: { name: 'k' }, value: { name: 'v' }, max: 2 });
+    // Direct keys: count, 4 × (marker, be64, value), end.
+    const direct = fromVmdescBody(entry([k, v, k, v], 4 + 4 * 9 + 2 * 8 + 2 * 4 + 1)).fields[0]?.type;
+    expect(direct).toMatchObject({ kind: 'gtree', key: undefined, max: 4 });
+    expect(fromVmdescBody(entry([k, v], 99)).fields[0]?.type.kind).toBe('buffer');
+  });
+
+  it('lists and trees described by our own save decode again from that vmdesc, byte for byte', () => {
+    const range = vmsd('range', { version: 1, fields: [field('lo', uint32), field('hi', uint32)] });
+    const d = vmsd('c', {
+      version: 1,
+      fields: [
+        field('l', qlist(mapping, { max: 8 }), { since: 1 }),
+        field('t', gtree({ key: range, value: mapping, max: 8 }), { since: 1 }),
+      ],
+    });
+    const s = {
+      l: [{ flags: 1 }, { flags: 2 }, { flags: 3 }],
+      t: [{ key: { lo: 1, hi: 2 }, value: { flags: 4 } }],
+    };
+    const { bytes, vmdesc } = saveDescribed(d, s);
+    const desc = fromVmdescBody(vmdesc);
+    expect(desc.fields.map((f) => f.type.kind)).toStrictEqual(['queue', 'gtree']);
     const decoded = load(desc, bytes);
     expect(decoded).toStrictEqual(s);
     expect(save(desc, decoded)).toStrictEqual(bytes);
+  });
+
+  it('the keeping parser reads any JSON exactly as JSON.parse does', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const text = JSON.stringify(v);
+        expect(parseVmdescKeepingElements(text, 0)).toStrictEqual(JSON.parse(text));
+        const spaced = JSON.stringify(v, null, 1);
+        expect(parseVmdescKeepingElements(spaced, 0)).toStrictEqual(JSON.parse(spaced));
+      }),
+      { numRuns: 300 },
+    );
+    const dup = '{"a": 1, "b": 2, "a": 3, "__proto__": {"x": 1}}';
+    expect(parseVmdescKeepingElements(dup, 0)).toStrictEqual(JSON.parse(dup));
+    expect(Object.keys(parseVmdescKeepingElements(dup, 0) as object)).toStrictEqual(['a', 'b', '__proto__']);
+    for (const bad of ['{', '{"a" 1}', '[1,]', '"x', '01', '{"a": 1} x', '[[[[', 'nul']) {
+      expect(() => parseVmdescKeepingElements(bad, 7)).toThrow(MigrationError);
+    }
+    expect(() => parseVmdescKeepingElements('['.repeat(1000) + ']'.repeat(1000), 0)).toThrow(/deep/);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { VmdescBody, VmdescField } from '../codec/index.js';
+import { nodesOf, type VmdescBody, type VmdescField } from '../codec/index.js';
 import {
   type AnyElementType,
   array,
@@ -6,6 +6,7 @@ import {
   buffer,
   type Field,
   fieldFromParts,
+  gtree,
   type IntType,
   int8,
   int16,
@@ -82,9 +83,9 @@ function elementType(f: VmdescField, path: string[]): AnyElementType {
       ? { ...tmp(inner), structVersion: f.version ?? 0 }
       : vstruct(inner, f.version ?? 0);
   }
-  if ((f.type === 'qtailq' || f.type === 'qlist') && f.vmsd_name !== undefined && Array.isArray(f.fields)) {
-    const queue = queueFromVmdesc(f, f.type, [...path, f.name]);
-    if (queue) return queue;
+  if (f.type === 'qtailq' || f.type === 'qlist' || f.type === 'gtree') {
+    const typed = collectionFromVmdesc(f, [...path, f.name]);
+    if (typed) return typed;
   }
   // Anything else (buffer, pci config, pci irq state, a gtree, …) is carried as its bytes, with
   // any nested members QEMU wrote into the entry, so describing it again gives the same entry.
@@ -100,45 +101,52 @@ function inlineMembers(f: VmdescField): Record<string, unknown> | undefined {
   return Object.fromEntries(Object.entries(f).filter(([k]) => !OWN_MEMBERS.has(k)));
 }
 
-/** The bytes one element of a description takes when no field's size depends on a value. */
-function fixedBodySize(d: Vmsd): number | undefined {
-  if (d.subsections.length > 0) return undefined;
+/** The bytes a vmdesc body describes: its fields, then each subsection's header and body. */
+function bodyBytes(b: VmdescBody): number {
   let total = 0;
-  for (const f of d.fields) {
-    const t = f.type;
-    let each: number | undefined;
-    if (t.kind === 'int') each = t.width;
-    else if (t.kind === 'buffer') each = t.size;
-    else if (t.kind === 'bool') each = 1;
-    else if (t.kind === 'timer' || t.kind === 'double') each = 8;
-    else if (t.kind === 'struct') each = fixedBodySize(t.vmsd);
-    if (each === undefined || f.count.kind === 'var') return undefined;
-    total += each * (f.count.kind === 'fixed' ? f.count.n : 1);
-  }
+  for (const f of b.fields) total += (f.array_len ?? 1) * f.size;
+  for (const s of b.subsections ?? []) total += 1 + 1 + s.vmsd_name.length + 4 + bodyBytes(s);
   return total;
 }
 
+const sum = (bodies: readonly VmdescBody[]) => bodies.reduce((n, b) => n + bodyBytes(b), 0);
+
 /**
- * A qtailq/qlist from its vmdesc entry. QEMU writes every element's members into the one field
- * object, so JSON.parse leaves the last element's. That describes every element only when the
- * layout is fixed and the field's size is exactly n such elements with their markers; otherwise
- * (an empty list, subsections, variable sizes) the list stays bytes.
+ * A qtailq, qlist or gtree from its vmdesc entry, when the entry says what every element was:
+ * QEMU's text repeats each element's members (kept by parseVmdesc), and so does our own save.
+ * Each element gets its own layout, checked against the field's size; a tree's bodies are
+ * values only (direct keys, be64) or key, value pairs, and only one of the two fits the size.
+ * Otherwise (an empty list, a JSON.parse'd entry that kept only the last element) the caller
+ * carries the bytes.
  */
-function queueFromVmdesc(
-  f: VmdescField,
-  typeName: 'qtailq' | 'qlist',
-  path: string[],
-): AnyElementType | undefined {
-  const element = fromVmdescBody(
-    { vmsd_name: f.vmsd_name as string, version: f.version ?? 0, fields: f.fields as VmdescField[] },
-    path,
-  );
-  if (f.subsections !== undefined) return undefined;
-  const each = fixedBodySize(element);
-  if (each === undefined) return undefined;
-  const n = (f.size - 1) / (1 + each);
-  if (!Number.isSafeInteger(n) || n < 1) return undefined;
-  return (typeName === 'qtailq' ? qtailq : qlist)(element, { max: n });
+function collectionFromVmdesc(f: VmdescField, path: string[]): AnyElementType | undefined {
+  const nodes = nodesOf(f);
+  if (!nodes || nodes.length === 0) return undefined;
+  const bodies = nodes.flatMap((n) => (n.key ? [n.key, n.value] : [n.value]));
+  const describe = (b: VmdescBody, i: number) => fromVmdescBody(b, [...path, String(i)]);
+  if (f.type !== 'gtree') {
+    if (1 + bodies.length + sum(bodies) !== f.size) return undefined;
+    const layouts = bodies.map(describe);
+    const make = f.type === 'qtailq' ? qtailq : qlist;
+    return Object.freeze({ ...make(layouts[0] as Vmsd, { max: layouts.length }), layouts });
+  }
+  const m = bodies.length;
+  let layouts: { key?: Vmsd; value: Vmsd }[];
+  if (4 + 1 + 9 * m + sum(bodies) === f.size) layouts = bodies.map((b, i) => ({ value: describe(b, i) }));
+  else if (m % 2 === 0 && 4 + 1 + m / 2 + sum(bodies) === f.size) {
+    layouts = [];
+    for (let i = 0; i < m; i += 2) {
+      layouts.push({
+        key: describe(bodies[i] as VmdescBody, i / 2),
+        value: describe(bodies[i + 1] as VmdescBody, i / 2),
+      });
+    }
+  } else return undefined;
+  const first = layouts[0] as { key?: Vmsd; value: Vmsd };
+  const tree = first.key
+    ? gtree({ key: first.key, value: first.value, max: layouts.length })
+    : gtree({ key: 'direct', value: first.value, max: layouts.length });
+  return Object.freeze({ ...tree, layouts });
 }
 
 function hasBody(b: VmdescBody | undefined): b is VmdescBody {
