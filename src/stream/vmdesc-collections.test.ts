@@ -183,3 +183,34 @@ describe('lists and trees as editable JSON', () => {
     expect(() => stateFromJson(queue, { ...stateToJson(queue, state), m: [{ key: '1' }] })).toThrow(/key/);
   });
 });
+
+describe('a real QEMU 10.0 stream with a qtailq (uefi-vars-x64)', () => {
+  const path = 'test/vectors/qemu-10.0/uefi-vars-i440fx-10.0.mig';
+  /** A UEFI variable name: UTF-16LE with a terminating NUL. */
+  const utf16 = (b: Uint8Array) => Buffer.from(b).toString('utf16le').replace(/\0$/, '');
+
+  it('decodes every variable from the vmdesc and re-encodes the section byte for byte', async () => {
+    let found = false;
+    for await (const item of readStream(path)) {
+      if (item.type !== 'device' || !('vmdesc' in item) || item.vmdesc?.name !== 'uefi-vars-sysbus') continue;
+      found = true;
+      const variables = (item.state.state as { variables: { name: Uint8Array; data: Uint8Array }[] })
+        .variables;
+      expect(variables.map((v) => utf16(v.name))).toStrictEqual([
+        'BootOrder',
+        'Timeout',
+        'SetupMode',
+        'SignatureSupport',
+        'SecureBoot',
+        'CustomMode',
+        'VendorKeysNv',
+        'VendorKeys',
+      ]);
+      expect(Array.from(variables[0]?.data ?? [])).toStrictEqual([0, 0, 1, 0]);
+      const field = item.desc.fields[0]?.type;
+      expect(field).toMatchObject({ kind: 'struct' });
+      expect(save(item.desc, item.state as never)).toStrictEqual(item.body);
+    }
+    expect(found).toBe(true);
+  });
+});
