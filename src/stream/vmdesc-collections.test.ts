@@ -210,6 +210,14 @@ describe('a real QEMU 10.0 stream with a qtailq (uefi-vars-x64)', () => {
       const field = item.desc.fields[0]?.type;
       expect(field).toMatchObject({ kind: 'struct' });
       expect(save(item.desc, item.state as never)).toStrictEqual(item.body);
+      // Described again, the entry is what JSON.parse made of QEMU's text (lossless keeps the text).
+      const { name, instance_id, ...entry } = item.vmdesc as VmdescBody & {
+        name: string;
+        instance_id: number;
+      };
+      expect(saveDescribed(item.desc, item.state as never).vmdesc).toStrictEqual(
+        JSON.parse(JSON.stringify(entry)),
+      );
     }
     expect(found).toBe(true);
   });
