@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { nodesOf } from '../codec/index.js';
 import { fail, MigrationError } from '../errors/index.js';
 import type { Vmdesc } from './vmdesc.js';
 import { hasCollections, parseVmdescKeepingElements } from './vmdesc-nodes.js';
@@ -171,6 +172,13 @@ class Checker {
     }
     if (INLINE_BODY.has(f.type as string) && f.vmsd_name !== undefined) {
       this.within(f.name as string, () => this.body(f, depth + 1));
+      // Each element's own body (kept by the parser) is built into a description too.
+      const nodes = nodesOf(f);
+      nodes?.forEach((node, i) => {
+        this.within(f.name as string, () =>
+          this.within(i, () => this.body(node.value as unknown as Json, depth + 1)),
+        );
+      });
     }
     const n = (f.array_len as number | undefined) ?? 1;
     if (n > this.maxDevice) this.bad(`field "${f.name}" has ${n} elements`);

@@ -8,6 +8,7 @@ import type { StreamItem } from './items.js';
 import { itemsFromLossless } from './lossless.js';
 import { readStream } from './reader.js';
 import { stateFromJson, stateToJson } from './state-json.js';
+import { parseVmdesc } from './trailer.js';
 import { fromVmdescBody } from './vmdesc.js';
 import { parseVmdescKeepingElements } from './vmdesc-nodes.js';
 import { encodeStream } from './writer.js';
@@ -145,6 +146,16 @@ describe('lists and trees from a stream’s own vmdesc', () => {
     const decoded = load(desc, bytes);
     expect(decoded).toStrictEqual(s);
     expect(save(desc, decoded)).toStrictEqual(bytes);
+  });
+
+  it('every element body of a hostile vmdesc is checked against the limits, not only the last', () => {
+    const e = (n: number) =>
+      `"vmsd_name": "e", "version": 1, "fields": [{"name": "x", "array_len": ${n}, "type": "uint8", "size": 1}]`;
+    const text = (first: string) =>
+      `{"page_size": 4096, "devices": [{"name": "d", "instance_id": 0, "vmsd_name": "d", "version": 1, "fields": [{"name": "q", "type": "qtailq", ${first}, ${e(1)}, "size": 5}]}]}`;
+    expect(() => parseVmdesc(text(e(1)), 100)).not.toThrow();
+    expect(() => parseVmdesc(text(e(1e12)), 100)).toThrow(MigrationError);
+    expect(() => parseVmdesc(text('"vmsd_name": "e", "version": 1, "fields": 7'), 100)).toThrow(/fields/);
   });
 
   it('the keeping parser reads any JSON exactly as JSON.parse does', () => {
