@@ -81,7 +81,9 @@ function decodeUart(b: Uint8Array): UartRecord {
 
 type FdcState<F> = Omit<FdcRecord, 'fifo'> & { fifo: F };
 
-function encodeFdc<F extends ArrayLike<number>>(r: FdcState<F>): Uint8Array {
+// Each layout gets its own functions, as hand-written code would: one shared generic function
+// would see two record shapes and run polymorphic.
+function encodeFdcArray(r: FdcState<number[]>): Uint8Array {
   const out = new Uint8Array(FDC_WIRE_BYTES);
   const v = new DataView(out.buffer);
   out[0] = r.sra;
@@ -94,8 +96,7 @@ function encodeFdc<F extends ArrayLike<number>>(r: FdcState<F>): Uint8Array {
   out[7] = r.status1;
   out[8] = r.status2;
   const fifo = r.fifo;
-  if (fifo instanceof Uint8Array) out.set(fifo, 9);
-  else for (let i = 0; i < FDC_FIFO_SIZE; i++) out[9 + i] = fifo[i] as number;
+  for (let i = 0; i < FDC_FIFO_SIZE; i++) out[9 + i] = fifo[i] as number;
   let at = 9 + FDC_FIFO_SIZE;
   v.setUint32(at, r.data_pos);
   v.setUint32(at + 4, r.data_len);
@@ -121,7 +122,46 @@ function encodeFdc<F extends ArrayLike<number>>(r: FdcState<F>): Uint8Array {
   return out;
 }
 
-function decodeFdc<F>(b: Uint8Array, fifoOf: (b: Uint8Array, at: number) => F): FdcState<F> {
+function encodeFdcBytes(r: FdcState<Uint8Array>): Uint8Array {
+  const out = new Uint8Array(FDC_WIRE_BYTES);
+  const v = new DataView(out.buffer);
+  out[0] = r.sra;
+  out[1] = r.srb;
+  out[2] = r.dor_vmstate;
+  out[3] = r.tdr;
+  out[4] = r.dsr;
+  out[5] = r.msr;
+  out[6] = r.status0;
+  out[7] = r.status1;
+  out[8] = r.status2;
+  const fifo = r.fifo;
+  out.set(fifo, 9);
+  let at = 9 + FDC_FIFO_SIZE;
+  v.setUint32(at, r.data_pos);
+  v.setUint32(at + 4, r.data_len);
+  at += 8;
+  out[at++] = r.data_state;
+  out[at++] = r.data_dir;
+  out[at++] = r.eot;
+  out[at++] = r.timer0;
+  out[at++] = r.timer1;
+  out[at++] = r.precomp_trk;
+  out[at++] = r.config;
+  out[at++] = r.lock;
+  out[at++] = r.pwrd;
+  out[at++] = r.num_floppies;
+  for (let d = 0; d < NUM_DRIVES; d++) {
+    const drive = r.drives[d] as DriveRecord;
+    out[at++] = drive.head;
+    out[at++] = drive.track;
+    out[at++] = drive.sect;
+    at = writeHeader(out, at);
+    out[at++] = drive.media_rate;
+  }
+  return out;
+}
+
+function decodeFdcArray(b: Uint8Array): FdcState<number[]> {
   if (b.length !== FDC_WIRE_BYTES) throw new Error('bad length');
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let at = 9 + FDC_FIFO_SIZE;
@@ -149,7 +189,52 @@ function decodeFdc<F>(b: Uint8Array, fifoOf: (b: Uint8Array, at: number) => F): 
     status0: b[6] as number,
     status1: b[7] as number,
     status2: b[8] as number,
-    fifo: fifoOf(b, 9),
+    fifo: fifoArray(b, 9),
+    data_pos: dataPos,
+    data_len: dataLen,
+    data_state: b[tail] as number,
+    data_dir: b[tail + 1] as number,
+    eot: b[tail + 2] as number,
+    timer0: b[tail + 3] as number,
+    timer1: b[tail + 4] as number,
+    precomp_trk: b[tail + 5] as number,
+    config: b[tail + 6] as number,
+    lock: b[tail + 7] as number,
+    pwrd: b[tail + 8] as number,
+    num_floppies: NUM_DRIVES,
+    drives,
+  };
+}
+
+function decodeFdcBytes(b: Uint8Array): FdcState<Uint8Array> {
+  if (b.length !== FDC_WIRE_BYTES) throw new Error('bad length');
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let at = 9 + FDC_FIFO_SIZE;
+  const dataPos = v.getUint32(at);
+  const dataLen = v.getUint32(at + 4);
+  at += 8;
+  const tail = at;
+  if (b[tail + 9] !== NUM_DRIVES) throw new Error('num_floppies differs from the receiver');
+  at = tail + 10;
+  const drives: DriveRecord[] = new Array(NUM_DRIVES);
+  for (let d = 0; d < NUM_DRIVES; d++) {
+    const head = b[at] as number;
+    const track = b[at + 1] as number;
+    const sect = b[at + 2] as number;
+    at = checkHeader(b, at + 3);
+    drives[d] = { head, track, sect, media_rate: b[at++] as number };
+  }
+  return {
+    sra: b[0] as number,
+    srb: b[1] as number,
+    dor_vmstate: b[2] as number,
+    tdr: b[3] as number,
+    dsr: b[4] as number,
+    msr: b[5] as number,
+    status0: b[6] as number,
+    status1: b[7] as number,
+    status2: b[8] as number,
+    fifo: b.slice(9, 9 + FDC_FIFO_SIZE),
     data_pos: dataPos,
     data_len: dataLen,
     data_state: b[tail] as number,
@@ -172,8 +257,6 @@ function fifoArray(b: Uint8Array, at: number): number[] {
   return out;
 }
 
-const fifoBytes = (b: Uint8Array, at: number): Uint8Array => b.slice(at, at + FDC_FIFO_SIZE);
-
 const copyDrives = (r: FdcRecord) => r.drives.map((d) => ({ ...d }));
 
 export function dataviewUart(records: readonly UartRecord[]): Contender {
@@ -189,8 +272,8 @@ export function dataviewFdcArray(records: readonly FdcRecord[]): Contender {
   return contender({
     name: 'dataview',
     inputs: records.map((r) => ({ ...r, fifo: [...r.fifo], drives: copyDrives(r) })),
-    encode: (s: FdcState<number[]>) => encodeFdc(s),
-    decode: (b) => decodeFdc(b, fifoArray),
+    encode: encodeFdcArray,
+    decode: decodeFdcArray,
   });
 }
 
@@ -198,7 +281,7 @@ export function dataviewFdcBytes(records: readonly FdcRecord[]): Contender {
   return contender({
     name: 'dataview',
     inputs: records.map((r) => ({ ...r, fifo: Uint8Array.from(r.fifo), drives: copyDrives(r) })),
-    encode: (s: FdcState<Uint8Array>) => encodeFdc(s),
-    decode: (b) => decodeFdc(b, fifoBytes),
+    encode: encodeFdcBytes,
+    decode: decodeFdcBytes,
   });
 }

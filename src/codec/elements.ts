@@ -2,6 +2,7 @@ import type { AnyElementType, IntType, MigrationContext, Vmsd } from '../describ
 import { fail } from '../errors/index.js';
 import type { Reader, Writer } from '../wire/index.js';
 import { gtreeCodec, queueCodec } from './collections.js';
+import { copyBytes } from './slab.js';
 import type { VmdescBody } from './vmdesc-json.js';
 
 /** How one element of a field is read, written, defaulted and described. */
@@ -202,7 +203,7 @@ function bufferCodec(
     fixedSize: size,
     compressible: true,
     initial: () => new Uint8Array(size),
-    read: (r) => r.take(size),
+    read: (r) => copyBytes(r.peekView(size)),
     write(w, value) {
       if (!(value instanceof Uint8Array) || value.length !== size)
         badValue(`Uint8Array of ${size} bytes`, value);
@@ -248,7 +249,7 @@ function vbufferCodec(t: Extract<AnyElementType, { kind: 'vbuffer' }>): ElementC
           details: { size: n, max: t.max },
         });
       }
-      return r.take(n);
+      return copyBytes(r.peekView(n));
     },
     write(w, value, ctx, _describe, owner) {
       const n = sizeFrom(t.size, owner, ctx);
