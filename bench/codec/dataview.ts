@@ -16,6 +16,12 @@ import { FDC_WIRE_BYTES, UART_WIRE_BYTES } from './vmstate.js';
  * ranges on save, no located errors. Decoded state is fresh (byte FIFOs are copies, as vmstate's).
  */
 
+/**
+ * Local copies: under tsx an imported binding is a property read on the module object, and in a
+ * loop condition that made these loops five times slower.
+ */
+const FIFO = FDC_FIFO_SIZE;
+const UART_FIFO = UART_FIFO_SIZE;
 const MEDIA_RATE = 'fdrive/media_rate';
 const SUBSECTION_HEADER = Uint8Array.from([
   0x05,
@@ -54,15 +60,15 @@ function encodeUart(r: UartRecord): Uint8Array {
   out[10] = r.fcr;
   v.setUint16(11, r.fifo_len);
   const fifo = r.fifo;
-  for (let i = 0; i < UART_FIFO_SIZE; i++) out[13 + i] = fifo[i] as number;
+  for (let i = 0; i < UART_FIFO; i++) out[13 + i] = fifo[i] as number;
   return out;
 }
 
 function decodeUart(b: Uint8Array): UartRecord {
   if (b.length !== UART_WIRE_BYTES) throw new Error('bad length');
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const fifo = new Array<number>(UART_FIFO_SIZE);
-  for (let i = 0; i < UART_FIFO_SIZE; i++) fifo[i] = b[13 + i] as number;
+  const fifo = new Array<number>(UART_FIFO);
+  for (let i = 0; i < UART_FIFO; i++) fifo[i] = b[13 + i] as number;
   return {
     divider: v.getUint16(0),
     rbr: b[2] as number,
@@ -96,7 +102,7 @@ function encodeFdcArray(r: FdcState<number[]>): Uint8Array {
   out[7] = r.status1;
   out[8] = r.status2;
   const fifo = r.fifo;
-  for (let i = 0; i < FDC_FIFO_SIZE; i++) out[9 + i] = fifo[i] as number;
+  for (let i = 0; i < FIFO; i++) out[9 + i] = fifo[i] as number;
   let at = 9 + FDC_FIFO_SIZE;
   v.setUint32(at, r.data_pos);
   v.setUint32(at + 4, r.data_len);
@@ -252,8 +258,8 @@ function decodeFdcBytes(b: Uint8Array): FdcState<Uint8Array> {
 }
 
 function fifoArray(b: Uint8Array, at: number): number[] {
-  const out = new Array<number>(FDC_FIFO_SIZE);
-  for (let i = 0; i < FDC_FIFO_SIZE; i++) out[i] = b[at + i] as number;
+  const out = new Array<number>(FIFO);
+  for (let i = 0; i < FIFO; i++) out[i] = b[at + i] as number;
   return out;
 }
 
