@@ -44,7 +44,7 @@ function walkNodes(
   offset: number,
   label: string,
   out: Annotation[],
-): void {
+): number {
   let at = offset;
   const tree = f.type === 'gtree';
   if (tree) {
@@ -62,6 +62,7 @@ function walkNodes(
     at = walkBody(node.value, at, `${label}[${i}] › ${tree ? 'value › ' : ''}`, out);
   });
   out.push({ offset: at, length: 1, label: `${label} (end)`, type: 'marker' });
+  return at + 1;
 }
 
 function walkField(f: VmdescField, offset: number, prefix: string, out: Annotation[]): number {
@@ -69,7 +70,9 @@ function walkField(f: VmdescField, offset: number, prefix: string, out: Annotati
     // An empty list or tree is only its markers (and count): no vmdesc body was written.
     const nodes = nodesOf(f) ?? (f.size === (f.type === 'gtree' ? 5 : 1) ? [] : undefined);
     const label = `${prefix}${f.name}`;
-    if (nodes) walkNodes(f, nodes, offset, label, out);
+    const parts: Annotation[] = [];
+    // A parsed QEMU tree lists key and value bodies alike: labels only when the sizes add up.
+    if (nodes && walkNodes(f, nodes, offset, label, parts) === offset + f.size) out.push(...parts);
     else out.push({ offset, length: f.size, label, type: f.type });
     return offset + f.size;
   }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { load, save, saveDescribed, type VmdescBody } from '../codec/index.js';
+import { annotate, load, save, saveDescribed, type VmdescBody } from '../codec/index.js';
 import { bool, field, gtree, int16, int32, qlist, qtailq, uint8, uint32, vmsd } from '../describe/index.js';
 import { MigrationError } from '../errors/index.js';
 import { analyzeStream } from './analyze.js';
@@ -125,6 +125,19 @@ describe('lists and trees from a stream’s own vmdesc', () => {
     const direct = fromVmdescBody(entry([k, v, k, v], 4 + 4 * 9 + 2 * 8 + 2 * 4 + 1)).fields[0]?.type;
     expect(direct).toMatchObject({ kind: 'gtree', key: undefined, max: 4 });
     expect(fromVmdescBody(entry([k, v], 99)).fields[0]?.type.kind).toBe('buffer');
+    // annotate labels nodes only where the sizes add up as it reads them (values after be64 keys).
+    expect(annotate(entry([k, v, k, v], 4 + 2 * 13 + 1)).map((a) => a.label)).toStrictEqual(['t']);
+    const labels = annotate(entry([v, v], 4 + 2 * (9 + 4) + 1)).map((a) => a.label);
+    expect(labels).toStrictEqual([
+      't (node count)',
+      't[0] (next)',
+      't[0] › key',
+      't[0] › value › x',
+      't[1] (next)',
+      't[1] › key',
+      't[1] › value › x',
+      't (end)',
+    ]);
   });
 
   it('lists and trees described by our own save decode again from that vmdesc, byte for byte', () => {
