@@ -104,6 +104,11 @@ describe('lists and trees from a stream’s own vmdesc', () => {
     const keeping = (t: string) => parseVmdescKeepingElements(t, 0);
     // Two elements of 4 bytes, each with its marker, and the end marker: 11 bytes.
     expect(kindOf(field(`${e}, ${e}, "size": 11`), keeping)).toBe('queue');
+    // Elements of one layout share one description (compiled once).
+    const queue = fromVmdescBody(keeping(field(`${e}, ${e}, "size": 11`)) as VmdescBody).fields[0]?.type;
+    const layouts = (queue as { layouts: unknown[] }).layouts;
+    expect(layouts).toHaveLength(2);
+    expect(layouts[0]).toBe(layouts[1]);
     // JSON.parse kept only the last element: which layout the others had is unknown.
     expect(kindOf(field(`${e}, ${e}, "size": 11`), JSON.parse)).toBe('buffer');
     expect(kindOf(field('"size": 1'), keeping)).toBe('buffer');

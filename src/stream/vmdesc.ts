@@ -28,6 +28,7 @@ import {
   vstruct,
 } from '../describe/index.js';
 import { fail } from '../errors/index.js';
+import { hasCollections } from './vmdesc-nodes.js';
 
 /** The whole trailing JSON of a stream (spec §13.2). */
 export interface Vmdesc {
@@ -123,7 +124,19 @@ function collectionFromVmdesc(f: VmdescField, path: string[]): AnyElementType | 
   const nodes = nodesOf(f);
   if (!nodes || nodes.length === 0) return undefined;
   const bodies = nodes.flatMap((n) => (n.key ? [n.key, n.value] : [n.value]));
-  const describe = (b: VmdescBody, i: number) => fromVmdescBody(b, [...path, String(i)]);
+  // Elements of one layout (most of them) share one description, so each compiles once; not
+  // when they nest lists, whose per-element layouts the JSON text does not show.
+  const seen = new Map<string, Vmsd>();
+  const describe = (b: VmdescBody, i: number): Vmsd => {
+    const key = JSON.stringify(b);
+    if (hasCollections(key)) return fromVmdescBody(b, [...path, String(i)]);
+    let d = seen.get(key);
+    if (!d) {
+      d = fromVmdescBody(b, [...path, String(i)]);
+      seen.set(key, d);
+    }
+    return d;
+  };
   if (f.type !== 'gtree') {
     if (1 + bodies.length + sum(bodies) !== f.size) return undefined;
     const layouts = bodies.map(describe);
