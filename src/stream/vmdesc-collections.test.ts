@@ -106,7 +106,7 @@ describe('lists and trees from a stream’s own vmdesc', () => {
     expect(kindOf(field(`${e}, ${e}, "size": 11`), keeping)).toBe('queue');
     // Elements of one layout share one description (compiled once).
     const queue = fromVmdescBody(keeping(field(`${e}, ${e}, "size": 11`)) as VmdescBody).fields[0]?.type;
-    const layouts = (queue as { layouts: unknown[] }).layouts;
+    const layouts = (queue as unknown as { layouts: readonly unknown[] }).layouts;
     expect(layouts).toHaveLength(2);
     expect(layouts[0]).toBe(layouts[1]);
     // JSON.parse kept only the last element: which layout the others had is unknown.
