@@ -1,4 +1,4 @@
-import type { VmdescBody, VmdescField } from './vmdesc-json.js';
+import { nodesOf, type VmdescBody, type VmdescField, type VmdescNode } from './vmdesc-json.js';
 
 /** One labelled byte range of a saved body. */
 export interface Annotation {
@@ -35,7 +35,47 @@ function walkBody(body: VmdescBody, offset: number, prefix: string, out: Annotat
   return at;
 }
 
+/** Lists and trees: the per-node bodies when our save recorded them, else one range. */
+const COLLECTIONS = new Set(['qtailq', 'qlist', 'gtree']);
+
+function walkNodes(
+  f: VmdescField,
+  nodes: readonly VmdescNode[],
+  offset: number,
+  label: string,
+  out: Annotation[],
+): number {
+  let at = offset;
+  const tree = f.type === 'gtree';
+  if (tree) {
+    out.push({ offset: at, length: 4, label: `${label} (node count)`, type: 'uint32' });
+    at += 4;
+  }
+  nodes.forEach((node, i) => {
+    out.push({ offset: at, length: 1, label: `${label}[${i}] (next)`, type: 'marker' });
+    at += 1;
+    if (tree && node.key) at = walkBody(node.key, at, `${label}[${i}] › key › `, out);
+    else if (tree) {
+      out.push({ offset: at, length: 8, label: `${label}[${i}] › key`, type: 'uint64' });
+      at += 8;
+    }
+    at = walkBody(node.value, at, `${label}[${i}] › ${tree ? 'value › ' : ''}`, out);
+  });
+  out.push({ offset: at, length: 1, label: `${label} (end)`, type: 'marker' });
+  return at + 1;
+}
+
 function walkField(f: VmdescField, offset: number, prefix: string, out: Annotation[]): number {
+  if (COLLECTIONS.has(f.type)) {
+    // An empty list or tree is only its markers (and count): no vmdesc body was written.
+    const nodes = nodesOf(f) ?? (f.size === (f.type === 'gtree' ? 5 : 1) ? [] : undefined);
+    const label = `${prefix}${f.name}`;
+    const parts: Annotation[] = [];
+    // A parsed QEMU tree lists key and value bodies alike: labels only when the sizes add up.
+    if (nodes && walkNodes(f, nodes, offset, label, parts) === offset + f.size) out.push(...parts);
+    else out.push({ offset, length: f.size, label, type: f.type });
+    return offset + f.size;
+  }
   const n = f.array_len ?? 1;
   let at = offset;
   for (let i = 0; i < n; i++) {

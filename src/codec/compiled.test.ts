@@ -1,55 +1,13 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describedState } from '../../test/core/arbitraries.js';
-import { array, bool, buffer, field, struct, uint8, uint16, type Vmsd, vmsd } from '../describe/index.js';
-import { MigrationError } from '../errors/index.js';
+import { forbidCodeGeneration, interpreted, outcome } from '../../test/core/codegen.js';
+import { array, bool, buffer, field, struct, uint8, uint16, vmsd } from '../describe/index.js';
 import { initial, load, save } from './codec.js';
-import { planOf } from './plan.js';
-
-/**
- * Generated field loops must be indistinguishable from the interpreter they replace. The
- * interpreter is what a plan gets where code generation is forbidden, so forbidding it (a
- * stubbed `Function`) while compiling a copy of a description gives the reference to compare.
- */
-function forbidCodeGeneration(): void {
-  vi.stubGlobal(
-    'Function',
-    new Proxy(Function, {
-      construct() {
-        throw new EvalError('code generation from strings disallowed');
-      },
-    }),
-  );
-}
-
-function interpreted<D extends Vmsd>(desc: D): D {
-  forbidCodeGeneration();
-  try {
-    const copy = { ...desc };
-    planOf(copy);
-    return copy;
-  } finally {
-    vi.unstubAllGlobals();
-  }
-}
 
 afterEach(() => {
   vi.unstubAllGlobals();
 });
-
-type Outcome =
-  | { ok: unknown }
-  | { code: string; path: readonly (string | number)[]; offset: number | undefined };
-
-function outcome(f: () => unknown): Outcome {
-  try {
-    return { ok: f() };
-  } catch (e) {
-    if (!(e instanceof MigrationError)) throw e;
-    const issue = e.issues[0];
-    return { code: e.code, path: issue?.path ?? [], offset: issue?.offset };
-  }
-}
 
 describe('generated field loops behave as the interpreter', () => {
   it('same bytes, same loaded states, same errors on truncated and corrupted input', () => {

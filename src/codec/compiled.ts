@@ -2,6 +2,7 @@ import type { AnyElementType, Field, MigrationContext } from '../describe/index.
 import { MigrationError } from '../errors/index.js';
 import type { Reader, Writer } from '../wire/index.js';
 import type { ElementCodec } from './elements.js';
+import { copyBytes } from './slab.js';
 
 type Obj = Record<string, unknown>;
 
@@ -99,7 +100,7 @@ function inlineOp(t: AnyElementType): { read: string; ok: string; write: string 
     return { read: 'r.u8() !== 0', ok: "typeof v === 'boolean'", write: 'w.u8(v ? 1 : 0)' };
   if (t.kind === 'buffer' && Number.isSafeInteger(t.size)) {
     return {
-      read: `r.take(${t.size})`,
+      read: `copyBytes(r.peekView(${t.size}))`,
       ok: `v instanceof Uint8Array && v.length === ${t.size}`,
       write: 'w.bytes(v)',
     };
@@ -145,6 +146,7 @@ export function compileFieldLoops<F extends CompiledField>(
         'writeField',
         'MigrationError',
         'VERSION',
+        'copyBytes',
         `'use strict'; return function (${params}) { let v; ${wrap(body)} };`,
       )(
         fields,
@@ -153,6 +155,7 @@ export function compileFieldLoops<F extends CompiledField>(
         steps.write,
         MigrationError,
         versions.version,
+        copyBytes,
       );
     return { readFields: make('r, obj, version, ctx', reads), writeFields: make('w, obj, ctx', writes) };
   } catch {

@@ -37,7 +37,21 @@ function elementSize(f: Field): number {
       return 8;
     case 'struct':
       return structSize(t.vmsd);
+    // QEMU reports sizeof the element (a tree: of its value).
+    case 'queue':
+      return structSize(t.element);
+    case 'gtree':
+      return structSize(t.value);
   }
+}
+
+/** The description QEMU nests under a field: structs, pointees, list elements, a tree's value. */
+function nestedOf(f: Field): Vmsd | undefined {
+  const t = f.type.kind === 'pointer' ? f.type.target : f.type;
+  if (t.kind === 'struct') return t.vmsd;
+  if (t.kind === 'queue') return t.element;
+  if (t.kind === 'gtree') return t.value;
+  return undefined;
 }
 
 function structSize(v: Vmsd): number {
@@ -70,9 +84,8 @@ export function toDumpVmstate(desc: Vmsd): DumpDescription {
         ...(f.count.kind === 'fixed' ? { num: f.count.n } : {}),
         size: elementSize(f),
       };
-      if (f.type.kind === 'struct') entry.Description = toDumpVmstate(f.type.vmsd);
-      else if (f.type.kind === 'pointer' && f.type.target.kind === 'struct')
-        entry.Description = toDumpVmstate(f.type.target.vmsd);
+      const nested = nestedOf(f);
+      if (nested) entry.Description = toDumpVmstate(nested);
       return entry;
     });
   }

@@ -1,6 +1,8 @@
-import type { AnyElementType, IntType, MigrationContext } from '../describe/index.js';
+import type { AnyElementType, IntType, MigrationContext, Vmsd } from '../describe/index.js';
 import { fail } from '../errors/index.js';
 import type { Reader, Writer } from '../wire/index.js';
+import { gtreeCodec, queueCodec } from './collections.js';
+import { copyBytes } from './slab.js';
 import type { VmdescBody } from './vmdesc-json.js';
 
 /** How one element of a field is read, written, defaulted and described. */
@@ -191,18 +193,22 @@ const doubleCodec: ElementCodec = {
   },
 };
 
-function bufferCodec(size: number, typeName: string): ElementCodec {
+function bufferCodec(
+  size: number,
+  typeName: string,
+  inline?: Readonly<Record<string, unknown>>,
+): ElementCodec {
   return {
     typeName,
     fixedSize: size,
     compressible: true,
     initial: () => new Uint8Array(size),
-    read: (r) => r.take(size),
+    read: (r) => copyBytes(r.peekView(size)),
     write(w, value) {
       if (!(value instanceof Uint8Array) || value.length !== size)
         badValue(`Uint8Array of ${size} bytes`, value);
       w.bytes(value);
-      return undefined;
+      return inline as VmdescBody | undefined;
     },
   };
 }
@@ -243,7 +249,7 @@ function vbufferCodec(t: Extract<AnyElementType, { kind: 'vbuffer' }>): ElementC
           details: { size: n, max: t.max },
         });
       }
-      return r.take(n);
+      return copyBytes(r.peekView(n));
     },
     write(w, value, ctx, _describe, owner) {
       const n = sizeFrom(t.size, owner, ctx);
@@ -331,9 +337,14 @@ function pointerCodec(target: ElementCodec): ElementCodec {
   };
 }
 
+/**
+ * `loadVersion` is the field's `since`: QEMU loads list and tree elements at the field's `_V`
+ * version rather than their own.
+ */
 export function elementCodec(
   type: AnyElementType,
-  structOps: (t: Extract<AnyElementType, { kind: 'struct' }>) => () => StructOps,
+  structOps: (t: { readonly vmsd: Vmsd }) => () => StructOps,
+  loadVersion = 0,
 ): ElementCodec {
   switch (type.kind) {
     case 'int':
@@ -345,12 +356,29 @@ export function elementCodec(
     case 'double':
       return doubleCodec;
     case 'buffer':
-      return bufferCodec(type.size, type.typeName);
+      return bufferCodec(type.size, type.typeName, type.inline);
     case 'vbuffer':
       return vbufferCodec(type);
     case 'struct':
       return structCodec(structOps(type), type.typeName, type.structVersion);
     case 'pointer':
-      return pointerCodec(elementCodec(type.target, structOps));
+      return pointerCodec(elementCodec(type.target, structOps, loadVersion));
+    case 'queue':
+      return queueCodec(
+        type,
+        structOps({ vmsd: type.element }),
+        loadVersion,
+        type.layouts?.map((vmsd) => structOps({ vmsd })),
+      );
+    case 'gtree':
+      return gtreeCodec(
+        type,
+        { key: type.key ? structOps({ vmsd: type.key }) : undefined, value: structOps({ vmsd: type.value }) },
+        loadVersion,
+        type.layouts?.map((l) => ({
+          key: l.key ? structOps({ vmsd: l.key }) : undefined,
+          value: structOps({ vmsd: l.value }),
+        })),
+      );
   }
 }

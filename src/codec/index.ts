@@ -13,4 +13,4 @@ export {
 export { type DumpDescription, type DumpField, toDumpVmstate } from './dump.js';
 export { NULL_MARKER } from './elements.js';
 export { planOf, SUBSECTION_MARKER } from './plan.js';
-export type { VmdescBody, VmdescField } from './vmdesc-json.js';
+export { nodesOf, rememberNodes, type VmdescBody, type VmdescField, type VmdescNode } from './vmdesc-json.js';

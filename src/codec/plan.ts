@@ -4,7 +4,7 @@ import { latin1, type Reader, Writer } from '../wire/index.js';
 import { compileFieldLoops, type ReadFields, type WriteFields } from './compiled.js';
 import { type ElementCodec, elementCodec, type StructOps, sizeFrom } from './elements.js';
 import { readsCurrent, targets } from './targets.js';
-import type { VmdescBody, VmdescField } from './vmdesc-json.js';
+import { nodesOf, rememberNodes, type VmdescBody, type VmdescField } from './vmdesc-json.js';
 
 type Obj = Record<string, unknown>;
 
@@ -100,7 +100,7 @@ function structOpsFor(t: { vmsd: Vmsd }): () => StructOps {
 }
 
 function compileField(field: Field, shownName: string): FieldPlan {
-  const element = elementCodec(field.type, structOpsFor);
+  const element = elementCodec(field.type, structOpsFor, field.since);
   const { count } = field;
   const exists = field.existsIf
     ? (obj: Obj, ctx: MigrationContext, version: number) => field.existsIf?.(obj, ctx, version) === true
@@ -331,26 +331,30 @@ function readSubsections(plan: Plan, r: Reader, obj: Obj, ctx: MigrationContext)
     if (len === undefined || len < plan.nameBytes.length + 1) return;
     // 3. Fewer bytes than the name: done.
     if (!r.has(len, 2)) return;
-    // 4. Byte-prefix test against our name (no "/" required).
-    if (!startsWith(bytes, r.pos + 2, plan.nameBytes)) return;
-    // 5. A name we do not know fails the whole load: state we cannot represent is never dropped.
-    const start = r.offset;
-    // Matched by bytes: building the name string and hashing it costs more than the body.
+    // Matched by bytes: building the name string and hashing it costs more than the body. A
+    // known name starts with ours (checked when the description was built), so a match also
+    // passes step 4 and is tried first.
     let sub: SubsectionPlan | undefined;
-    for (const s of plan.subsections) {
+    const subs = plan.subsections;
+    for (let i = 0; i < subs.length; i++) {
+      const s = subs[i] as SubsectionPlan;
       if (s.latin1Name && s.nameBytes.length === len && startsWith(bytes, r.pos + 2, s.nameBytes)) {
         sub = s;
         break;
       }
     }
-    const name = sub ? sub.name : latin1(bytes.subarray(r.pos + 2, r.pos + 2 + len));
     if (!sub) {
+      // 4. Byte-prefix test against our name (no "/" required): not ours, done.
+      if (!startsWith(bytes, r.pos + 2, plan.nameBytes)) return;
+      // 5. A name we do not know fails the whole load: state we cannot represent is never dropped.
+      const name = latin1(bytes.subarray(r.pos + 2, r.pos + 2 + len));
       fail('unknown-subsection', `subsection "${name}" of ${plan.name} is not known to the receiver`, {
-        offset: start,
+        offset: r.offset,
         path: [name],
         details: { subsection: name, parent: plan.name },
       });
     }
+    const name = sub.name;
     // 6. Consume the header and load it at the version it carries.
     r.skip(2 + len);
     try {
@@ -418,7 +422,10 @@ function describeElement(
   const head = { name: f.shownName, ...position, type: f.element.typeName };
   if (!nested) return { ...head, size };
   if (f.element.typeName === 'struct') return { ...head, struct: nested, size };
-  return { ...head, ...nested, size };
+  const out = { ...head, ...nested, size };
+  const nodes = nodesOf(nested);
+  if (nodes) rememberNodes(out, nodes);
+  return out;
 }
 
 function writeField(

@@ -22,3 +22,24 @@ export interface VmdescField {
   subsections?: VmdescBody[];
   size: number;
 }
+
+/** One node our own save wrote into a qtailq, qlist or gtree field. */
+export interface VmdescNode {
+  /** A gtree's struct key (absent: a direct key, 8 bytes). */
+  readonly key?: VmdescBody;
+  readonly value: VmdescBody;
+}
+
+/**
+ * The per-node bodies behind a merged list/tree vmdesc entry (QEMU's JSON repeats keys inside one
+ * object, so a parsed entry keeps only the last node's). Kept beside the JSON, never in it.
+ */
+const nodes = new WeakMap<object, readonly VmdescNode[]>();
+
+export function rememberNodes(entry: object, list: readonly VmdescNode[]): void {
+  nodes.set(entry, list);
+}
+
+export function nodesOf(entry: object): readonly VmdescNode[] | undefined {
+  return nodes.get(entry);
+}

@@ -27,17 +27,29 @@ export interface ArraySpec<T = unknown> {
 
 const ONE: Count = Object.freeze({ kind: 'one' });
 
-function invalid(message: string, path: string[] = []): never {
+/** @internal */
+export function invalid(message: string, path: string[] = []): never {
   return fail('invalid-description', message, { path });
 }
 
-function checkSize(n: number, what: string): void {
+/** @internal */
+export function checkSize(n: number, what: string): void {
   if (!Number.isSafeInteger(n) || n < 0) invalid(`${what} must be a non-negative integer, got ${n}`);
+}
+
+/** QEMU's list and tree codecs are whole fields (VMStateInfo), never array elements or pointees. */
+function checkRepeatable(element: AnyElementType, what: string): void {
+  if (element.kind === 'queue' || element.kind === 'gtree') {
+    invalid(
+      `${what} of ${element.typeName}: QEMU's ${element.typeName} is a field of its own, never repeated`,
+    );
+  }
 }
 
 /** `n` elements back to back (QEMU `_ARRAY`). */
 export function array<T extends AnyElementType>(element: T, n: number): ArraySpec<ValueOf<T>[]> {
   checkSize(n, 'array length');
+  checkRepeatable(element, 'an array');
   return Object.freeze({ kind: 'array', element, count: Object.freeze({ kind: 'fixed', n }) });
 }
 
@@ -50,6 +62,7 @@ export function varray<T extends AnyElementType>(
   options: { count: SizeSource; max: number; width?: CountWidth; multiply?: number },
 ): ArraySpec<ValueOf<T>[]> {
   checkSize(options.max, 'varray max');
+  checkRepeatable(element, 'a varray');
   const multiply = options.multiply ?? 1;
   checkSize(multiply, 'varray multiply');
   return Object.freeze({
@@ -99,6 +112,7 @@ export function tmp<S>(vmsd: Vmsd<S>): StructType<S> {
 
 /** A slot of an array of pointers: `null` is written as the byte 0x30 (QEMU VMS_ARRAY_OF_POINTER). */
 export function pointer<T extends AnyElementType>(target: T): PointerType<ValueOf<T>> {
+  checkRepeatable(target, 'a pointer');
   return Object.freeze({ kind: 'pointer', target, typeName: target.typeName }) as PointerType<ValueOf<T>>;
 }
 

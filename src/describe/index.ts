@@ -1,3 +1,4 @@
+export { type GTreeOptions, gtree, type QueueOptions, qlist, qtailq } from './collections.js';
 export { defaultContext, type MigrationContext, type PropValue } from './context.js';
 export {
   type ArraySpec,

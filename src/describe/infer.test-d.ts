@@ -3,7 +3,10 @@ import {
   array,
   buffer,
   field,
+  gtree,
   type Infer,
+  qlist,
+  qtailq,
   struct,
   uint8,
   uint16,
@@ -64,6 +67,26 @@ describe('Infer', () => {
       n: number;
       drives: { head: number; track: number }[];
       cr0: number;
+    }>();
+  });
+
+  it('infers lists as arrays of their element and trees as { key, value } entries', () => {
+    const req = vmsd('req', { fields: [field('tag', uint32)] });
+    const range = vmsd('range', { fields: [field('low', uint64), field('high', uint64)] });
+    const dev = vmsd('dev', {
+      version: 1,
+      fields: [
+        field('reqs', qtailq(req, { max: 8 }), { since: 1 }),
+        field('list', qlist(req, { max: 8 }), { since: 1 }),
+        field('byId', gtree({ key: 'direct', value: req, max: 8 }), { since: 1 }),
+        field('byRange', gtree({ key: range, value: req, max: 8 }), { since: 1 }),
+      ],
+    });
+    expectTypeOf<Infer<typeof dev>>().toEqualTypeOf<{
+      reqs: { tag: number }[];
+      list: { tag: number }[];
+      byId: { key: bigint; value: { tag: number } }[];
+      byRange: { key: { low: bigint; high: bigint }; value: { tag: number } }[];
     }>();
   });
 });

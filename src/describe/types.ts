@@ -48,6 +48,11 @@ export interface BufferType extends Typed<Uint8Array> {
   readonly kind: 'buffer';
   readonly size: number;
   readonly typeName: string;
+  /**
+   * Built from a vmdesc field carried as bytes whose entry also had nested description members
+   * (a gtree's): they are described again with the bytes, so the vmdesc stays the same.
+   */
+  readonly inline?: Readonly<Record<string, unknown>>;
 }
 
 /** Bytes whose length is the current value of another field (QEMU VMS_VBUFFER). */
@@ -76,6 +81,47 @@ export interface PointerType<T = unknown> extends Typed<T | null> {
   readonly typeName: string;
 }
 
+/**
+ * A QEMU linked list of structs (`VMSTATE_QTAILQ_V`, `VMSTATE_QLIST_V`; the same bytes): per
+ * element the byte 0x01 and its body, then 0x00. Elements load at the field's `since` (QEMU's
+ * `_V` argument) and save at their own description's version, as QEMU does.
+ */
+export interface QueueType<T = unknown> extends Typed<T[]> {
+  readonly kind: 'queue';
+  readonly typeName: 'qtailq' | 'qlist';
+  readonly element: Vmsd<T>;
+  /** Declared capacity: an element beyond it in the input is refused before it is allocated. */
+  readonly max: number;
+  /**
+   * Built from a stream's vmdesc, which describes every element: element i has exactly the
+   * layout of `layouts[i]` (sizes of buffers, subsections sent). `max` is then their number.
+   */
+  readonly layouts?: readonly Vmsd<T>[];
+}
+
+/** One node of a `gtree` field, in wire order. */
+export interface GTreeEntry<K, V> {
+  key: K;
+  value: V;
+}
+
+/**
+ * A GLib balanced tree (`VMSTATE_GTREE_V`, `VMSTATE_GTREE_DIRECT_KEY_V`): be32 node count, per
+ * node 0x01, the key (be64 for a direct key, else the key description's body) and the value's
+ * body, then 0x00. Keys and values load at the field's `since`.
+ */
+export interface GTreeType<K = unknown, V = unknown> extends Typed<GTreeEntry<K, V>[]> {
+  readonly kind: 'gtree';
+  readonly typeName: 'gtree';
+  /** `undefined`: a direct key, the pointer value itself as a be64 (`bigint`). */
+  readonly key: Vmsd<K> | undefined;
+  readonly value: Vmsd<V>;
+  /** Declared capacity: a larger node count in the input is refused before anything is allocated. */
+  readonly max: number;
+  /** Built from a stream's vmdesc: node i has exactly these layouts (see QueueType.layouts). */
+  readonly layouts?: readonly { readonly key?: Vmsd<K>; readonly value: Vmsd<V> }[];
+}
+
 export type AnyElementType =
   | IntType
   | BoolType
@@ -86,7 +132,11 @@ export type AnyElementType =
   // biome-ignore lint/suspicious/noExplicitAny: any description may nest
   | StructType<any>
   // biome-ignore lint/suspicious/noExplicitAny: any target may be pointed to
-  | PointerType<any>;
+  | PointerType<any>
+  // biome-ignore lint/suspicious/noExplicitAny: any element description
+  | QueueType<any>
+  // biome-ignore lint/suspicious/noExplicitAny: any key and value descriptions
+  | GTreeType<any, any>;
 
 export type ValueOf<T> = T extends { readonly '~value'?: infer V } ? V : never;
 

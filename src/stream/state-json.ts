@@ -6,7 +6,8 @@ import { hexBytes } from './analyze-state.js';
  * Decoded state as plain JSON and back, guided by the description, so a person can edit it:
  * integers up to 32 bits are numbers, 64-bit integers and timers are decimal strings (hex
  * "0x…" is accepted back), bytes are hex pairs separated by spaces ("00 ff"), null pointer slots
- * are null, structs are objects, arrays are arrays. Subsections kept under a key (descriptions
+ * are null, structs are objects, arrays are arrays, lists are arrays of objects, trees are arrays
+ * of `{ "key", "value" }` (a direct key as a decimal string). Subsections kept under a key (descriptions
  * built from a vmdesc) are objects present only when the subsection was sent.
  */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -36,6 +37,21 @@ function elementToJson(t: AnyElementType, v: unknown): JsonValue {
       return stateToJson(t.vmsd, v as Obj);
     case 'pointer':
       return elementToJson(t.target, v);
+    case 'queue':
+      // A list from a vmdesc has a layout per element (their subsections may differ).
+      return Array.isArray(v)
+        ? v.map((e, i) => stateToJson(t.layouts?.[i] ?? t.element, e as Obj))
+        : genericToJson(v);
+    case 'gtree': {
+      if (!Array.isArray(v)) return genericToJson(v);
+      return v.map((e: { key: unknown; value: unknown }, i) => {
+        const node = t.layouts?.[i] ?? t;
+        return {
+          key: node.key ? stateToJson(node.key, e.key as Obj) : String(e.key),
+          value: stateToJson(node.value, e.value as Obj),
+        };
+      });
+    }
   }
 }
 
@@ -122,7 +138,28 @@ function elementFromJson(t: AnyElementType, v: JsonValue, path: Path): unknown {
       return stateFromJson(t.vmsd, v, path);
     case 'pointer':
       return v === null ? null : elementFromJson(t.target, v, path);
+    case 'queue':
+      if (!Array.isArray(v)) return bad(`expected an array of ${t.element.name}`, path);
+      return v.map((e, i) => structFromJson(t.layouts?.[i] ?? t.element, e, [...path, i]));
+    case 'gtree': {
+      if (!Array.isArray(v)) return bad('expected an array of { "key", "value" } nodes', path);
+      return v.map((e, i) => {
+        const { key, value } = t.layouts?.[i] ?? t;
+        if (e === null || typeof e !== 'object' || Array.isArray(e) || !('key' in e) || !('value' in e))
+          return bad('expected a { "key", "value" } node', [...path, i]);
+        const k = e.key as JsonValue;
+        return {
+          key: key ? structFromJson(key, k, [...path, i, 'key']) : parseInt64(k, [...path, i, 'key']),
+          value: structFromJson(value, e.value as JsonValue, [...path, i, 'value']),
+        };
+      });
+    }
   }
+}
+
+function structFromJson(desc: Vmsd, v: JsonValue, path: Path): Obj {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return bad('expected an object', path);
+  return stateFromJson(desc, v, path);
 }
 
 function fieldFromJson(f: Field, v: JsonValue, path: Path): unknown {

@@ -1,6 +1,8 @@
 import { open } from 'node:fs/promises';
+import { nodesOf } from '../codec/index.js';
 import { fail, MigrationError } from '../errors/index.js';
 import type { Vmdesc } from './vmdesc.js';
+import { hasCollections, parseVmdescKeepingElements } from './vmdesc-nodes.js';
 
 /** QEMU_VM_VMDESCRIPTION (spec §13.1). */
 export const VMDESC_MARKER = 0x06;
@@ -101,6 +103,9 @@ function nat(v: Json | undefined): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
+/** Field types whose nested vmsd members QEMU writes into the field object itself. */
+const INLINE_BODY = new Set(['tmp', 'vstruct', 'qtailq', 'qlist', 'gtree']);
+
 class Checker {
   /** Where the check is, kept as a stack (copied only for an error). */
   private readonly path: (string | number)[] = [];
@@ -165,8 +170,15 @@ class Checker {
       // 7.2 describes a NULL pointer slot as `"struct": {}` (spec §13.2); it is carried as bytes.
       if (Object.keys(st as object).length > 0) this.within(f.name as string, () => this.body(st, depth + 1));
     }
-    if ((f.type === 'tmp' || f.type === 'vstruct') && f.vmsd_name !== undefined) {
+    if (INLINE_BODY.has(f.type as string) && f.vmsd_name !== undefined) {
       this.within(f.name as string, () => this.body(f, depth + 1));
+      // Each element's own body (kept by the parser) is built into a description too.
+      const nodes = nodesOf(f);
+      nodes?.forEach((node, i) => {
+        this.within(f.name as string, () =>
+          this.within(i, () => this.body(node.value as unknown as Json, depth + 1)),
+        );
+      });
     }
     const n = (f.array_len as number | undefined) ?? 1;
     if (n > this.maxDevice) this.bad(`field "${f.name}" has ${n} elements`);
@@ -189,8 +201,10 @@ export function parseVmdesc(text: string, offset: number, limits: VmdescLimits =
   }
   let parsed: Json;
   try {
-    parsed = JSON.parse(text) as Json;
+    // With lists or trees, also keep each element's body (QEMU repeats their keys in one object).
+    parsed = (hasCollections(text) ? parseVmdescKeepingElements(text, offset) : JSON.parse(text)) as Json;
   } catch (e) {
+    if (e instanceof MigrationError) throw e;
     return fail(
       'invalid-description',
       `the vmdesc is not JSON: ${e instanceof Error ? e.message : String(e)}`,

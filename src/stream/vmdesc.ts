@@ -1,4 +1,4 @@
-import type { VmdescBody, VmdescField } from '../codec/index.js';
+import { nodesOf, type VmdescBody, type VmdescField } from '../codec/index.js';
 import {
   type AnyElementType,
   array,
@@ -6,11 +6,14 @@ import {
   buffer,
   type Field,
   fieldFromParts,
+  gtree,
   type IntType,
   int8,
   int16,
   int32,
   int64,
+  qlist,
+  qtailq,
   type Subsection,
   struct,
   subsectionFromParts,
@@ -25,6 +28,7 @@ import {
   vstruct,
 } from '../describe/index.js';
 import { fail } from '../errors/index.js';
+import { hasCollections } from './vmdesc-nodes.js';
 
 /** The whole trailing JSON of a stream (spec §13.2). */
 export interface Vmdesc {
@@ -80,8 +84,82 @@ function elementType(f: VmdescField, path: string[]): AnyElementType {
       ? { ...tmp(inner), structVersion: f.version ?? 0 }
       : vstruct(inner, f.version ?? 0);
   }
-  // Anything else (buffer, pci config, pci irq state, …) is carried as its bytes.
-  return buffer(f.size, f.type);
+  if (f.type === 'qtailq' || f.type === 'qlist' || f.type === 'gtree') {
+    const typed = collectionFromVmdesc(f, [...path, f.name]);
+    if (typed) return typed;
+  }
+  // Anything else (buffer, pci config, pci irq state, a gtree, …) is carried as its bytes, with
+  // any nested members QEMU wrote into the entry, so describing it again gives the same entry.
+  const bytes = buffer(f.size, f.type);
+  const inline = inlineMembers(f);
+  return inline ? Object.freeze({ ...bytes, inline }) : bytes;
+}
+
+const OWN_MEMBERS = new Set(['name', 'type', 'size', 'array_len', 'index', 'struct']);
+
+function inlineMembers(f: VmdescField): Record<string, unknown> | undefined {
+  if (f.vmsd_name === undefined) return undefined;
+  return Object.fromEntries(Object.entries(f).filter(([k]) => !OWN_MEMBERS.has(k)));
+}
+
+/** The bytes a vmdesc body describes: its fields, then each subsection's header and body. */
+function bodyBytes(b: VmdescBody): number {
+  let total = 0;
+  for (const f of b.fields) total += (f.array_len ?? 1) * f.size;
+  for (const s of b.subsections ?? []) total += 1 + 1 + s.vmsd_name.length + 4 + bodyBytes(s);
+  return total;
+}
+
+const sum = (bodies: readonly VmdescBody[]) => bodies.reduce((n, b) => n + bodyBytes(b), 0);
+
+/**
+ * A qtailq, qlist or gtree from its vmdesc entry, when the entry says what every element was:
+ * QEMU's text repeats each element's members (kept by parseVmdesc), and so does our own save.
+ * Each element gets its own layout, checked against the field's size; a tree's bodies are
+ * values only (direct keys, be64) or key, value pairs, and only one of the two fits the size.
+ * Otherwise (an empty list, a JSON.parse'd entry that kept only the last element) the caller
+ * carries the bytes.
+ */
+function collectionFromVmdesc(f: VmdescField, path: string[]): AnyElementType | undefined {
+  const nodes = nodesOf(f);
+  if (!nodes || nodes.length === 0) return undefined;
+  const bodies = nodes.flatMap((n) => (n.key ? [n.key, n.value] : [n.value]));
+  // Elements of one layout (most of them) share one description, so each compiles once; not
+  // when they nest lists, whose per-element layouts the JSON text does not show.
+  const seen = new Map<string, Vmsd>();
+  const describe = (b: VmdescBody, i: number): Vmsd => {
+    const key = JSON.stringify(b);
+    if (hasCollections(key)) return fromVmdescBody(b, [...path, String(i)]);
+    let d = seen.get(key);
+    if (!d) {
+      d = fromVmdescBody(b, [...path, String(i)]);
+      seen.set(key, d);
+    }
+    return d;
+  };
+  if (f.type !== 'gtree') {
+    if (1 + bodies.length + sum(bodies) !== f.size) return undefined;
+    const layouts = bodies.map(describe);
+    const make = f.type === 'qtailq' ? qtailq : qlist;
+    return Object.freeze({ ...make(layouts[0] as Vmsd, { max: layouts.length }), layouts });
+  }
+  const m = bodies.length;
+  let layouts: { key?: Vmsd; value: Vmsd }[];
+  if (4 + 1 + 9 * m + sum(bodies) === f.size) layouts = bodies.map((b, i) => ({ value: describe(b, i) }));
+  else if (m % 2 === 0 && 4 + 1 + m / 2 + sum(bodies) === f.size) {
+    layouts = [];
+    for (let i = 0; i < m; i += 2) {
+      layouts.push({
+        key: describe(bodies[i] as VmdescBody, i / 2),
+        value: describe(bodies[i + 1] as VmdescBody, i / 2),
+      });
+    }
+  } else return undefined;
+  const first = layouts[0] as { key?: Vmsd; value: Vmsd };
+  const tree = first.key
+    ? gtree({ key: first.key, value: first.value, max: layouts.length })
+    : gtree({ key: 'direct', value: first.value, max: layouts.length });
+  return Object.freeze({ ...tree, layouts });
 }
 
 function hasBody(b: VmdescBody | undefined): b is VmdescBody {

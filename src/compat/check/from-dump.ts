@@ -80,6 +80,9 @@ function sent(o: Obj, path: Path): Sent {
   return bad(at(path, 'needed'), '"needed" must be "always" or "predicate"');
 }
 
+/** Type names (ours: `vmstate dump` records them) of QEMU's list and tree codecs. */
+const COLLECTIONS = new Set(['qtailq', 'qlist', 'gtree']);
+
 function field(raw: unknown, path: Path): CheckField {
   const o = obj(raw, path);
   const name = str(o, 'field', path);
@@ -91,7 +94,8 @@ function field(raw: unknown, path: Path): CheckField {
     since: int(o, 'version_id', path),
     conditional: flag(o, 'field_exists', path),
     size: int(o, 'size', path),
-    varray: flag(o, 'varray', path),
+    // Lists and trees repeat their element a variable number of times, like a varray.
+    varray: flag(o, 'varray', path) || (typeof type === 'string' && COLLECTIONS.has(type)),
     vbuffer: flag(o, 'vbuffer', path),
     // QEMU names its padding "unused" (VMSTATE_UNUSED*); our dumps say so explicitly.
     unused: optBool(o, 'unused', path) ?? name === 'unused',
@@ -103,7 +107,10 @@ function field(raw: unknown, path: Path): CheckField {
   if (count !== undefined) out.count = count;
   if (type !== undefined) out.type = type;
   if (o.Description !== undefined) out.struct = description(o.Description, at(path, 'Description'));
-  const loadVersion = optInt(o, 'load_version', path);
+  // QEMU loads list and tree elements at the field's own version_id.
+  const loadVersion =
+    optInt(o, 'load_version', path) ??
+    (out.varray && COLLECTIONS.has(type as string) ? out.since : undefined);
   if (loadVersion !== undefined) out.loadVersion = loadVersion;
   return out;
 }

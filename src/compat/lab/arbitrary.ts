@@ -107,6 +107,18 @@ function elementArbitrary(t: AnyElementType, b: Build, path: string): fc.Arbitra
     case 'pointer':
       // A null slot is only valid when the receiver's own slot is null: receivers start non-null.
       return elementArbitrary(t.target, b, path);
+    // Lists and trees: a few elements, saved at their own description's version.
+    case 'queue':
+      return fc.array(structArbitrary(t.element, t.element.version, b, `${path}[].`), {
+        maxLength: Math.min(t.max, 4),
+      });
+    case 'gtree': {
+      const key = t.key
+        ? structArbitrary(t.key, t.key.version, b, `${path}[].key.`)
+        : fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn });
+      const value = structArbitrary(t.value, t.value.version, b, `${path}[].value.`);
+      return fc.array(fc.record({ key, value }), { maxLength: Math.min(t.max, 4) });
+    }
   }
 }
 

@@ -94,6 +94,10 @@ function signature(t: AnyElementType): string {
       return 'struct';
     case 'pointer':
       return `ptr(${signature(t.target)})`;
+    case 'queue':
+      return `${t.typeName}(${t.element.name})`;
+    case 'gtree':
+      return `gtree(${t.key ? t.key.name : 'direct'}, ${t.value.name})`;
   }
 }
 
@@ -173,6 +177,14 @@ class Walk {
         code: 'bound-exceeded',
         path: at,
         message: `${y.count} elements exceed the destination's max ${fy.count.max}`,
+      });
+      return false;
+    }
+    if ((t.kind === 'queue' || t.kind === 'gtree') && Array.isArray(value) && value.length > t.max) {
+      this.refusals.push({
+        code: 'bound-exceeded',
+        path: at,
+        message: `${value.length} ${t.typeName} element(s) exceed the destination's max ${t.max}`,
       });
       return false;
     }
