@@ -1,6 +1,6 @@
 import { MigrationError } from '../errors/index.js';
 import type { ByteDuplex } from './duplex.js';
-import { type Frame, FrameKind, FrameParser, frameHeader, MAX_FRAME } from './frames.js';
+import { FrameKind, FrameParser, type FrameSink, frameHeader, MAX_FRAME } from './frames.js';
 import { type ControlMessage, decodeMessage, encodeMessage } from './messages.js';
 
 /** Why a connection stopped being usable. */
@@ -51,7 +51,7 @@ export class Channel {
     duplex.onData((chunk) => {
       if (this.failure) return;
       try {
-        this.parser.push(chunk, (f) => this.frame(f));
+        this.parser.push(chunk, this.sink);
       } catch (e) {
         this.break(new Broken('corrupt', e instanceof MigrationError ? e.message : String(e)));
       }
@@ -65,16 +65,19 @@ export class Channel {
     return this.failure;
   }
 
-  private frame(f: Frame): void {
-    if (f.kind === FrameKind.DATA) {
-      if (this.dataEnded) {
-        this.break(new Broken('protocol', 'stream data after the end of the stream'));
-        return;
-      }
-      this.pushData(f.payload);
-      return;
-    }
-    const message = decodeMessage(f.payload);
+  private readonly sink: FrameSink = {
+    data: (piece) => {
+      if (this.failure) return;
+      if (this.dataEnded) this.break(new Broken('protocol', 'stream data after the end of the stream'));
+      else this.pushData(piece);
+    },
+    control: (payload) => {
+      if (!this.failure) this.controlFrame(payload);
+    },
+  };
+
+  private controlFrame(payload: Uint8Array): void {
+    const message = decodeMessage(payload);
     if (!message) {
       this.break(new Broken('protocol', 'a control frame that is not a control message'));
       return;

@@ -23,85 +23,89 @@ export function frameHeader(kind: FrameKind, payload: Uint8Array): Uint8Array {
   return h;
 }
 
-export interface Frame {
-  readonly kind: FrameKind;
-  readonly payload: Uint8Array;
+export interface FrameSink {
+  /** A piece of a DATA frame's payload, in order; checked only at the frame's end (see below). */
+  data(piece: Uint8Array): void;
+  /** A whole CONTROL frame's payload, already checked. */
+  control(payload: Uint8Array): void;
 }
 
 /**
- * Cuts incoming bytes into frames, checking kind, length and CRC. Holds at most one frame's bytes.
+ * Cuts incoming bytes into frames, checking kind, length and CRC. DATA payloads are passed on
+ * piece by piece as they arrive (no copy) and their CRC is checked when the frame ends: the
+ * destination only stages what it receives, and it acks only after the last frame was checked,
+ * so an unchecked byte can never become live state. CONTROL frames are held until checked.
  * A bad frame is a `MigrationError` (the channel treats it as a broken connection).
  */
 export class FrameParser {
-  private chunks: Uint8Array[] = [];
-  private buffered = 0;
+  private head = new Uint8Array(FRAME_HEADER);
+  private headFill = 0;
+  private kind: FrameKind = FrameKind.DATA;
+  private expectedCrc = 0;
+  private left = 0;
+  private length = 0;
+  private crc = 0;
+  private control: Uint8Array | undefined;
+  private controlFill = 0;
+  private inFrame = false;
   /** Bytes taken from the stream so far (for error offsets). */
   private consumed = 0;
 
-  push(chunk: Uint8Array, emit: (frame: Frame) => void): void {
-    if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    for (;;) {
-      if (this.buffered < FRAME_HEADER) return;
-      const head = this.peek(FRAME_HEADER);
-      const kind = head[0] as number;
-      if (kind !== FrameKind.DATA && kind !== FrameKind.CONTROL) {
-        fail('unexpected-byte', `frame kind 0x${kind.toString(16)}`, { offset: this.consumed });
-      }
-      const length = Buffer.from(head.buffer, head.byteOffset, head.length).readUInt32BE(1);
-      if (length > MAX_FRAME) {
-        fail('bound-exceeded', `frame of ${length} bytes (limit ${MAX_FRAME})`, {
-          offset: this.consumed + 1,
-        });
-      }
-      if (this.buffered < FRAME_HEADER + length) return;
-      const crc = Buffer.from(head.buffer, head.byteOffset, head.length).readUInt32BE(5);
-      const all = this.take(FRAME_HEADER + length);
-      const payload = all.subarray(FRAME_HEADER);
-      if (crc32(payload) !== crc) {
-        fail('invalid-value', 'frame checksum mismatch: the connection corrupted data', {
-          offset: this.consumed,
-        });
-      }
-      this.consumed += FRAME_HEADER + length;
-      emit({ kind: kind as FrameKind, payload });
-    }
-  }
-
-  private peek(n: number): Uint8Array {
-    const first = this.chunks[0] as Uint8Array;
-    if (first.length >= n) return first.subarray(0, n);
-    return this.gather(n, false);
-  }
-
-  private take(n: number): Uint8Array {
-    const first = this.chunks[0] as Uint8Array;
-    if (first.length >= n) {
-      const out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      this.buffered -= n;
-      return out;
-    }
-    return this.gather(n, true);
-  }
-
-  private gather(n: number, consume: boolean): Uint8Array {
-    const out = new Uint8Array(n);
+  push(chunk: Uint8Array, sink: FrameSink): void {
     let at = 0;
-    let i = 0;
-    while (at < n) {
-      const c = this.chunks[i] as Uint8Array;
-      const k = Math.min(c.length, n - at);
-      out.set(c.subarray(0, k), at);
+    while (at < chunk.length) {
+      if (!this.inFrame) {
+        const k = Math.min(FRAME_HEADER - this.headFill, chunk.length - at);
+        this.head.set(chunk.subarray(at, at + k), this.headFill);
+        this.headFill += k;
+        at += k;
+        if (this.headFill < FRAME_HEADER) return;
+        this.startFrame();
+        if (this.left === 0) this.endFrame(sink);
+        continue;
+      }
+      const k = Math.min(this.left, chunk.length - at);
+      const piece = chunk.subarray(at, at + k);
       at += k;
-      if (consume) {
-        if (k === c.length) this.chunks.shift();
-        else this.chunks[0] = c.subarray(k);
-      } else i++;
+      this.left -= k;
+      this.crc = crc32(piece, this.crc);
+      if (this.control) {
+        this.control.set(piece, this.controlFill);
+        this.controlFill += k;
+      } else sink.data(piece);
+      if (this.left === 0) this.endFrame(sink);
     }
-    if (consume) this.buffered -= n;
-    return out;
+  }
+
+  private startFrame(): void {
+    const h = Buffer.from(this.head.buffer, this.head.byteOffset, FRAME_HEADER);
+    const kind = h[0] as number;
+    if (kind !== FrameKind.DATA && kind !== FrameKind.CONTROL) {
+      fail('unexpected-byte', `frame kind 0x${kind.toString(16)}`, { offset: this.consumed });
+    }
+    const length = h.readUInt32BE(1);
+    if (length > MAX_FRAME) {
+      fail('bound-exceeded', `frame of ${length} bytes (limit ${MAX_FRAME})`, { offset: this.consumed + 1 });
+    }
+    this.kind = kind as FrameKind;
+    this.expectedCrc = h.readUInt32BE(5);
+    this.left = length;
+    this.length = length;
+    this.crc = 0;
+    this.inFrame = true;
+    this.control = kind === FrameKind.CONTROL ? new Uint8Array(length) : undefined;
+    this.controlFill = 0;
+  }
+
+  private endFrame(sink: FrameSink): void {
+    if (this.crc !== this.expectedCrc) {
+      fail('invalid-value', 'frame checksum mismatch: the connection corrupted data', { offset: this.consumed });
+    }
+    this.consumed += FRAME_HEADER + this.length;
+    this.inFrame = false;
+    this.headFill = 0;
+    const control = this.control;
+    this.control = undefined;
+    if (this.kind === FrameKind.CONTROL) sink.control(control as Uint8Array);
   }
 }

@@ -7,7 +7,7 @@ import { StreamEncoder, type VmdescDevice } from '../stream/index.js';
 import { Broken, Channel } from './channel.js';
 import type { ByteDuplex } from './duplex.js';
 import { type MigrationFinding, type Preflight, preflight, reasonOf } from './findings.js';
-import type { DirtySet, TrackedMemory } from './memory.js';
+import type { TrackedMemory } from './memory.js';
 import type { Decision, MemoryLayout } from './messages.js';
 import { type PassCount, RAM_SECTION, writeRamPass, writeRamStart } from './ram.js';
 import { DEFAULT_TIMEOUTS, type Phase, type Progress, type SourceReport, type Timeouts } from './report.js';
@@ -192,13 +192,9 @@ export async function migrateSource(
     for (const m of memory) m.markAllDirty();
 
     // Pre-copy: send what is dirty while the guest runs, until the rest fits the downtime budget.
-    let pending: DirtySet[] = [];
+    emit('precopy', dirtyBytes() / pageSize);
     for (;;) {
       const dirty = memory.map((m) => m.syncDirty());
-      emit(
-        'precopy',
-        dirty.reduce((n, d) => n + d.count, 0),
-      );
       const t0 = now();
       const bytes0 = streamBytes;
       await writeRamPass(enc, 'part', memory, dirty, flush, chunk, count);
@@ -224,7 +220,6 @@ export async function migrateSource(
         break;
       }
     }
-    pending = [];
 
     // Switch-over: pause, last pages, every device, then wait for the ack.
     await live.pause();
@@ -240,8 +235,8 @@ export async function migrateSource(
       }
     }
     await ch.send({ type: 'switchover', id, iteration: iterations });
-    pending = memory.map((m) => m.syncDirty());
-    await writeRamPass(enc, 'end', memory, pending, flush, chunk, count);
+    const last = memory.map((m) => m.syncDirty());
+    await writeRamPass(enc, 'end', memory, last, flush, chunk, count);
     const devices: VmdescDevice[] = [];
     live.release.sections.forEach((s, i) => {
       const obj = (state[s.key] ?? initial(s.vmsd)) as never;
