@@ -10,8 +10,15 @@ import { MigrationDestination, migrateSource, socketDuplex, TrackedMemory } from
  */
 
 const machines = defineMachines({ defaults: {}, types: [{ name: 'bench' }] });
-const cpu = vmsd('cpu', { version: 1, minimumVersion: 1, fields: [field('pc', uint32), field('ticks', uint32)] });
-const versions = defineVersions({ machines, versions: [{ name: 'r', sections: [cpu], machines: ['bench'] }] });
+const cpu = vmsd('cpu', {
+  version: 1,
+  minimumVersion: 1,
+  fields: [field('pc', uint32), field('ticks', uint32)],
+});
+const versions = defineVersions({
+  machines,
+  versions: [{ name: 'r', sections: [cpu], machines: ['bench'] }],
+});
 const release = versions.version('r');
 const ctx = machines.context('bench');
 const PAGE = 4096;
@@ -20,7 +27,13 @@ export type Request =
   | { readonly kind: 'listen' }
   | { readonly kind: 'expect'; readonly mode: 'raw' | 'migrate'; readonly size: number }
   | { readonly kind: 'raw'; readonly port: number; readonly size: number }
-  | { readonly kind: 'migrate'; readonly port: number; readonly size: number; readonly dirtyMiBs: number; readonly downtimeMs: number };
+  | {
+      readonly kind: 'migrate';
+      readonly port: number;
+      readonly size: number;
+      readonly dirtyMiBs: number;
+      readonly downtimeMs: number;
+    };
 
 const send = (m: unknown) => process.send?.(m);
 
@@ -136,7 +149,9 @@ async function migrate(req: Extract<Request, { kind: 'migrate' }>): Promise<void
       versions,
       downtimeMs: req.downtimeMs,
       maxIterations: 30,
-      ...(process.env.BENCH_DEBUG ? { onProgress: (p: unknown) => console.error(JSON.stringify(p), calls) } : {}),
+      ...(process.env.BENCH_DEBUG
+        ? { onProgress: (p: unknown) => console.error(JSON.stringify(p), calls) }
+        : {}),
     },
   );
   clearInterval(tick);

@@ -25,7 +25,13 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const childFile = `${here}child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`;
 
 function spawn(): ChildProcess {
-  return fork(childFile, [], { execArgv: [...process.execArgv, '--max-old-space-size=4096', ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])] });
+  return fork(childFile, [], {
+    execArgv: [
+      ...process.execArgv,
+      '--max-old-space-size=4096',
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+    ],
+  });
 }
 
 function next<T>(c: ChildProcess, key: string): Promise<T> {
@@ -75,7 +81,10 @@ async function main(): Promise<void> {
     if (s.outcome !== 'completed') throw new Error(`migration ${s.outcome}: ${s.reason}`);
     migRuns.push(mibs(SIZE, s.durationMs));
     passRuns.push(s.throughput / (1 << 20));
-    if (!json) console.error(`round ${i + 1}: raw ${rawRuns.at(-1)?.toFixed(0)} MiB/s, migration ${migRuns.at(-1)?.toFixed(0)} MiB/s end to end`);
+    if (!json)
+      console.error(
+        `round ${i + 1}: raw ${rawRuns.at(-1)?.toFixed(0)} MiB/s, migration ${migRuns.at(-1)?.toFixed(0)} MiB/s end to end`,
+      );
   }
   const throughput = {
     sizeMiB: SIZE >> 20,
@@ -92,7 +101,13 @@ async function main(): Promise<void> {
     ['busy (64 MiB/s)', 64],
   ] as const) {
     const { s } = await migrate(SMALL, rate);
-    downtime.push({ writer: label, dirtyMiBs: rate, downtimeMs: s.downtimeMs, expectedMs: s.expectedDowntimeMs, passes: s.iterations });
+    downtime.push({
+      writer: label,
+      dirtyMiBs: rate,
+      downtimeMs: s.downtimeMs,
+      expectedMs: s.expectedDowntimeMs,
+      passes: s.iterations,
+    });
   }
   const idleDown = downtime[0]?.downtimeMs as number;
   const busyDown = downtime[1]?.downtimeMs as number;
@@ -118,11 +133,18 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  console.log(`throughput (${throughput.sizeMiB} MiB, medians of ${ROUNDS}): raw TCP ${throughput.rawMiBs.toFixed(0)} MiB/s, migration ${throughput.migrationMiBs.toFixed(0)} MiB/s end to end (first pass ${throughput.firstPassMiBs.toFixed(0)}): ratio ${(throughput.ratio * 100).toFixed(0)}%`);
-  for (const d of downtime) console.log(`downtime, ${d.writer}: ${(d.downtimeMs as number).toFixed(1)} ms (expected ${(d.expectedMs as number).toFixed(1)}), ${d.passes} passes`);
+  console.log(
+    `throughput (${throughput.sizeMiB} MiB, medians of ${ROUNDS}): raw TCP ${throughput.rawMiBs.toFixed(0)} MiB/s, migration ${throughput.migrationMiBs.toFixed(0)} MiB/s end to end (first pass ${throughput.firstPassMiBs.toFixed(0)}): ratio ${(throughput.ratio * 100).toFixed(0)}%`,
+  );
+  for (const d of downtime)
+    console.log(
+      `downtime, ${d.writer}: ${(d.downtimeMs as number).toFixed(1)} ms (expected ${(d.expectedMs as number).toFixed(1)}), ${d.passes} passes`,
+    );
   console.log(`busy / idle downtime: ${(busyDown / idleDown).toFixed(2)}×`);
   for (const c of convergence) {
-    console.log(`dirty ${c.dirtyMiBs} MiB/s: ${c.passes} passes, ${c.converged ? 'converged' : 'did not converge'}, downtime ${(c.downtimeMs as number).toFixed(1)} ms (expected ${(c.expectedMs as number).toFixed(1)})`);
+    console.log(
+      `dirty ${c.dirtyMiBs} MiB/s: ${c.passes} passes, ${c.converged ? 'converged' : 'did not converge'}, downtime ${(c.downtimeMs as number).toFixed(1)} ms (expected ${(c.expectedMs as number).toFixed(1)})`,
+    );
   }
 }
 

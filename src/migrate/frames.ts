@@ -99,7 +99,9 @@ export class FrameParser {
 
   private endFrame(sink: FrameSink): void {
     if (this.crc !== this.expectedCrc) {
-      fail('invalid-value', 'frame checksum mismatch: the connection corrupted data', { offset: this.consumed });
+      fail('invalid-value', 'frame checksum mismatch: the connection corrupted data', {
+        offset: this.consumed,
+      });
     }
     this.consumed += FRAME_HEADER + this.length;
     this.inFrame = false;

@@ -192,9 +192,12 @@ export async function migrateSource(
     for (const m of memory) m.markAllDirty();
 
     // Pre-copy: send what is dirty while the guest runs, until the rest fits the downtime budget.
-    emit('precopy', dirtyBytes() / pageSize);
     for (;;) {
       const dirty = memory.map((m) => m.syncDirty());
+      emit(
+        'precopy',
+        dirty.reduce((n, d) => n + d.count, 0),
+      );
       const t0 = now();
       const bytes0 = streamBytes;
       await writeRamPass(enc, 'part', memory, dirty, flush, chunk, count);
@@ -206,7 +209,6 @@ export async function migrateSource(
       dirtyRate = (left / dt) * 1000;
       expected = (left / bandwidth) * 1000;
       iterations++;
-      emit('precopy', left / pageSize);
       if (expected <= budget) {
         converged = true;
         break;
@@ -259,8 +261,9 @@ export async function migrateSource(
     const vmdesc = { page_size: pageSize, devices };
     enc.write({ type: 'vmdesc', text: JSON.stringify(vmdesc), vmdesc });
     await flush();
-    await ch.send({ type: 'complete', id, bytes: streamBytes });
+    // Set first: if the send fails half-way, the destination may still have it (and ack).
     completeSent = true;
+    await ch.send({ type: 'complete', id, bytes: streamBytes });
     emit('ack');
     const answer = await ch.expect(['ack', 'nack'], t.ackMs);
     if (answer.type === 'nack' || answer.id !== id) {

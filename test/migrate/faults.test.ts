@@ -27,7 +27,8 @@ describe('live migration under faults', () => {
         continue;
       }
       const run = await runScenario(seed, chosen.fault, resolveFaultFor(seed));
-      for (const p of run.problems) problems.push(`seed ${seed} (${chosen.fault.kind} in ${chosen.phase}): ${p}`);
+      for (const p of run.problems)
+        problems.push(`seed ${seed} (${chosen.fault.kind} in ${chosen.phase}): ${p}`);
       if (run.fired) fired++;
       phases.set(chosen.phase, (phases.get(chosen.phase) ?? 0) + 1);
       kinds.set(chosen.fault.kind, (kinds.get(chosen.fault.kind) ?? 0) + 1);
@@ -41,8 +42,9 @@ describe('live migration under faults', () => {
         expect(phases.get(phase) ?? 0, phase).toBeGreaterThan(0);
       }
       for (const kind of ['cut', 'stall', 'corrupt']) expect(kinds.get(kind) ?? 0, kind).toBeGreaterThan(0);
-      for (const o of ['completed/running', 'aborted/discarded', 'refused/refused']) {
-        expect(outcomes.get(o) ?? 0, o).toBeGreaterThan(0);
+      for (const o of ['completed/running', 'aborted/discarded', 'refused/']) {
+        const n = [...outcomes].filter(([k]) => k.startsWith(o)).reduce((t, [, v]) => t + v, 0);
+        expect(n, o).toBeGreaterThan(0);
       }
       expect(fired).toBeGreaterThan(COUNT * 0.9);
       console.log(

@@ -1,6 +1,18 @@
 import type { VersionState } from '../../src/compat/index.js';
-import { type DestinationReport, memoryPair, migrateSource, type SourceReport, TrackedMemory } from '../../src/migrate/index.js';
-import { type Direction, type Fault, FaultyConnection, type FaultKind, type WriteRecord } from './fault-link.js';
+import {
+  type DestinationReport,
+  memoryPair,
+  migrateSource,
+  type SourceReport,
+  TrackedMemory,
+} from '../../src/migrate/index.js';
+import {
+  type Direction,
+  type Fault,
+  type FaultKind,
+  FaultyConnection,
+  type WriteRecord,
+} from './fault-link.js';
 import { destination, FakeGuest, versions } from './fixtures.js';
 
 /** A small PRNG (mulberry32): every scenario and fault comes from its seed. */
@@ -42,8 +54,10 @@ export interface Outcome {
 }
 
 function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) ===
-    JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  return (
+    JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) ===
+    JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))
+  );
 }
 
 /** The v1 view of a v2 state (what a v1 destination holds). */
@@ -60,7 +74,8 @@ function v1View(state: VersionState): VersionState {
 export async function runScenario(seed: number, fault?: Fault, resolveFault?: Fault): Promise<Outcome> {
   const r = prng(seed);
   const pick = r();
-  const route: Route = pick < 0.6 ? 'same' : pick < 0.8 ? 'backward' : pick < 0.9 ? 'backward-turns' : 'backward-refused';
+  const route: Route =
+    pick < 0.6 ? 'same' : pick < 0.8 ? 'backward' : pick < 0.9 ? 'backward-turns' : 'backward-refused';
   const machine = route === 'same' ? 'm-2' : 'm-1';
   const memory = new TrackedMemory(SIZE, { name: 'pc.ram' });
   const shadow = new TrackedMemory(SIZE, { name: 'pc.ram' });
@@ -75,7 +90,10 @@ export async function runScenario(seed: number, fault?: Fault, resolveFault?: Fa
     count: Math.floor(r() * 65536),
     base: Math.floor(r() * 2 ** 32),
     regs: [1, 2, 3, 4],
-    ts: route === 'backward-refused' || (route === 'same' && r() < 0.5) ? BigInt(1 + Math.floor(r() * 1000)) : 0n,
+    ts:
+      route === 'backward-refused' || (route === 'same' && r() < 0.5)
+        ? BigInt(1 + Math.floor(r() * 1000))
+        : 0n,
   };
   const guest = new FakeGuest('v2', machine, [memory], { dev });
   const shadowState: VersionState = structuredClone(guest.devices);
@@ -121,7 +139,7 @@ export async function runScenario(seed: number, fault?: Fault, resolveFault?: Fa
     reconnect,
     onProgress: (p) => {
       phase = p.phase === 'precopy' ? `precopy-${p.iteration}` : p.phase;
-      if (p.phase === 'precopy' && p.iteration > 0) runGuest(p.iteration);
+      if (p.phase === 'precopy') runGuest(p.iteration);
     },
   });
   d.accept(b);
@@ -132,6 +150,7 @@ export async function runScenario(seed: number, fault?: Fault, resolveFault?: Fa
   const problems: string[] = [];
   if (sourceRunning && destinationRunning) problems.push('both running');
   if (!sourceRunning && !destinationRunning) problems.push(`neither running (destination ${dest.outcome})`);
+  if (dest.outcome === 'in-doubt') problems.push('the destination never heard the decision');
   if (source.sourceRunning !== sourceRunning) problems.push('source report disagrees with the source');
   if ((source.outcome === 'completed') === sourceRunning) problems.push(`source outcome ${source.outcome}`);
   if (destinationRunning) {
@@ -149,13 +168,25 @@ export async function runScenario(seed: number, fault?: Fault, resolveFault?: Fa
     if (!same(guest.devices, shadowState)) problems.push('the source state was touched');
     if (!memory.equals(shadow)) problems.push('the source memory was touched');
   }
-  return { route, source, destination: dest, sourceRunning, destinationRunning, problems, writes: conn.writes, fired: conn.fired };
+  return {
+    route,
+    source,
+    destination: dest,
+    sourceRunning,
+    destinationRunning,
+    problems,
+    writes: conn.writes,
+    fired: conn.fired,
+  };
 }
 
 const KINDS: readonly FaultKind[] = ['cut', 'stall', 'corrupt'];
 
 /** A fault at a random point of a dry run's writes: phase first (so every phase is hit), then write, kind, byte. */
-export function chooseFault(seed: number, writes: readonly WriteRecord[]): { fault: Fault; phase: string } | undefined {
+export function chooseFault(
+  seed: number,
+  writes: readonly WriteRecord[],
+): { fault: Fault; phase: string } | undefined {
   const r = prng(seed ^ 0x5bd1e995);
   const phases = [...new Set(writes.map((w) => w.phase))];
   if (phases.length === 0) return undefined;
@@ -172,5 +203,10 @@ export function resolveFaultFor(seed: number): Fault | undefined {
   const r = prng(seed ^ 0x27d4eb2f);
   if (r() >= 0.3) return undefined;
   const direction: Direction = r() < 0.5 ? 'toDest' : 'toSource';
-  return { direction, write: Math.floor(r() * 4), at: Math.floor(r() * 40), kind: KINDS[Math.floor(r() * 3)] as FaultKind };
+  return {
+    direction,
+    write: Math.floor(r() * 4),
+    at: Math.floor(r() * 40),
+    kind: KINDS[Math.floor(r() * 3)] as FaultKind,
+  };
 }
