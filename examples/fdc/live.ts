@@ -79,9 +79,12 @@ const ask = (h: Host, r: HostRequest) => h.proc.send(r);
 const median = (xs: readonly number[]): number | null =>
   xs.length === 0 ? null : ([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number);
 
-function childPath(): string {
+/** The host script next to this one, and the Node flags to run it (TypeScript sources need tsx). */
+function childCommand(): { file: string; execArgv: string[] } {
   const ts = import.meta.url.endsWith('.ts');
-  return fileURLToPath(new URL(`./live-child.${ts ? 'ts' : 'js'}`, import.meta.url));
+  const file = fileURLToPath(new URL(`./live-child.${ts ? 'ts' : 'js'}`, import.meta.url));
+  const hasTsx = process.execArgv.some((a) => a.includes('tsx'));
+  return { file, execArgv: ts && !hasTsx ? [...process.execArgv, '--import', 'tsx'] : process.execArgv };
 }
 
 export async function runLiveDemo(options: LiveOptions = {}): Promise<LiveReport> {
@@ -91,11 +94,11 @@ export async function runLiveDemo(options: LiveOptions = {}): Promise<LiveReport
   const size = memoryMiB << 20;
   const downtimeMs = options.downtimeMs ?? 300;
   const guest = { seed, profile: options.profile ?? 'irq', sectors: 400, memoryBytes: size } as const;
-  const file = childPath();
+  const { file, execArgv } = childCommand();
   const spawn = (name: 'A' | 'B', release: 'v2a' | 'v1'): Host => ({
     name,
     release,
-    proc: fork(file, [], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+    proc: fork(file, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
     port: 0,
   });
   const a = spawn('A', 'v2a');
