@@ -33,6 +33,7 @@ export type Request =
       readonly size: number;
       readonly dirtyMiBs: number;
       readonly downtimeMs: number;
+      readonly checksum: boolean;
     };
 
 const send = (m: unknown) => process.send?.(m);
@@ -95,7 +96,9 @@ async function raw(req: Extract<Request, { kind: 'raw' }>): Promise<void> {
   const s = await connect(req.port);
   const t0 = performance.now();
   for (let at = 0; at < req.size; at += 1 << 20) {
-    if (!s.write(mem.subarray(at, at + (1 << 20)))) await new Promise((r) => s.once('drain', r));
+    s.write(mem.subarray(at, at + (1 << 20)));
+    // The same flow control as the migration's socket: a few MiB in flight.
+    if (s.writableLength > 4 << 20) await new Promise((r) => s.once('drain', r));
   }
   await new Promise((r) => s.once('data', r));
   const ms = performance.now() - t0;
@@ -149,6 +152,7 @@ async function migrate(req: Extract<Request, { kind: 'migrate' }>): Promise<void
       versions,
       downtimeMs: req.downtimeMs,
       maxIterations: 30,
+      checksum: req.checksum,
       ...(process.env.BENCH_DEBUG
         ? { onProgress: (p: unknown) => console.error(JSON.stringify(p), calls) }
         : {}),

@@ -149,10 +149,11 @@ export class Channel {
     await this.sendFrame(FrameKind.CONTROL, encodeMessage(message));
   }
 
-  /** Sends stream bytes (in frames of at most MAX_FRAME). */
-  async sendData(bytes: Uint8Array): Promise<void> {
+  /** Sends stream bytes (in frames of at most MAX_FRAME); `checked: false` leaves out the CRC. */
+  async sendData(bytes: Uint8Array, checked = true): Promise<void> {
+    const kind = checked ? FrameKind.DATA : FrameKind.DATA_UNCHECKED;
     for (let at = 0; at < bytes.length; at += MAX_FRAME) {
-      await this.sendFrame(FrameKind.DATA, bytes.subarray(at, at + MAX_FRAME));
+      await this.sendFrame(kind, bytes.subarray(at, at + MAX_FRAME));
     }
   }
 

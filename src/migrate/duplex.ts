@@ -19,6 +19,9 @@ export interface ByteDuplex {
   close(): void;
 }
 
+/** Bytes a socket may hold in user space before `write` waits (see socketDuplex). */
+const IN_FLIGHT = 4 << 20;
+
 /** A Node duplex stream (`net.Socket`, a Unix socket) as a {@link ByteDuplex}. */
 export function socketDuplex(socket: Duplex): ByteDuplex {
   let closed = false;
@@ -38,7 +41,9 @@ export function socketDuplex(socket: Duplex): ByteDuplex {
     write(chunk) {
       if (closed || socket.destroyed) return Promise.resolve();
       return new Promise<void>((resolve) => {
-        if (socket.write(chunk)) resolve();
+        socket.write(chunk);
+        // Keep a few MiB queued: waiting for a full drain after every chunk leaves the pipe idle.
+        if (socket.writableLength <= IN_FLIGHT) resolve();
         else {
           const done = () => {
             socket.off('drain', done);

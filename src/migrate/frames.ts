@@ -6,8 +6,10 @@ import { fail } from '../errors/index.js';
  * frames carry the QEMU migration stream (their payloads, concatenated, are a stream `vmstate
  * analyze -` reads); CONTROL frames carry the small JSON control channel. The CRC is what QEMU's
  * stream lacks: a corrupted byte anywhere ends the migration instead of landing in guest memory.
+ * DATA_UNCHECKED frames (the source's `checksum: false`) carry stream bytes without a CRC, as
+ * QEMU does, leaving integrity to the transport (TCP's checksum); CONTROL frames are always checked.
  */
-export const FrameKind = { DATA: 1, CONTROL: 2 } as const;
+export const FrameKind = { DATA: 1, CONTROL: 2, DATA_UNCHECKED: 3 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 export const FRAME_HEADER = 9;
@@ -19,7 +21,7 @@ export function frameHeader(kind: FrameKind, payload: Uint8Array): Uint8Array {
   const h = Buffer.allocUnsafe(FRAME_HEADER);
   h[0] = kind;
   h.writeUInt32BE(payload.length, 1);
-  h.writeUInt32BE(crc32(payload), 5);
+  h.writeUInt32BE(kind === FrameKind.DATA_UNCHECKED ? 0 : crc32(payload), 5);
   return h;
 }
 
@@ -68,7 +70,7 @@ export class FrameParser {
       const piece = chunk.subarray(at, at + k);
       at += k;
       this.left -= k;
-      this.crc = crc32(piece, this.crc);
+      if (this.kind !== FrameKind.DATA_UNCHECKED) this.crc = crc32(piece, this.crc);
       if (this.control) {
         this.control.set(piece, this.controlFill);
         this.controlFill += k;
@@ -80,7 +82,7 @@ export class FrameParser {
   private startFrame(): void {
     const h = Buffer.from(this.head.buffer, this.head.byteOffset, FRAME_HEADER);
     const kind = h[0] as number;
-    if (kind !== FrameKind.DATA && kind !== FrameKind.CONTROL) {
+    if (kind !== FrameKind.DATA && kind !== FrameKind.CONTROL && kind !== FrameKind.DATA_UNCHECKED) {
       fail('unexpected-byte', `frame kind 0x${kind.toString(16)}`, { offset: this.consumed });
     }
     const length = h.readUInt32BE(1);
@@ -98,7 +100,7 @@ export class FrameParser {
   }
 
   private endFrame(sink: FrameSink): void {
-    if (this.crc !== this.expectedCrc) {
+    if (this.kind !== FrameKind.DATA_UNCHECKED && this.crc !== this.expectedCrc) {
       fail('invalid-value', 'frame checksum mismatch: the connection corrupted data', {
         offset: this.consumed,
       });

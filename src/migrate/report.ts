@@ -68,6 +68,8 @@ export interface SourceReport {
   readonly wireBytes: number;
   readonly pagesSent: number;
   readonly zeroPages: number;
+  /** Bytes per second the guest dirtied during the last pre-copy pass. */
+  readonly dirtyRate: number;
   /** Bytes per second of the first (full) pass: the steady throughput. */
   readonly throughput: number;
   /** Source paused → ack received (ms, wall clock). */
