@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { CliCommand } from '../command.js';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue, UsageError } from '../exit-codes.js';
 import { count, writable } from '../options.js';
 
 const DEFAULT_HTML = 'vmstate-demo.html';
@@ -24,11 +24,15 @@ export const command: CliCommand = {
         DEFAULT_HTML,
       )
       .option('--no-html', 'do not write the HTML report (faster: the lab is not run)')
+      .option('--live', 'live migration between two processes over TCP instead (see docs/migrate.md)')
+      .option('--migrations <n>', 'with --live: migrations to run', '6')
+      .option('--memory <MiB>', 'with --live: the guest memory in MiB (at least 64)', '64')
       .addHelpText(
         'after',
         '\nPrints, per policy and driver profile: how often fdc/phase is sent, the backward success rate,\n' +
           'the behaviour changes the guest saw, and the states that fail. Default run: about 20 s.\n' +
-          'Exit codes: 0 done (the report says which claims hold), 2 bad arguments or an unwritable report.',
+          'Exit codes: 0 done (the report says which claims hold), 2 bad arguments or an unwritable report.\n' +
+          'With --live (--json): 0 when nothing was lost and exactly one side ran after every migration, 1 otherwise.',
       ),
   async run(
     _args,
@@ -40,8 +44,12 @@ export const command: CliCommand = {
       full?: boolean;
       json?: boolean;
       html: string | false;
+      live?: boolean;
+      migrations: string;
+      memory: string;
     },
   ) {
+    if (options.live) return runLive(options);
     const seed = count('--seed', options.seed);
     const steps = count('--steps', options.steps, 1);
     const rare = count('--rare', options.rare);
@@ -89,3 +97,30 @@ export const command: CliCommand = {
     return ExitCode.ok;
   },
 };
+
+/** `--live`: the live-migration scenario (examples/fdc/live.ts). */
+async function runLive(options: {
+  seed: string;
+  json?: boolean;
+  migrations: string;
+  memory: string;
+}): Promise<ExitCodeValue> {
+  const seed = count('--seed', options.seed);
+  const migrations = count('--migrations', options.migrations, 1);
+  const memoryMiB = count('--memory', options.memory, 64);
+  const live = await import('../../../examples/fdc/live.js');
+  const report = await live.runLiveDemo({
+    seed,
+    migrations,
+    memoryMiB,
+    onProgress: (done, total, what) => {
+      if (!options.json && process.stderr.isTTY)
+        process.stderr.write(`migration ${done}/${total}: ${what}\n`);
+    },
+  });
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(live.formatLiveText(report));
+  return report.lost === 0 && report.bothRunning === 0 && report.noneRunning === 0
+    ? ExitCode.ok
+    : ExitCode.negative;
+}

@@ -1,0 +1,170 @@
+import net from 'node:net';
+import {
+  type DestinationReport,
+  MigrationDestination,
+  migrateSource,
+  type SourceReport,
+  socketDuplex,
+} from '../../src/migrate/index.js';
+import { type GuestOptions, LiveGuest, liveVersions } from './live-guest.js';
+
+/**
+ * One host of `vmstate demo --live`, in its own process, driven by live.ts over IPC. It holds a
+ * guest (running, or empty until a migration brings one), listens on 127.0.0.1 for migrations and
+ * for the raw-copy baseline, and migrates its guest to another host when asked.
+ */
+
+export type HostRequest =
+  | { readonly kind: 'init'; readonly guest: GuestOptions; readonly boot: boolean }
+  | { readonly kind: 'expect' }
+  | {
+      readonly kind: 'migrate';
+      readonly port: number;
+      readonly notPrevalent: boolean;
+      readonly downtimeMs: number;
+    }
+  | { readonly kind: 'status' }
+  | { readonly kind: 'raw-expect'; readonly size: number }
+  | { readonly kind: 'raw-send'; readonly port: number; readonly size: number };
+
+export type HostReply =
+  | { readonly kind: 'ready'; readonly port: number }
+  | { readonly kind: 'expecting' }
+  | { readonly kind: 'destination'; readonly report: DestinationReport; readonly digest?: string }
+  | {
+      readonly kind: 'source';
+      readonly report: SourceReport;
+      readonly digest?: string;
+      readonly notPrevalent: boolean;
+    }
+  | { readonly kind: 'status'; readonly status: LiveGuest['status'] }
+  | { readonly kind: 'raw'; readonly ms: number };
+
+const reply = (m: HostReply) => process.send?.(m);
+let guest: LiveGuest | undefined;
+let destination: MigrationDestination | undefined;
+let rawSize: number | undefined;
+let port = 0;
+
+function serve(): Promise<void> {
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    if (rawSize !== undefined) {
+      const size = rawSize;
+      rawSize = undefined;
+      const mem = new Uint8Array(size);
+      let got = 0;
+      socket.on('data', (c: Buffer) => {
+        mem.set(c.subarray(0, Math.min(c.length, size - got)), got);
+        got += c.length;
+        if (got >= size) socket.end(Buffer.from([1]));
+      });
+      return;
+    }
+    if (destination) void destination.accept(socketDuplex(socket));
+    else socket.destroy();
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      port = (server.address() as net.AddressInfo).port;
+      resolve();
+    }),
+  );
+}
+
+function connect(to: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(to, '127.0.0.1', () => resolve(s));
+    s.setNoDelay(true);
+    s.once('error', reject);
+  });
+}
+
+function expect(): void {
+  const g = guest as LiveGuest;
+  let digest: string | undefined;
+  const d = new MigrationDestination({
+    release: g.release,
+    ctx: g.ctx,
+    machines: liveVersions.machines,
+    memory: g.memory.map((m) => ({ name: m.name, size: m.size, pageSize: m.pageSize })),
+    commit: (staged) => {
+      g.install(staged);
+      digest = g.digest();
+    },
+  });
+  destination = d;
+  void d.done.then((report) => reply({ kind: 'destination', report, ...(digest ? { digest } : {}) }));
+  reply({ kind: 'expecting' });
+}
+
+async function migrate(req: Extract<HostRequest, { kind: 'migrate' }>): Promise<void> {
+  const g = guest as LiveGuest;
+  // A non-prevalent moment: the guest is held there while the handshake reads its state.
+  const held = req.notPrevalent && g.runUntilNotPrevalent();
+  if (held) g.hold(true);
+  let digest: string | undefined;
+  const live = {
+    release: g.release,
+    ctx: g.ctx,
+    memory: g.memory,
+    state: () => g.state(),
+    pause: async () => {
+      await g.pause();
+      digest = g.digest();
+    },
+    resume: () => g.resume(),
+    stop: () => g.stop(),
+  };
+  const report = await migrateSource(socketDuplex(await connect(req.port)), live, {
+    versions: liveVersions,
+    downtimeMs: req.downtimeMs,
+    reconnect: async () => socketDuplex(await connect(req.port)),
+    onProgress: (p) => {
+      if (p.phase !== 'handshake') g.hold(false);
+    },
+  });
+  g.hold(false);
+  reply({ kind: 'source', report, ...(digest ? { digest } : {}), notPrevalent: held });
+}
+
+async function rawSend(to: number, size: number): Promise<void> {
+  const mem = (guest as LiveGuest).memory[0]?.view() ?? new Uint8Array(size);
+  const s = await connect(to);
+  const t0 = performance.now();
+  for (let at = 0; at < size; at += 1 << 20) {
+    if (!s.write(mem.subarray(at, Math.min(size, at + (1 << 20)))))
+      await new Promise((r) => s.once('drain', r));
+  }
+  await new Promise((r) => s.once('data', r));
+  const ms = performance.now() - t0;
+  s.destroy();
+  reply({ kind: 'raw', ms });
+}
+
+process.on('message', (req: HostRequest) => {
+  switch (req.kind) {
+    case 'init':
+      guest = new LiveGuest(req.guest);
+      if (req.boot) guest.boot();
+      void serve().then(() => reply({ kind: 'ready', port }));
+      break;
+    case 'expect':
+      expect();
+      break;
+    case 'migrate':
+      void migrate(req);
+      break;
+    case 'status':
+      reply({ kind: 'status', status: guest?.status ?? 'empty' });
+      break;
+    case 'raw-expect':
+      rawSize = req.size;
+      reply({ kind: 'expecting' });
+      break;
+    case 'raw-send':
+      void rawSend(req.port, req.size);
+      break;
+  }
+});
+process.on('disconnect', () => process.exit(0));
