@@ -42,6 +42,7 @@ describe('expectMigrationsSafe', () => {
     });
     const gated = defineVersions({
       machines,
+      switchesOff: ['dev.extra'],
       versions: [
         {
           name: '1',

@@ -2,7 +2,7 @@ import type fc from 'fast-check';
 import type { MigrationContext } from '../../describe/index.js';
 import { checkOverridesUsed } from './arbitrary.js';
 import { type Failure, type MigrationResult, migrateAlong, OUTCOMES, type Outcome } from './migrate.js';
-import { forEachSample, shrinkWhile } from './search.js';
+import { type Found, forEachSample, shrinkWhile } from './search.js';
 import { shapeOf, unrepresented } from './shape.js';
 import { pathText } from './values.js';
 import { versionArbitrary } from './version-arbitrary.js';
@@ -71,6 +71,8 @@ interface Accumulator {
   readonly route: readonly ReleasedVersion[];
   readonly counts: Record<Outcome, number>;
   readonly refusedBy: Record<string, number>;
+  /** Per non-ok outcome, the indices of the samples that ended so (cells failing alike share a shrink). */
+  readonly failing: Record<Outcome, number[]>;
 }
 
 /**
@@ -100,12 +102,19 @@ export function runMatrix(set: VersionSet, options: MatrixOptions = {}): MatrixR
             ...(options.overrides ? { overrides: options.overrides } : {}),
             ...(options.prevalent === undefined ? {} : { prevalent: options.prevalent }),
             machineDefaults: set.machines.defaults,
+            ...(set.switchesOff ? { switchesOff: set.switchesOff } : {}),
           },
           false,
           consumed,
         );
       const routes = routesFrom(set, source, machine, withChains);
-      const acc: Accumulator[] = routes.map((route) => ({ route, counts: zero(), refusedBy: {} }));
+      const acc: Accumulator[] = routes.map((route) => ({
+        route,
+        counts: zero(),
+        refusedBy: {},
+        failing: { ok: [], refused: [], unsafe: [], crash: [] },
+      }));
+      let index = 0;
       forEachSample(
         arb,
         (state) => {
@@ -113,20 +122,29 @@ export function runMatrix(set: VersionSet, options: MatrixOptions = {}): MatrixR
           for (const a of acc) {
             const r = migrateAlong(a.route, state, ctx, firstHops);
             a.counts[r.outcome]++;
+            if (r.outcome !== 'ok') a.failing[r.outcome].push(index);
             if (r.outcome === 'refused') a.refusedBy[r.code] = (a.refusedBy[r.code] ?? 0) + 1;
           }
+          index++;
         },
         { seed, runs },
       );
+      // Routes that failed on exactly the same samples usually shrink to the same state: shrink once,
+      // and reuse the result for the others when it fails there the same way (checked).
+      const shrunk = new Map<string, Found<VersionState> | undefined>();
       for (const a of acc) {
         const examples: Partial<Record<Exclude<Outcome, 'ok'>, Counterexample>> = {};
         if (options.shrink ?? true) {
           for (const outcome of OUTCOMES) {
             if (outcome === 'ok' || a.counts[outcome] === 0) continue;
-            const found = shrinkWhile(arb, (s) => migrateAlong(a.route, s, ctx).outcome === outcome, {
-              seed,
-              runs,
-            });
+            const bad = (s: VersionState) => migrateAlong(a.route, s, ctx).outcome === outcome;
+            const key = `${outcome}|${a.failing[outcome].join(',')}`;
+            const shared = shrunk.get(key);
+            let found = shared && bad(shared.value) ? shared : undefined;
+            if (!found) {
+              found = shrinkWhile(arb, bad, { seed, runs });
+              if (!shrunk.has(key)) shrunk.set(key, found);
+            }
             if (!found) continue;
             const r = migrateAlong(a.route, found.value, ctx) as MigrationResult;
             if (r.outcome === 'ok') continue;

@@ -75,7 +75,7 @@ function hop(
     const own = structuredClone(state[s.key] ?? initial(s.vmsd)) as Record<string, unknown>;
     let bytes: Uint8Array | undefined;
     try {
-      if (sectionNeeded(s.vmsd, own as never, ctx)) bytes = save(s.vmsd, own as never, { ctx });
+      if (sectionNeeded(s.vmsd, own, ctx)) bytes = save(s.vmsd, own as never, { ctx });
     } catch (e) {
       return thrown(e, index, 'save', s.key, s.vmsd.name);
     }

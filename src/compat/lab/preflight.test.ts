@@ -14,7 +14,11 @@ describe('canMigrate (pre-flight)', () => {
       for (const to of timerdev.versions) {
         for (const machine of sharedMachines(timerdev, from, to)) {
           const ctx = timerdev.machines.context(machine);
-          const arb = arbitraryForVersion(from, { ctx, machineDefaults: timerdev.machines.defaults });
+          const arb = arbitraryForVersion(from, {
+            ctx,
+            machineDefaults: timerdev.machines.defaults,
+            switchesOff: timerdev.switchesOff ?? [],
+          });
           fc.assert(
             fc.property(arb, (state) => {
               const verdict = canMigrate(state, { from, to, ctx });

@@ -1,3 +1,4 @@
+import { fieldExists, presentOrFailed, sectionNeeded, subsectionNeeded } from '../../codec/index.js';
 import type { Field, MigrationContext, Subsection, Vmsd } from '../../describe/index.js';
 import { migrateAlong, OUTCOMES, type Outcome } from './migrate.js';
 import { wilsonInterval } from './stats.js';
@@ -49,22 +50,11 @@ export interface PrevalenceReport {
   readonly destinations: readonly DestinationRisk[];
 }
 
-function fieldExists(f: Field, obj: Obj, ctx: MigrationContext, version: number): boolean {
-  try {
-    return f.existsIf ? f.existsIf(obj, ctx, version) === true : f.since <= version;
-  } catch {
-    return false;
-  }
-}
-
-function isNeeded(s: Subsection, obj: Obj, ctx: MigrationContext): boolean {
-  try {
-    if (s.needed) return s.needed(obj, ctx) === true;
-    return s.nestedKey === undefined || obj[s.nestedKey] !== undefined;
-  } catch {
-    return false;
-  }
-}
+// The codec's rule (presence.ts); a predicate that throws reads as "needed": not prevalent.
+const exists = (f: Field, obj: Obj, ctx: MigrationContext, version: number) =>
+  presentOrFailed(() => fieldExists(f, obj, ctx, version));
+const isNeeded = (s: Subsection, obj: Obj, ctx: MigrationContext) =>
+  presentOrFailed(() => subsectionNeeded(s, obj, ctx));
 
 /** Records into `out` which subsections a save of `obj` would write, by path (any element counts). */
 function collectNeeded(
@@ -77,7 +67,7 @@ function collectNeeded(
 ): void {
   for (const f of desc.fields) {
     const t = f.type.kind === 'pointer' ? f.type.target : f.type;
-    if (t.kind !== 'struct' || f.key === undefined || !fieldExists(f, obj, ctx, version)) continue;
+    if (t.kind !== 'struct' || f.key === undefined || !exists(f, obj, ctx, version)) continue;
     const v = obj[f.key];
     const path = `${prefix} › ${f.key}${f.count.kind === 'one' ? '' : '[]'}`;
     const items = Array.isArray(v) ? v : [v];
@@ -149,12 +139,7 @@ export function prevalence(
       const state = step.state[s.key] as Obj | undefined;
       if (state === undefined) continue;
       if (s.vmsd.needed) {
-        let sent = true;
-        try {
-          sent = s.vmsd.needed(state, ctx) === true;
-        } catch {
-          sent = true;
-        }
+        const sent = presentOrFailed(() => sectionNeeded(s.vmsd, state, ctx));
         needed.set(`${s.key} (section)`, sent);
         if (!sent) {
           declare(s.vmsd, s.key, needed);
