@@ -1,4 +1,10 @@
-import { type AnyElementType, defaultContext, type Field, type Subsection, type Vmsd } from '../describe/index.js';
+import {
+  type AnyElementType,
+  defaultContext,
+  type Field,
+  type Subsection,
+  type Vmsd,
+} from '../describe/index.js';
 import type { ElementCodec } from './elements.js';
 
 type Obj = Record<string, unknown>;

@@ -212,7 +212,9 @@ function fieldArbitrary(
     // One draw in four at an edge, so gates like `x !== 0` or `x > 1` are seen on both sides.
     const edges = elementOverride ? undefined : boundaryValues(t);
     const any = element();
-    return edges ? fc.oneof({ arbitrary: any, weight: 3 }, { arbitrary: fc.constantFrom(...edges), weight: 1 }) : any;
+    return edges
+      ? fc.oneof({ arbitrary: any, weight: 3 }, { arbitrary: fc.constantFrom(...edges), weight: 1 })
+      : any;
   }
   if (c.kind === 'fixed') return fc.array(element(), { minLength: c.n, maxLength: c.n });
   if (typeof c.from === 'string') {
@@ -414,8 +416,7 @@ function structArbitrary(desc: Vmsd, version: number, b: Build, prefix: string):
     const complete = (values: Obj): Obj => {
       const obj: Obj = { ...defaults, ...values };
       // An absent nested subsection is an absent member, as loads leave it.
-      for (const s of nested)
-        if (obj[s.nestedKey as string] === undefined) delete obj[s.nestedKey as string];
+      for (const s of nested) if (obj[s.nestedKey as string] === undefined) delete obj[s.nestedKey as string];
       applyCounts(obj, groups.values(), keyed);
       receiverCounts(obj, members, ctx);
       closeGates(obj, all, defaults, ctx, b, prefix);
