@@ -28,14 +28,22 @@ export function cellLabel(cell: MatrixCell): string {
  * lost state on this hop (A→B→A loses at B→A even when B→A alone looked fine on its states).
  */
 export function pairVerdict(
-  report: MatrixReport,
+  report: LabReport,
   cell: MatrixCell,
-): { outcome: Outcome; label: string; chains: readonly MatrixCell[] } {
+): { outcome: Outcome; label: string; chains: readonly MatrixCell[]; dishonest: boolean } {
   const own = worstOutcome(cell.counts);
-  const chains = chainsThrough(report, cell);
-  if (chains.length === 0 || own === 'unsafe' || own === 'crash')
-    return { outcome: own, label: cellLabel(cell), chains };
-  return { outcome: 'unsafe', label: 'chain UNSAFE', chains };
+  const chains = chainsThrough(report.matrix, cell);
+  const [from, to] = cell.route;
+  // A dishonest needed() loses state even from a version to itself.
+  const dishonest =
+    from === to &&
+    report.honesty.some(
+      (h) => h.dishonest > 0 && h.machine === cell.machine && h.versions.includes(from ?? ''),
+    );
+  if (own === 'unsafe' || own === 'crash') return { outcome: own, label: cellLabel(cell), chains, dishonest };
+  if (chains.length > 0) return { outcome: 'unsafe', label: 'chain UNSAFE', chains, dishonest };
+  if (dishonest) return { outcome: 'unsafe', label: 'needed() UNSAFE', chains, dishonest };
+  return { outcome: own, label: cellLabel(cell), chains, dishonest };
 }
 
 /** Sender vs receiver, member by member: the differing fields first, before any whole state. */
@@ -78,7 +86,7 @@ function table(report: LabReport, machine: string): string[] {
   const m = report.matrix;
   const { versions } = m;
   const cells = new Map(m.pairs.filter((c) => c.machine === machine).map((c) => [c.route.join('>'), c]));
-  const label = (c: MatrixCell | undefined) => (c ? pairVerdict(m, c).label : '·');
+  const label = (c: MatrixCell | undefined) => (c ? pairVerdict(report, c).label : '·');
   const width = Math.max(12, ...[...cells.values()].map((c) => label(c).length + 2));
   const first = Math.max(12, ...versions.map((v) => v.length + 2));
   const out = [`  ${'from \\ to'.padEnd(first)}${versions.map((v) => v.padEnd(width)).join('')}`];
