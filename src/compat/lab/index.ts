@@ -51,7 +51,7 @@ export {
   unrepresented,
 } from './shape.js';
 export { wilsonInterval } from './stats.js';
-export { cellLabel, formatLabText } from './text.js';
+export { cellLabel, diffLines, formatLabText, pairVerdict } from './text.js';
 export { arbitraryFromTrace, type Trace, TraceRecorder, type TraceStep } from './trace.js';
 export {
   compactJson,
