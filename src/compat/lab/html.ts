@@ -51,14 +51,10 @@ function heatmapSpec(report: LabReport): Spec {
         const c = cells.get(`${machine}|${source}>${destination}`);
         if (!c) {
           const absent = absentOn(m, machine);
-          const who = [source, destination].filter((v) => absent.includes(v));
-          return {
-            source,
-            destination,
-            machine,
-            outcome: ABSENT.outcome,
-            label: `no ${[...new Set(who)].join('/')}`,
-          };
+          const who = [...new Set([source, destination].filter((v) => absent.includes(v)))];
+          // The cells of a version's own row and column name it; where two such meet, a dash.
+          const label = who.length === 1 ? `no ${who[0]}` : '—';
+          return { source, destination, machine, outcome: ABSENT.outcome, label };
         }
         const v = pairVerdict(report, c);
         return {
@@ -87,7 +83,16 @@ function heatmapSpec(report: LabReport): Spec {
     data: { values },
     facet: { column: { field: 'machine', type: 'nominal', sort: m.machines, title: 'machine type' } },
     spec: {
-      width: { step: 92 },
+      // Every machine type side by side within a 1400 px screen.
+      width: {
+        step: Math.max(
+          56,
+          Math.min(
+            92,
+            Math.floor((1180 - 70 * m.machines.length) / Math.max(1, m.machines.length * m.versions.length)),
+          ),
+        ),
+      },
       height: { step: 34 },
       layer: [
         {
