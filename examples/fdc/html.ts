@@ -62,8 +62,7 @@ function stateGrid(r: DemoReport): string {
     return `<td class="state" style="background:${colour}">${esc(what)}</td>`;
   };
   const rows = states.map(
-    (k) =>
-      `<tr><th>${esc(k)}</th>${byPolicy.map((m) => cell(m[k] ?? emptyCounts())).join('')}</tr>`,
+    (k) => `<tr><th>${esc(k)}</th>${byPolicy.map((m) => cell(m[k] ?? emptyCounts())).join('')}</tr>`,
   );
   return `<table class="grid"><tr><th>non-prevalent state at the migration point (all profiles, random and targeted points)</th>${r.policies.map((p) => `<th>(${p.policy}) ${p.release} → v1</th>`).join('')}</tr>${rows.join('')}</table>`;
 }
