@@ -217,7 +217,7 @@ function sandbox(root: string): string {
   return dir;
 }
 
-function runTests(dir: string, tests: readonly string[]): { passed: boolean; ms: number } {
+function runTests(dir: string, tests: readonly string[]): { passed: boolean; ms: number; output: string } {
   const started = Date.now();
   const r = spawnSync('npx', ['vitest', 'run', '--bail', '1', '--typecheck.enabled=false', ...tests], {
     cwd: dir,
@@ -225,7 +225,7 @@ function runTests(dir: string, tests: readonly string[]): { passed: boolean; ms:
     timeout: 300_000,
     env: { ...process.env, CI: '1' },
   });
-  return { passed: r.status === 0, ms: Date.now() - started };
+  return { passed: r.status === 0, ms: Date.now() - started, output: `${r.stdout}${r.stderr}` };
 }
 
 function main(): void {
@@ -242,7 +242,7 @@ function main(): void {
     // The unmutated suite must pass, or every "kill" means nothing.
     const tests = [...new Set(mutants.flatMap((m) => m.tests))];
     const baseline = runTests(dir, tests);
-    if (!baseline.passed) throw new Error(`the unmutated tests fail: ${tests.join(' ')}`);
+    if (!baseline.passed) throw new Error(`the unmutated tests fail: ${tests.join(' ')}\n${baseline.output.slice(-3000)}`);
     console.log(
       `baseline: ${tests.length} test files pass (${(baseline.ms / 1000).toFixed(0)} s); ${mutants.length} mutants`,
     );
