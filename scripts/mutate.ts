@@ -93,14 +93,14 @@ const NAMED: readonly Named[] = [
   {
     name: '--allow-loss (stream): no :: boundary',
     file: 'src/stream/convert.ts',
-    from: 'path.startsWith(`${a}::`)',
+    from: `path.startsWith(\`\${a}::\`)`,
     to: 'path.startsWith(a)',
     tests: ['test/stream/allow-loss.test.ts'],
   },
   {
     name: '--allow-loss (descriptions): no :: boundary',
     file: 'src/stream/convert-ts.ts',
-    from: 'l.path.startsWith(`${a}::`)',
+    from: `l.path.startsWith(\`\${a}::\`)`,
     to: 'l.path.startsWith(a)',
     tests: ['test/stream/allow-loss.test.ts'],
   },
@@ -242,7 +242,8 @@ function main(): void {
     // The unmutated suite must pass, or every "kill" means nothing.
     const tests = [...new Set(mutants.flatMap((m) => m.tests))];
     const baseline = runTests(dir, tests);
-    if (!baseline.passed) throw new Error(`the unmutated tests fail: ${tests.join(' ')}\n${baseline.output.slice(-3000)}`);
+    if (!baseline.passed)
+      throw new Error(`the unmutated tests fail: ${tests.join(' ')}\n${baseline.output.slice(-3000)}`);
     console.log(
       `baseline: ${tests.length} test files pass (${(baseline.ms / 1000).toFixed(0)} s); ${mutants.length} mutants`,
     );
