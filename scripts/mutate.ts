@@ -46,6 +46,7 @@ const OPERATORS: readonly { readonly name: string; readonly find: RegExp; readon
 ];
 
 const LAB = [
+  'src/compat/lab/predicates.test.ts',
   'src/compat/lab/honesty.test.ts',
   'src/compat/lab/prevalence.test.ts',
   'src/compat/lab/preflight.test.ts',
