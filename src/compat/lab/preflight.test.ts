@@ -126,3 +126,32 @@ describe('canMigrate (pre-flight)', () => {
     ]);
   });
 });
+
+describe('canMigrate and the presence rule', () => {
+  it('a needed() that throws is a certain hook-failed refusal, as the save it predicts', () => {
+    const machines = defineMachines({ types: [{ name: 'm' }] });
+    const dev = vmsd('dev', {
+      version: 1,
+      fields: [field('a', uint8)],
+      subsections: (sub) => [
+        sub('dev/x', {
+          version: 1,
+          fields: [field('x', uint8)],
+          needed: (s) => {
+            if (s.a === 13) throw new Error('unlucky');
+            return false;
+          },
+        }),
+      ],
+    });
+    const set = defineVersions({ machines, versions: [{ name: '1', sections: [dev], machines: ['m'] }] });
+    const v = set.version('1');
+    const ctx = machines.context('m');
+    const bad = { dev: { a: 13, x: 0 } };
+    const verdict = canMigrate(bad, { from: v, to: v, ctx });
+    expect(verdict.ok).toBe(false);
+    expect(verdict.refusals.map((r) => r.code)).toEqual(['hook-failed']);
+    expect(migrateAlong([v, v], bad, ctx)).toMatchObject({ outcome: 'refused', code: 'hook-failed' });
+    expect(canMigrate({ dev: { a: 1, x: 0 } }, { from: v, to: v, ctx }).ok).toBe(true);
+  });
+});
