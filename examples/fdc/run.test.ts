@@ -159,4 +159,29 @@ describe('compareRuns names what the guest saw', () => {
     expect(cmp.differentSectors).toBe(1);
     expect(cmp.changed).toBe(true);
   });
+
+  it('hang: the run was declared stuck, or the driver timed out more often', () => {
+    expect(compareRuns(same(), v2.final, true).symptoms).toEqual(['hang']);
+    const run = same();
+    run.driver.timeouts++;
+    expect(compareRuns(run, v2.final, false).symptoms).toEqual(['hang']);
+  });
+
+  it('driver-error: more protocol errors, or more resets of the controller, each on its own', () => {
+    const errors = same();
+    errors.driver.errors++;
+    expect(compareRuns(errors, v2.final, false).symptoms).toEqual(['driver-error']);
+    const resets = same();
+    resets.driver.resets++;
+    expect(compareRuns(resets, v2.final, false).symptoms).toEqual(['driver-error']);
+  });
+
+  it('interrupts in another order change the run even with no named symptom', () => {
+    const run = same();
+    const log = run.machine.irqLog;
+    const at = log.findIndex((x, i) => i > 0 && x !== log[i - 1]);
+    expect(at).toBeGreaterThan(0);
+    [log[at - 1], log[at]] = [log[at] as (typeof log)[number], log[at - 1] as (typeof log)[number]];
+    expect(compareRuns(run, v2.final, false)).toMatchObject({ changed: true, symptoms: [] });
+  });
 });

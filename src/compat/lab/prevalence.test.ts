@@ -124,6 +124,19 @@ describe('prevalence: what a save of each step would send', () => {
     expect(byPath['dev › dev/busy']).toMatchObject({ needed: 1, stretches: [{ start: 0, end: 1 }] });
   });
 
+  it('a step without a section’s state counts it as not sent', () => {
+    const partial = { ...trace, steps: [{ state: {} }, ...trace.steps] };
+    const byPath = Object.fromEntries(prevalence(versions, partial).subsections.map((s) => [s.path, s]));
+    expect(byPath['dev (section)']).toMatchObject({
+      steps: 5,
+      needed: 2,
+      stretches: [
+        { start: 1, end: 2 },
+        { start: 4, end: 5 },
+      ],
+    });
+  });
+
   it('migrates only to other versions that run the trace’s machine type', () => {
     expect(prevalence(versions, trace).destinations.map((d) => d.to)).toEqual(['old-only']);
     const onNew = { ...trace, machine: 'new' };
