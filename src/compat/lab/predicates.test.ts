@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineMachines } from '../../describe/index.js';
-import { array, defaultContext, field, struct, uint8, validate, vmsd } from '../../index.js';
+import { array, defaultContext, field, pointer, struct, uint8, validate, vmsd } from '../../index.js';
 import { CoverageCounter, type PredicateKind, visitPredicates, visitSection } from './predicates.js';
 import { defineVersions } from './versions.js';
 
@@ -97,6 +97,15 @@ describe('visitPredicates: every predicate a save evaluates, with its answer', (
     visitSection(entry, { mode: 1, drives: [], outer: 0 }, defaultContext, (k, p, v) => on.push([k, p, v]));
     expect(on[0]).toEqual(['section', 'dev (section)', true]);
     expect(on.length).toBeGreaterThan(1);
+  });
+
+  it('skips empty pointer slots of struct arrays', () => {
+    const holder = vmsd('holder', { version: 1, fields: [field('slots', array(pointer(struct(drive)), 2))] });
+    const seen: Seen = [];
+    visitPredicates(holder, { slots: [null, d(0, 1)] }, defaultContext, 1, 'h', (k, p, v) =>
+      seen.push([k, p, v]),
+    );
+    expect(seen).toEqual([['needed', 'h › slots[] › drive/perp', true]]);
   });
 
   it('CoverageCounter counts both sides per predicate', () => {
