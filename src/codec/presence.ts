@@ -1,4 +1,10 @@
-import type { Field, MigrationContext, Subsection, Vmsd } from '../describe/index.js';
+import {
+  defaultContext,
+  type Field,
+  type MigrationContext,
+  type Subsection,
+  type Vmsd,
+} from '../describe/index.js';
 import { asMigrationError } from '../errors/index.js';
 
 type Obj = Record<string, unknown>;
@@ -32,7 +38,7 @@ export function subsectionNeeded(sub: Subsection, obj: Obj, ctx: MigrationContex
 }
 
 /** Whether a top-level description sends a section at all for this state (its `needed`). */
-export function sectionNeeded(desc: Vmsd, obj: Obj, ctx: MigrationContext): boolean {
+export function sectionNeeded(desc: Vmsd, obj: object, ctx: MigrationContext = defaultContext): boolean {
   if (!desc.needed) return true;
   try {
     return desc.needed(obj as never, ctx) === true;
