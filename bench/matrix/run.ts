@@ -37,10 +37,17 @@ const hops = [...report.pairs, ...report.chains].reduce((n, c) => n + (c.route.l
 const states = timerdev.versions.flatMap((v) =>
   v.machines.map((machine) => {
     const ctx = timerdev.machines.context(machine);
-    const sample = fc.sample(arbitraryForVersion(v, { ctx, machineDefaults: timerdev.machines.defaults }), {
-      numRuns: runs,
-      seed,
-    });
+    const sample = fc.sample(
+      arbitraryForVersion(v, {
+        ctx,
+        machineDefaults: timerdev.machines.defaults,
+        switchesOff: timerdev.switchesOff ?? [],
+      }),
+      {
+        numRuns: runs,
+        seed,
+      },
+    );
     return { v, ctx, sample };
   }),
 );

@@ -1,9 +1,15 @@
-import { type LabReport, renderLabHtml, runLab, TraceRecorder } from '../../src/compat/index.js';
+import {
+  type LabReport,
+  renderLabHtml,
+  runLab,
+  TraceRecorder,
+  wilsonInterval,
+} from '../../src/compat/index.js';
 import { MigrationError, type Subsection } from '../../src/index.js';
 import { POLICIES, type Policy } from './description.js';
 import { formatDemoText } from './format.js';
 import { hex8 } from './hash.js';
-import { demoHtml } from './html.js';
+import { demoHtml, verdictHtml } from './html.js';
 import type { LoadedDevices } from './machine.js';
 import { addTally, countsOf, emptyTally, stateLabel, type Tally } from './outcomes.js';
 import {
@@ -118,6 +124,32 @@ export interface PolicyReport {
   readonly rows: readonly PolicyRow[];
 }
 
+/** A share with its 95% Wilson interval. */
+export interface Rate {
+  readonly count: number;
+  readonly of: number;
+  readonly rate: number;
+  readonly ci95: readonly [number, number];
+}
+
+/**
+ * The demo's answer for one policy: backward migration to v1 on the old machine type, at the
+ * random points of every profile (what a rollback at an arbitrary moment meets), and at the
+ * targeted non-prevalent points (what it meets in the states that matter).
+ */
+export interface PolicyVerdict {
+  readonly policy: 'a' | 'b' | 'c';
+  readonly release: Policy;
+  /** Loaded, and the guest went on exactly as without the migration. */
+  readonly success: Rate;
+  /** Refused by the destination: safe, the source keeps running. */
+  readonly refused: Rate;
+  /** Loaded, and the guest saw something different: silent. */
+  readonly silentChange: Rate;
+  /** The same at the targeted points in which the phase is not prevalent. */
+  readonly targeted: { readonly refused: Rate; readonly silentChange: Rate };
+}
+
 export interface Check {
   readonly claim: string;
   readonly holds: boolean;
@@ -139,6 +171,8 @@ export interface DemoReport {
   }[];
   readonly profiles: readonly ProfileReport[];
   readonly policies: readonly PolicyReport[];
+  /** The answer, per policy: backward success, refusal and silent-change rates with intervals. */
+  readonly verdicts: readonly PolicyVerdict[];
   readonly cells: readonly CellReport[];
   readonly checks: readonly Check[];
   readonly migrations: number;
@@ -356,6 +390,40 @@ function policyReports(profiles: readonly ProfileReport[], all: readonly CellRep
   });
 }
 
+function rate(count: number, of: number): Rate {
+  return { count, of, rate: of === 0 ? 0 : count / of, ci95: wilsonInterval(count, of) };
+}
+
+function verdicts(policies: readonly PolicyReport[]): PolicyVerdict[] {
+  return policies.map((p) => {
+    const total = (pick: (r: PolicyRow) => Outcomes) =>
+      p.rows.reduce(
+        (t, r) => {
+          const o = pick(r);
+          return {
+            attempts: t.attempts + o.attempts,
+            refused: t.refused + o.refused,
+            changed: t.changed + o.changed,
+          };
+        },
+        { attempts: 0, refused: 0, changed: 0 },
+      );
+    const random = total((r) => r.backward);
+    const rare = total((r) => r.backwardRare);
+    return {
+      policy: p.policy,
+      release: p.release,
+      success: rate(random.attempts - random.refused - random.changed, random.attempts),
+      refused: rate(random.refused, random.attempts),
+      silentChange: rate(random.changed, random.attempts),
+      targeted: {
+        refused: rate(rare.refused, rare.attempts),
+        silentChange: rate(rare.changed, rare.attempts),
+      },
+    };
+  });
+}
+
 function checks(profiles: readonly ProfileReport[], all: readonly CellReport[]): Check[] {
   const of = (f: (c: CellReport) => boolean) => sum(all.filter(f));
   const a = of((c) => ['v1', 'v2a'].includes(c.source) && ['v1', 'v2a'].includes(c.destination));
@@ -377,9 +445,10 @@ function checks(profiles: readonly ProfileReport[], all: readonly CellReport[]):
       detail: `${a.attempts} migrations: ${a.refused} refused, ${a.unchanged} unchanged, ${a.changed} changed`,
     },
     {
+      // The expected finding, stated as what is expected: (a) is conservative, not exact.
       claim:
-        '(a) backward migration v2a → v1 succeeds exactly when it is safe (it never refuses a harmless state)',
-      holds: aBack.changed === 0 && aBack.needless === 0,
+        '(a) is conservative: some backward refusals v2a → v1 protect nothing (the loss would be harmless)',
+      holds: aBack.changed === 0 && aBack.needless > 0,
       detail: `${aBack.refused} refusals, ${aBack.needless} of them needless${needlessStates.length > 0 ? ` (${needlessStates.join('; ')})` : ''}`,
     },
     {
@@ -546,6 +615,7 @@ export function runDemo(options: DemoOptions = {}): DemoResult {
     }
   }
   const all = table.all();
+  const policies = policyReports(profiles, all);
   const report: DemoReport = {
     seed,
     steps,
@@ -560,7 +630,8 @@ export function runDemo(options: DemoOptions = {}): DemoResult {
       runtime: r.runtime.name,
     })),
     profiles,
-    policies: policyReports(profiles, all),
+    policies,
+    verdicts: verdicts(policies),
     cells: all,
     checks: checks(profiles, all),
     migrations,
@@ -584,9 +655,14 @@ export { formatDemoText };
 
 /** The lab's HTML report on the four releases, with the demo's measured tables added. */
 export async function renderDemoHtml(result: DemoResult): Promise<string> {
-  if (!result.lab) return demoHtml(result.report, '<!doctype html><html lang="en"><body></body></html>');
-  const page = await renderLabHtml(result.lab, {
-    title: 'vmstate demo: the floppy controller’s phase, three ways',
-  });
-  return demoHtml(result.report, page);
+  const title = 'vmstate demo: the floppy controller’s phase, three ways';
+  // The demo's own answer opens the page; the lab's matrix and the measured tables follow.
+  const lead = verdictHtml(result.report);
+  if (!result.lab) {
+    return demoHtml(
+      result.report,
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${lead}</body></html>`,
+    );
+  }
+  return demoHtml(result.report, await renderLabHtml(result.lab, { title, lead }));
 }

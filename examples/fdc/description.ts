@@ -14,7 +14,7 @@ import {
   varray,
   vmsd,
 } from '../../src/index.js';
-import { Dor, FIFO_SIZE, NUM_DRIVES, Phase, reconstructPhase } from './constants.js';
+import { Dor, FIFO_SIZE, Msr, NUM_DRIVES, Phase, reconstructPhase } from './constants.js';
 
 /**
  * The `fdc` section exactly as QEMU lays it out (hw/block/fdc.c, 7.2): an outer `fdc` description
@@ -72,7 +72,8 @@ function controllerFields(attached: boolean) {
     field('dor_vmstate', uint8),
     field('tdr', uint8),
     field('dsr', uint8),
-    field('msr', uint8),
+    // A fresh receiver's controller is out of reset and waiting for a command (QEMU's fdctrl_reset).
+    field('msr', uint8, { default: Msr.RQM }),
     field('status0', uint8),
     field('status1', uint8),
     field('status2', uint8),
@@ -149,7 +150,7 @@ function controllerWithPhase(attached: boolean, needed: PhaseNeeded, dependsOn: 
         version: 1,
         minimumVersion: 1,
         fields: [
-          field('phase', uint8),
+          field('phase', uint8, { default: Phase.COMMAND }),
           // No bytes: a sent phase must be a real one (0 would mean "infer it").
           validate(
             'phase_is_real',

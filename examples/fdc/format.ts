@@ -1,4 +1,13 @@
-import type { CellReport, DemoReport, Outcomes, PolicyReport, PolicyRow, ProfileReport } from './demo.js';
+import type {
+  CellReport,
+  DemoReport,
+  Outcomes,
+  PolicyReport,
+  PolicyRow,
+  PolicyVerdict,
+  ProfileReport,
+  Rate,
+} from './demo.js';
 import { countsOf, emptyCounts, percent } from './outcomes.js';
 import { SYMPTOMS } from './run.js';
 
@@ -215,9 +224,44 @@ export function stateRows(report: DemoReport): string[][] {
 
 export const STATE_HEAD = ['state at the migration point', '(a) v2a→v1', '(b) v2b→v1', '(c) v2c→v1'];
 
+const rateText = (r: Rate) => `${percent(r.count, r.of)} [${percent(r.ci95[0], 1)}–${percent(r.ci95[1], 1)}]`;
+
+/** One line of the answer: what a rollback to v1 at a random moment does under this policy. */
+export function verdictSentence(v: PolicyVerdict): string {
+  const head = `(${v.policy}) ${v.release}:`;
+  const nums = `${rateText(v.success)} go on unaffected, ${rateText(v.refused)} refused, ${rateText(v.silentChange)} silently changed`;
+  const what =
+    v.silentChange.count === 0 && v.targeted.silentChange.count === 0
+      ? 'fails safe: every failure is a refusal'
+      : v.refused.count === 0 && v.targeted.refused.count === 0
+        ? `never refuses, and is silently wrong (${percent(v.targeted.silentChange.count, v.targeted.silentChange.of)} of the non-prevalent states)`
+        : 'both refuses and silently changes state';
+  return `${head} ${what}; ${nums}`;
+}
+
+function verdictTable(report: DemoReport): string {
+  return table(
+    ['policy', 'unaffected', 'refused (safe)', 'silently changed', 'non-prevalent: refused', 'silent'],
+    report.verdicts.map((v) => [
+      `(${v.policy}) ${v.release}`,
+      rateText(v.success),
+      rateText(v.refused),
+      rateText(v.silentChange),
+      percent(v.targeted.refused.count, v.targeted.refused.of),
+      percent(v.targeted.silentChange.count, v.targeted.silentChange.of),
+    ]),
+  );
+}
+
 export function formatDemoText(report: DemoReport): string {
+  const n = report.verdicts[0]?.success.of ?? 0;
   const out = [
     'vmstate demo: an 82077AA-style floppy controller, and three ways to ship its phase',
+    '',
+    `The answer: rolling back to v1 on pc-2.3 at a random moment (${n} points per policy, 95% Wilson intervals)`,
+    verdictTable(report),
+    ...report.verdicts.map((v) => `  ${verdictSentence(v)}`),
+    '',
     `seed ${report.seed} · ${report.steps} random migration points per profile and runtime, plus up to ${report.rare} in each kind of state where the phase is not prevalent · ${report.migrations} migrations · ${(report.elapsedMs / 1000).toFixed(1)} s${report.full ? ' · every run to its end' : ''}`,
     '',
     'Releases',
@@ -240,7 +284,7 @@ export function formatDemoText(report: DemoReport): string {
     matrix(report.cells),
     '',
     'Checks',
-    ...report.checks.map((c) => `  ${c.holds ? '✓' : '✗'} ${c.claim}\n      ${c.detail}`),
+    ...report.checks.map((c) => `  ${c.holds ? '✓' : '✗ does not hold:'} ${c.claim}\n      ${c.detail}`),
     '',
   ];
   return out.join('\n');

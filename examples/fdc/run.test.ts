@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DiskImage } from './disk.js';
-import { compareRuns, continueRun, digestRun, forkAt, record, type Workload } from './run.js';
+import { cloneRun, compareRuns, continueRun, digestRun, forkAt, record, type Workload } from './run.js';
 import { RUNTIMES } from './runtime.js';
 import { machines, RELEASES } from './versions.js';
 import { PROFILE_NAMES, PROFILES, workload } from './workloads.js';
@@ -120,5 +120,68 @@ describe('migrating a running workload', () => {
         expect(verdicts[0]?.symptoms).toEqual(verdicts[1]?.symptoms);
       }
     }
+  });
+});
+
+describe('compareRuns names what the guest saw', () => {
+  const w = work('irq');
+  const v2 = record(w, RUNTIMES.v2);
+  const same = () => cloneRun(v2.final);
+
+  it('an identical run changed nothing', () => {
+    expect(compareRuns(same(), v2.final, false)).toMatchObject({ changed: false, symptoms: [] });
+  });
+
+  it('wrong-data: a read handed the guest other bytes (and only that)', () => {
+    const run = same();
+    const at = run.driver.log.findIndex((l) => / read .* data [0-9a-f]{8}$/.test(l));
+    expect(at).toBeGreaterThanOrEqual(0);
+    const line = run.driver.log[at] as string;
+    const flipped = line.replace(
+      /data ([0-9a-f]{8})$/,
+      (_, h: string) => `data ${h === '00000000' ? '00000001' : '00000000'}`,
+    );
+    run.driver.log[at] = flipped;
+    const cmp = compareRuns(run, v2.final, false);
+    expect(cmp.symptoms).toEqual(['wrong-data']);
+    expect(cmp.changed).toBe(true);
+    expect(cmp.firstDifference).toBe(flipped);
+  });
+
+  it('corrupted-disk: a sector of an image differs (and only that), counted', () => {
+    const run = same();
+    const disk = run.machine.disks[1] as DiskImage;
+    const sector = disk.read(7).slice();
+    sector[0] = (sector[0] ?? 0) ^ 0xff;
+    disk.write(7, sector);
+    const cmp = compareRuns(run, v2.final, false);
+    expect(cmp.symptoms).toEqual(['corrupted-disk']);
+    expect(cmp.differentSectors).toBe(1);
+    expect(cmp.changed).toBe(true);
+  });
+
+  it('hang: the run was declared stuck, or the driver timed out more often', () => {
+    expect(compareRuns(same(), v2.final, true).symptoms).toEqual(['hang']);
+    const run = same();
+    run.driver.timeouts++;
+    expect(compareRuns(run, v2.final, false).symptoms).toEqual(['hang']);
+  });
+
+  it('driver-error: more protocol errors, or more resets of the controller, each on its own', () => {
+    const errors = same();
+    errors.driver.errors++;
+    expect(compareRuns(errors, v2.final, false).symptoms).toEqual(['driver-error']);
+    const resets = same();
+    resets.driver.resets++;
+    expect(compareRuns(resets, v2.final, false).symptoms).toEqual(['driver-error']);
+  });
+
+  it('interrupts in another order change the run even with no named symptom', () => {
+    const run = same();
+    const log = run.machine.irqLog;
+    const at = log.findIndex((x, i) => i > 0 && x !== log[i - 1]);
+    expect(at).toBeGreaterThan(0);
+    [log[at - 1], log[at]] = [log[at] as (typeof log)[number], log[at - 1] as (typeof log)[number]];
+    expect(compareRuns(run, v2.final, false)).toMatchObject({ changed: true, symptoms: [] });
   });
 });

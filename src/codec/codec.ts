@@ -113,12 +113,3 @@ export function saveDescribed<D extends Vmsd>(
   }
   return { bytes: w.peekBytes().slice(start), vmdesc: vmdesc as VmdescBody };
 }
-
-/** Whether a top-level description sends a section at all for this state (its `needed`). */
-export function sectionNeeded<D extends Vmsd>(
-  desc: D,
-  state: Infer<D>,
-  ctx: MigrationContext = defaultContext,
-): boolean {
-  return desc.needed ? desc.needed(state, ctx) === true : true;
-}

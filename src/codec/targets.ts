@@ -1,4 +1,10 @@
-import type { AnyElementType, Field, Subsection, Vmsd } from '../describe/index.js';
+import {
+  type AnyElementType,
+  defaultContext,
+  type Field,
+  type Subsection,
+  type Vmsd,
+} from '../describe/index.js';
 import type { ElementCodec } from './elements.js';
 
 type Obj = Record<string, unknown>;
@@ -120,11 +126,45 @@ function literalFactory(
   }
 }
 
+/**
+ * Variable arrays whose count is the receiver's own function (`count: () => 512`): a fresh receiver
+ * holds that many default elements, not `[]`, or saving its own reset state would fail.
+ */
+function receiverSized(fields: readonly TargetField[]): ((obj: Obj) => void) | undefined {
+  const sized = fields.filter(
+    (f) =>
+      f.key !== undefined &&
+      f.field.default === undefined &&
+      f.field.count.kind === 'var' &&
+      typeof f.field.count.from === 'function',
+  );
+  if (sized.length === 0) return undefined;
+  return (obj) => {
+    for (const f of sized) {
+      const c = f.field.count;
+      const key = f.key as string;
+      if (c.kind !== 'var' || typeof c.from !== 'function' || !Array.isArray(obj[key])) continue;
+      if ((obj[key] as unknown[]).length > 0) continue;
+      let n: number;
+      try {
+        n = c.from(obj, defaultContext) * c.multiply;
+      } catch {
+        continue; // A count that cannot be computed here is reported by the save that needs it.
+      }
+      if (!Number.isSafeInteger(n) || n <= 0 || n > c.max * c.multiply) continue;
+      const a = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) a[i] = f.element.initial();
+      obj[key] = a;
+    }
+  };
+}
+
 export function targets(
   vmsd: Vmsd,
   fields: readonly TargetField[],
   subsections: readonly SubsectionTarget[],
 ): Targets {
+  const fill = receiverSized(fields);
   // The interpreted builder: the reference, and the fallback where code generation is forbidden.
   const build = (skip: ReadonlySet<string>): Obj => {
     const obj: Obj = {};
@@ -136,8 +176,15 @@ export function targets(
     }
     return obj;
   };
-  const factoryFor = (skip: ReadonlySet<string>) =>
-    literalFactory(fields, subsections, skip) ?? (() => build(skip));
+  const factoryFor = (skip: ReadonlySet<string>): (() => Obj) => {
+    const make = literalFactory(fields, subsections, skip) ?? (() => build(skip));
+    if (!fill) return make;
+    return () => {
+      const obj = make();
+      fill(obj);
+      return obj;
+    };
+  };
   // Built on first use: a nested description may not be complete while this one compiles.
   let initialFactory: (() => Obj) | undefined;
   const initial = (): Obj => {

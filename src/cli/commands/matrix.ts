@@ -95,8 +95,10 @@ export const command: CliCommand = {
       .option('--seed <s>', 'fast-check seed (the same seed gives the same report)', '42')
       .addHelpText(
         'after',
-        '\nPrints one table per machine type, counterexamples, chains, needed() honesty and, with a trace,\n' +
-          'prevalence and backward-migration risk. --json prints the same report as data.\n' +
+        '\nPrints one table per machine type (a pair is UNSAFE when it, a chain through its hop or a dishonest\n' +
+          'needed() loses state), counterexamples (differing members first, sender vs receiver), chains, the\n' +
+          'single-hop needed() honesty table, predicates seen one way only and, with a trace, prevalence and\n' +
+          'backward-migration risk. --json prints the same report as data; --html leads with every UNSAFE.\n' +
           'Exit codes: 0 no UNSAFE or crashing migration and every needed() honest (refusals are safe),\n' +
           '1 UNSAFE, crash or dishonest needed(), 2 bad arguments or a module/trace that cannot be used.',
       ),

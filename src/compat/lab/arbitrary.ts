@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { load, planOf, save } from '../../codec/index.js';
+import { fieldExists, load, planOf, presentOrFailed, save, subsectionNeeded } from '../../codec/index.js';
 import {
   type AnyElementType,
   defaultContext,
@@ -34,14 +34,37 @@ export interface ArbitraryOptions {
    */
   prevalent?: number;
   /**
-   * The properties of the newest machine type (`machines.defaults`). With them, a subsection that
-   * declares `dependsOn` a property this machine type overrides, and whose `needed` is false for
-   * the generated state, always takes its prevalent value: a compat property that turns a feature
-   * off means the feature's state cannot move away from what receivers assume. Under the newest
-   * type such subsections are generated freely, so their `needed` is still checked.
+   * The properties of the newest machine type (`machines.defaults`). Used with `switchesOff`: a
+   * subsection that declares `dependsOn` a listed property this machine type overrides, and whose
+   * `needed` is false for the generated state, always takes its prevalent value (the feature is
+   * off, so its state cannot move away from what receivers assume).
    */
   machineDefaults?: Readonly<Record<string, PropValue>>;
+  /**
+   * Machine-type properties that switch a feature off (see `VersionSet.switchesOff`). Default
+   * none: a property that only stops sending a subsection hides nothing from the generator, which
+   * keeps drawing values the receiver cannot reconstruct behind it.
+   */
+  switchesOff?: readonly string[];
 }
+
+/**
+ * How the members of one subsection are drawn (the predicate-aimed part of the generator):
+ * - `prevalent`: what a receiver reconstructs without the subsection (so `needed` should say no);
+ * - `arbitrary`: any value of the member's type;
+ * - `boundary`: each member at a boundary of its type (0, 1, the largest, the smallest);
+ * - `implied`: the prevalent value of *another* generated state (values the other fields imply,
+ *   just not these ones: the likeliest lie of a predicate that compares with a reconstruction).
+ * Whatever `needed` then says, a receiver must end up with the sender's value: the honesty check
+ * and the matrix test exactly that, on both sides of every `needed` and machine-type gate.
+ */
+export type ValueClass = 'prevalent' | 'arbitrary' | 'boundary' | 'implied';
+export const VALUE_CLASSES: readonly ValueClass[] = Object.freeze([
+  'prevalent',
+  'arbitrary',
+  'boundary',
+  'implied',
+]);
 
 interface Build {
   readonly ctx: MigrationContext;
@@ -49,6 +72,7 @@ interface Build {
   readonly used: Set<string>;
   readonly prevalent: number;
   readonly machineDefaults: Readonly<Record<string, PropValue>> | undefined;
+  readonly switchesOff: readonly string[];
   depth: number;
 }
 
@@ -72,6 +96,19 @@ function intArbitrary(t: IntType): fc.Arbitrary<unknown> {
   }
   const [min, max] = INT_RANGE[t.int] as readonly [number, number];
   return fc.integer({ min, max });
+}
+
+/** The edges of a type's range: where `x !== 0`, `x > 1` and overflow-style predicates turn. */
+function boundaryValues(t: AnyElementType): readonly unknown[] | undefined {
+  if (t.kind === 'bool') return [false, true];
+  if (t.kind === 'timer') return [-1n, 0n, 1n, 0x7fff_ffff_ffff_ffffn];
+  if (t.kind !== 'int' || t.check !== undefined) return undefined;
+  if (t.width === 8) {
+    const [min, max] = BIG_RANGE[t.int] as readonly [bigint, bigint];
+    return [...new Set([0n, 1n, max, min, max - 1n])];
+  }
+  const [min, max] = INT_RANGE[t.int] as readonly [number, number];
+  return [...new Set([0, 1, max, min, max - 1, 2])];
 }
 
 /** The largest count a count member of this type can hold. */
@@ -183,7 +220,14 @@ function fieldArbitrary(
       join(groups, t.size, countFields, { key, multiply: 1, bytes: true }, t.max);
     return element();
   }
-  if (c.kind === 'one') return element();
+  if (c.kind === 'one') {
+    // One draw in four at an edge, so gates like `x !== 0` or `x > 1` are seen on both sides.
+    const edges = elementOverride ? undefined : boundaryValues(t);
+    const any = element();
+    return edges
+      ? fc.oneof({ arbitrary: any, weight: 3 }, { arbitrary: fc.constantFrom(...edges), weight: 1 })
+      : any;
+  }
   if (c.kind === 'fixed') return fc.array(element(), { minLength: c.n, maxLength: c.n });
   if (typeof c.from === 'string') {
     const max = join(groups, c.from, countFields, { key, multiply: c.multiply, bytes: false }, c.max);
@@ -254,12 +298,8 @@ function closeGates(
   for (const { field: f, version } of members) {
     if (f.existsIf === undefined || f.key === undefined || f.validator) continue;
     if (b.overrides[`${prefix}${f.key}`] !== undefined) continue;
-    let open = true;
-    try {
-      open = f.existsIf(obj, ctx, version) === true;
-    } catch {
-      open = true;
-    }
+    // The codec's rule (presence.ts); a predicate that throws keeps the generated value.
+    const open = presentOrFailed(() => fieldExists(f, obj, ctx, version));
     if (!open) obj[f.key] = structuredClone(defaults[f.key]);
   }
 }
@@ -268,45 +308,93 @@ function validatorsPass(obj: Obj, members: readonly Member[], ctx: MigrationCont
   for (const { field: f, version } of members) {
     if (!f.validator) continue;
     try {
-      if (f.existsIf?.(obj, ctx, version) !== true) return false;
+      if (!fieldExists(f, obj, ctx, version)) return false;
     } catch {
+      // The save would fail (hook-failed): not a state the description saves.
       return false;
     }
   }
   return true;
 }
 
+/** What a receiver holds for subsection `s`'s members after a load of `obj` sent without it. */
+function reconstructed(desc: Vmsd, s: Subsection, obj: Obj, ctx: MigrationContext): Obj | undefined {
+  try {
+    const bytes = save(withoutSubsection(desc, s), structuredClone(obj) as never, { ctx });
+    return load(desc, bytes, { ctx }) as Obj;
+  } catch {
+    // States this description cannot save or reload keep their generated values.
+    return undefined;
+  }
+}
+
+function copyMembers(s: Subsection, from: Obj, to: Obj): void {
+  for (const m of membersOf(s, s.version)) if (m.field.key !== undefined) to[m.field.key] = from[m.field.key];
+}
+
+/** The `boundary` class, on the raw values (before counts follow their arrays). */
+function applyEdges(desc: Vmsd, values: Obj, classes: readonly ValueClass[], edges: Obj): Obj {
+  const out = { ...values };
+  desc.subsections.forEach((s, i) => {
+    if (s.nestedKey !== undefined || classes[i] !== 'boundary') return;
+    for (const m of membersOf(s, s.version)) {
+      const k = m.field.key;
+      if (k !== undefined && k in edges) out[k] = edges[k];
+    }
+  });
+  return out;
+}
+
 /**
- * Moves each chosen subsection's members to what a receiver reconstructs when that subsection is
- * not sent: save without it, load with the full description, copy its members back.
+ * Applies the classes that need a complete state: `prevalent` and `implied` take a receiver's
+ * reconstruction (of this state, or of `other`). A subsection behind a switched-off feature is
+ * always prevalent.
  */
-function snapToPrevalent(desc: Vmsd, obj: Obj, chosen: readonly boolean[], b: Build): void {
+function applyReconstructions(
+  desc: Vmsd,
+  obj: Obj,
+  other: Obj,
+  classes: readonly ValueClass[],
+  b: Build,
+): void {
   const { ctx } = b;
   desc.subsections.forEach((s, i) => {
     if (s.nestedKey !== undefined) return;
-    if (!chosen[i] && !machineGateClosed(s, obj, b)) return;
-    try {
-      const bytes = save(withoutSubsection(desc, s), structuredClone(obj) as never, { ctx });
-      const rec = load(desc, bytes, { ctx }) as Obj;
-      for (const m of membersOf(s, s.version)) {
-        if (m.field.key !== undefined) obj[m.field.key] = rec[m.field.key];
-      }
-    } catch {
-      // States this description cannot save or reload keep their generated values.
-    }
+    const cls = featureOff(s, obj, b) ? 'prevalent' : classes[i];
+    if (cls !== 'prevalent' && cls !== 'implied') return;
+    const rec = reconstructed(desc, s, cls === 'prevalent' ? obj : other, ctx);
+    if (rec) copyMembers(s, rec, obj);
   });
 }
 
-/** A subsection whose `needed` reads a property this machine type overrides, and says no. */
-function machineGateClosed(s: Subsection, obj: Obj, b: Build): boolean {
+/** A subsection whose `needed` reads a property listed in `switchesOff` that this machine type turns off. */
+function featureOff(s: Subsection, obj: Obj, b: Build): boolean {
   const defaults = b.machineDefaults;
   if (defaults === undefined || s.dependsOn.length === 0 || !s.needed) return false;
-  if (!s.dependsOn.some((p) => b.ctx.props[p] !== defaults[p])) return false;
-  try {
-    return s.needed(obj, b.ctx) !== true;
-  } catch {
-    return false;
+  const off = s.dependsOn.some((p) => b.switchesOff.includes(p) && b.ctx.props[p] !== defaults[p]);
+  return off && !presentOrFailed(() => subsectionNeeded(s, obj, b.ctx));
+}
+
+/** Edge values for the single scalar members of merged subsections (the `boundary` class). */
+function edgeRecord(
+  desc: Vmsd,
+  b: Build,
+  prefix: string,
+  record: Readonly<Record<string, fc.Arbitrary<unknown>>>,
+): Record<string, fc.Arbitrary<unknown>> {
+  const out: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const s of desc.subsections) {
+    if (s.nestedKey !== undefined) continue;
+    for (const m of membersOf(s, s.version)) {
+      const f = m.field;
+      if (f.key === undefined || f.validator || f.count.kind !== 'one') continue;
+      // Overridden members are used as given; count members follow their arrays.
+      if (b.overrides[`${prefix}${f.key}`] !== undefined || !(f.key in record)) continue;
+      const values = boundaryValues(f.type);
+      if (values) out[f.key] = fc.constantFrom(...values);
+    }
   }
+  return out;
 }
 
 function structArbitrary(desc: Vmsd, version: number, b: Build, prefix: string): fc.Arbitrary<Obj> {
@@ -332,21 +420,37 @@ function structArbitrary(desc: Vmsd, version: number, b: Build, prefix: string):
     }
     // Count members follow their arrays (override the array to steer the count).
     for (const countKey of groups.keys()) delete record[countKey];
-    const snapping = desc.subsections.map((s) =>
-      s.nestedKey === undefined ? chance(b.prevalent) : fc.constant(false),
+    const merged = desc.subsections.some((s) => s.nestedKey === undefined);
+    const classes = desc.subsections.map((s) =>
+      s.nestedKey === undefined ? valueClass(b.prevalent) : fc.constant<ValueClass>('arbitrary'),
     );
     const { ctx } = b;
+    const complete = (values: Obj): Obj => {
+      const obj: Obj = { ...defaults, ...values };
+      // An absent nested subsection is an absent member, as loads leave it.
+      for (const s of nested) if (obj[s.nestedKey as string] === undefined) delete obj[s.nestedKey as string];
+      applyCounts(obj, groups.values(), keyed);
+      receiverCounts(obj, members, ctx);
+      closeGates(obj, all, defaults, ctx, b, prefix);
+      return obj;
+    };
+    const values = fc.record(record);
+    // Without merged subsections there is nothing to aim at: one state, no second draw.
+    if (!merged) return values.map(complete).filter((obj) => validatorsPass(obj, all, ctx));
+    const edges = fc.record(edgeRecord(desc, b, prefix, record));
+    // The second state only feeds the `implied` class: never shrunk (that would be wasted steps).
     return fc
-      .tuple(fc.record(record), fc.tuple(...snapping))
-      .map(([values, chosen]) => {
-        const obj: Obj = { ...defaults, ...values };
-        // An absent nested subsection is an absent member, as loads leave it.
-        for (const s of nested)
-          if (obj[s.nestedKey as string] === undefined) delete obj[s.nestedKey as string];
-        applyCounts(obj, groups.values(), keyed);
-        receiverCounts(obj, members, ctx);
-        closeGates(obj, all, defaults, ctx, b, prefix);
-        snapToPrevalent(desc, obj, chosen, b);
+      .tuple(fc.tuple(...classes), values, edges, fc.noShrink(values))
+      .map(([chosen, own, edge, second]) => {
+        const obj = complete(applyEdges(desc, own, chosen, edge));
+        applyReconstructions(desc, obj, chosen.includes('implied') ? complete(second) : obj, chosen, b);
+        // A class whose values break one of the subsection's own checks falls back to prevalent.
+        desc.subsections.forEach((s, i) => {
+          if (s.nestedKey !== undefined || chosen[i] === 'prevalent') return;
+          if (validatorsPass(obj, membersOf(s, s.version), ctx)) return;
+          const rec = reconstructed(desc, s, obj, ctx);
+          if (rec) copyMembers(s, rec, obj);
+        });
         return obj;
       })
       .filter((obj) => validatorsPass(obj, all, ctx));
@@ -355,11 +459,15 @@ function structArbitrary(desc: Vmsd, version: number, b: Build, prefix: string):
   }
 }
 
-function chance(p: number): fc.Arbitrary<boolean> {
-  if (p <= 0) return fc.constant(false);
-  if (p >= 1) return fc.constant(true);
+/** `prevalent` with probability p, the other classes sharing the rest equally. */
+function valueClass(p: number): fc.Arbitrary<ValueClass> {
+  if (p >= 1) return fc.constant('prevalent');
   // Shrinks towards "prevalent": the simpler state.
-  return fc.integer({ min: 0, max: 999 }).map((n) => n < p * 1000);
+  return fc.integer({ min: 0, max: 999 }).map((n): ValueClass => {
+    if (n < p * 1000) return 'prevalent';
+    const rest = Math.floor(((n - p * 1000) / (1000 - p * 1000)) * 3);
+    return (['arbitrary', 'boundary', 'implied'] as const)[Math.min(2, rest)] as ValueClass;
+  });
 }
 
 /** @internal Shared by {@link arbitraryFor} and the version-level generator. */
@@ -375,6 +483,7 @@ export function buildArbitrary(
     used,
     prevalent: options.prevalent ?? 0.5,
     machineDefaults: options.machineDefaults,
+    switchesOff: options.switchesOff ?? [],
     depth: 0,
   };
   return structArbitrary(desc, options.version ?? desc.version, b, prefix);

@@ -53,3 +53,23 @@ describe('needed() honesty', () => {
     expect(fifoOnPc2?.notNeeded).toBeLessThan(fifoOnPc2?.runs ?? 0);
   });
 });
+
+describe('needed() honesty of a whole section', () => {
+  const section = (needed: (s: { a: number }) => boolean) =>
+    vmsd('dev', { version: 1, fields: [field('a', uint8)], needed });
+
+  it('finds a section-level needed() that drops state a fresh receiver does not have', () => {
+    const findings = checkNeededHonesty(section((s) => s.a > 1));
+    const f = findings.find((x) => x.subsection[0] === '(section)');
+    expect(f?.dishonest).toBeGreaterThan(0);
+    // Not sent at a = 1; the receiver keeps its reset value 0.
+    expect(f?.example).toMatchObject({ path: ['a'], sent: 1, reconstructed: 0, state: { a: 1 } });
+  });
+
+  it('accepts one that holds back only the reset state', () => {
+    const [f] = checkNeededHonesty(section((s) => s.a !== 0));
+    expect(f).toMatchObject({ subsection: ['(section)'], dishonest: 0 });
+    expect(f?.notNeeded).toBeGreaterThan(0);
+    expect(f?.notNeeded).toBeLessThan(f?.runs ?? 0);
+  });
+});

@@ -1,5 +1,5 @@
 import type fc from 'fast-check';
-import { initial, load, save } from '../../codec/index.js';
+import { initial, load, save, sectionNeeded, subsectionNeeded } from '../../codec/index.js';
 import {
   defaultContext,
   type MigrationContext,
@@ -22,6 +22,8 @@ export interface HonestyOptions {
   /** Per description name, overrides as in `arbitraryFor` (paths relative to that description). */
   overrides?: Readonly<Record<string, Readonly<Record<string, fc.Arbitrary<unknown>>>>>;
   machineDefaults?: Readonly<Record<string, PropValue>>;
+  /** See `ArbitraryOptions.switchesOff`. */
+  switchesOff?: readonly string[];
 }
 
 /** A state where `needed` said "not needed" but the receiver does not reconstruct the sender's value. */
@@ -57,16 +59,12 @@ interface Verdict {
   difference?: { path: readonly PathSegment[]; sent: unknown; reconstructed: unknown };
 }
 
-function neededOf(s: Subsection, obj: Obj, ctx: MigrationContext): boolean {
-  return s.needed ? s.needed(obj, ctx) === true : true;
-}
-
 /** Saves with the sender's `needed`, loads on a fresh receiver, compares the subsection's members. */
 function judgeSubsection(desc: Vmsd, chain: readonly Subsection[], x: Obj, ctx: MigrationContext): Verdict {
   const sent = structuredClone(x);
   const bytes = save(desc, sent as never, { ctx });
   // Nested subsections are written only when every parent is.
-  if (chain.every((s) => neededOf(s, sent, ctx))) return { needed: true };
+  if (chain.every((s) => subsectionNeeded(s, sent, ctx))) return { needed: true };
   const target = chain[chain.length - 1] as Subsection;
   const rec = load(desc, bytes, { ctx }) as Obj;
   for (const k of subsectionKeys(target)) {
@@ -77,7 +75,7 @@ function judgeSubsection(desc: Vmsd, chain: readonly Subsection[], x: Obj, ctx: 
 }
 
 function judgeSection(desc: Vmsd, x: Obj, ctx: MigrationContext): Verdict {
-  if (!desc.needed || desc.needed(x as never, ctx) === true) return { needed: true };
+  if (sectionNeeded(desc, x, ctx)) return { needed: true };
   const rec = initial(desc) as Obj;
   const d = firstDifference(shapeOf(desc), shapeOf(desc), x, rec);
   return d
@@ -120,6 +118,7 @@ export function checkNeededHonesty(desc: Vmsd, options: HonestyOptions = {}): Ho
       ctx,
       ...(options.overrides?.[d.name] ? { overrides: options.overrides[d.name] } : {}),
       ...(options.machineDefaults ? { machineDefaults: options.machineDefaults } : {}),
+      ...(options.switchesOff ? { switchesOff: options.switchesOff } : {}),
     }) as fc.Arbitrary<Obj>;
     const tallies = judges.map(() => ({ notNeeded: 0, dishonest: 0 }));
     const samples: Obj[] = [];
@@ -168,7 +167,7 @@ function chainOf(desc: Vmsd, names: readonly string[]): Subsection[] {
 /** {@link checkNeededHonesty} for every section of every version under every machine type it runs. */
 export function checkVersionsHonesty(
   set: VersionSet,
-  options: Omit<HonestyOptions, 'ctx' | 'machineDefaults'> = {},
+  options: Omit<HonestyOptions, 'ctx' | 'machineDefaults' | 'switchesOff'> = {},
 ): (HonestyFinding & { readonly versions: readonly string[] })[] {
   // Versions often share a description: check each (description, machine type) once.
   const checked = new Map<Vmsd, Map<string, (HonestyFinding & { versions: string[] })[]>>();
@@ -187,6 +186,7 @@ export function checkVersionsHonesty(
           ...options,
           ctx: set.machines.context(machine),
           machineDefaults: set.machines.defaults,
+          ...(set.switchesOff ? { switchesOff: set.switchesOff } : {}),
         }).map((f) => ({ ...f, versions: [v.name] }));
         byMachine.set(machine, found);
         out.push(...found);

@@ -1,4 +1,4 @@
-export { type ArbitraryOptions, arbitraryFor } from './arbitrary.js';
+export { type ArbitraryOptions, arbitraryFor, VALUE_CLASSES, type ValueClass } from './arbitrary.js';
 export { checkEquivalence, type EquivalenceOptions, type EquivalenceResult } from './equivalence.js';
 export { type ExpectMigrationsOptions, expectMigrationsSafe, MigrationsUnsafeError } from './expect.js';
 export {
@@ -12,6 +12,7 @@ export { MARKS, OUTCOME_COLOURS, renderLabHtml } from './html.js';
 export { hasUnsafe, type LabOptions, type LabReport, runLab } from './lab.js';
 export {
   type Counterexample,
+  chainsThrough,
   type MatrixCell,
   type MatrixOptions,
   type MatrixReport,
@@ -26,6 +27,13 @@ export {
   OUTCOMES,
   type Outcome,
 } from './migrate.js';
+export {
+  type PredicateCoverage,
+  type PredicateKind,
+  type PredicateVisitor,
+  visitPredicates,
+  visitSection,
+} from './predicates.js';
 export { canMigrate, type Preflight, type PreflightIssue, type Route } from './preflight.js';
 export {
   type DestinationRisk,
@@ -34,9 +42,16 @@ export {
   type Stretch,
   type SubsectionPrevalence,
 } from './prevalence.js';
-export { type Difference, firstDifference, type Shape, shapeOf, unrepresented } from './shape.js';
+export {
+  type Difference,
+  differences,
+  firstDifference,
+  type Shape,
+  shapeOf,
+  unrepresented,
+} from './shape.js';
 export { wilsonInterval } from './stats.js';
-export { cellLabel, formatLabText } from './text.js';
+export { cellLabel, diffLines, formatLabText, pairVerdict } from './text.js';
 export { arbitraryFromTrace, type Trace, TraceRecorder, type TraceStep } from './trace.js';
 export {
   compactJson,

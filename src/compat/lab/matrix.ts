@@ -2,7 +2,8 @@ import type fc from 'fast-check';
 import type { MigrationContext } from '../../describe/index.js';
 import { checkOverridesUsed } from './arbitrary.js';
 import { type Failure, type MigrationResult, migrateAlong, OUTCOMES, type Outcome } from './migrate.js';
-import { forEachSample, shrinkWhile } from './search.js';
+import { CoverageCounter, type PredicateCoverage, visitSection } from './predicates.js';
+import { type Found, forEachSample, shrinkWhile } from './search.js';
 import { shapeOf, unrepresented } from './shape.js';
 import { pathText } from './values.js';
 import { versionArbitrary } from './version-arbitrary.js';
@@ -40,6 +41,14 @@ export interface MatrixCell {
   /** Refusals by MigrationError code (`unknown-subsection`, `version-too-new`, …). */
   readonly refusedBy: Readonly<Record<string, number>>;
   readonly examples: Readonly<Partial<Record<Exclude<Outcome, 'ok'>, Counterexample>>>;
+  /** UNSAFE outcomes by the hop where the difference showed (index 0 = first hop; a round trip counts on the last). */
+  readonly unsafeAt: readonly number[];
+  /**
+   * Both sides of every predicate the source's saves evaluated over the cell's states (shared by
+   * the cells of one source and machine type, which migrate the same states): a side never taken
+   * was never tested.
+   */
+  readonly coverage: readonly PredicateCoverage[];
 }
 
 export interface MatrixReport {
@@ -71,6 +80,9 @@ interface Accumulator {
   readonly route: readonly ReleasedVersion[];
   readonly counts: Record<Outcome, number>;
   readonly refusedBy: Record<string, number>;
+  /** Per non-ok outcome, the indices of the samples that ended so (cells failing alike share a shrink). */
+  readonly failing: Record<Outcome, number[]>;
+  readonly unsafeAt: number[];
 }
 
 /**
@@ -100,33 +112,57 @@ export function runMatrix(set: VersionSet, options: MatrixOptions = {}): MatrixR
             ...(options.overrides ? { overrides: options.overrides } : {}),
             ...(options.prevalent === undefined ? {} : { prevalent: options.prevalent }),
             machineDefaults: set.machines.defaults,
+            ...(set.switchesOff ? { switchesOff: set.switchesOff } : {}),
           },
           false,
           consumed,
         );
       const routes = routesFrom(set, source, machine, withChains);
-      const acc: Accumulator[] = routes.map((route) => ({ route, counts: zero(), refusedBy: {} }));
+      const acc: Accumulator[] = routes.map((route) => ({
+        route,
+        counts: zero(),
+        refusedBy: {},
+        failing: { ok: [], refused: [], unsafe: [], crash: [] },
+        unsafeAt: new Array<number>(route.length - 1).fill(0),
+      }));
+      const coverage = new CoverageCounter();
+      let index = 0;
       forEachSample(
         arb,
         (state) => {
+          for (const s of source.sections) {
+            const own = state[s.key];
+            if (own !== undefined) visitSection(s, own, ctx, coverage.visit);
+          }
           const firstHops = new Map();
           for (const a of acc) {
             const r = migrateAlong(a.route, state, ctx, firstHops);
             a.counts[r.outcome]++;
+            if (r.outcome !== 'ok') a.failing[r.outcome].push(index);
+            if (r.outcome === 'unsafe') a.unsafeAt[r.hop] = (a.unsafeAt[r.hop] ?? 0) + 1;
             if (r.outcome === 'refused') a.refusedBy[r.code] = (a.refusedBy[r.code] ?? 0) + 1;
           }
+          index++;
         },
         { seed, runs },
       );
+      const covered = coverage.result();
+      // Routes that failed on exactly the same samples usually shrink to the same state: shrink once,
+      // and reuse the result for the others when it fails there the same way (checked).
+      const shrunk = new Map<string, Found<VersionState> | undefined>();
       for (const a of acc) {
         const examples: Partial<Record<Exclude<Outcome, 'ok'>, Counterexample>> = {};
         if (options.shrink ?? true) {
           for (const outcome of OUTCOMES) {
             if (outcome === 'ok' || a.counts[outcome] === 0) continue;
-            const found = shrinkWhile(arb, (s) => migrateAlong(a.route, s, ctx).outcome === outcome, {
-              seed,
-              runs,
-            });
+            const bad = (s: VersionState) => migrateAlong(a.route, s, ctx).outcome === outcome;
+            const key = `${outcome}|${a.failing[outcome].join(',')}`;
+            const shared = shrunk.get(key);
+            let found = shared && bad(shared.value) ? shared : undefined;
+            if (!found) {
+              found = shrinkWhile(arb, bad, { seed, runs });
+              if (!shrunk.has(key)) shrunk.set(key, found);
+            }
             if (!found) continue;
             const r = migrateAlong(a.route, found.value, ctx) as MigrationResult;
             if (r.outcome === 'ok') continue;
@@ -140,6 +176,8 @@ export function runMatrix(set: VersionSet, options: MatrixOptions = {}): MatrixR
           counts: a.counts,
           refusedBy: a.refusedBy,
           examples,
+          unsafeAt: a.unsafeAt,
+          coverage: covered,
         };
         (a.route.length === 2 ? pairs : chains).push(cell);
       }
@@ -171,6 +209,19 @@ export function runMatrix(set: VersionSet, options: MatrixOptions = {}): MatrixR
     unrepresented: unrep,
     totals,
   };
+}
+
+/**
+ * The chains whose UNSAFE outcomes showed on the hop `pair` makes (same machine type): a pair that
+ * is `ok` on its own can still be where state is lost on the way (A→B→A loses at B→A).
+ */
+export function chainsThrough(report: MatrixReport, pair: MatrixCell): MatrixCell[] {
+  const [from, to] = pair.route;
+  return report.chains.filter(
+    (c) =>
+      c.machine === pair.machine &&
+      c.route.some((v, i) => v === from && c.route[i + 1] === to && (c.unsafeAt[i] ?? 0) > 0),
+  );
 }
 
 function routesFrom(

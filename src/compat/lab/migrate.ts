@@ -1,7 +1,7 @@
 import { initial, load, save, sectionNeeded } from '../../codec/index.js';
 import type { MigrationContext } from '../../describe/index.js';
 import { MigrationError, type PathSegment } from '../../errors/index.js';
-import { firstDifference, shapeOf } from './shape.js';
+import { type Difference, differences, type Shape, shapeOf } from './shape.js';
 import type { ReleasedVersion, SectionEntry, VersionState } from './versions.js';
 
 /**
@@ -18,7 +18,10 @@ export const OUTCOMES: readonly Outcome[] = Object.freeze(['ok', 'refused', 'uns
 /** Where and why a migration did not end `ok`. */
 export interface Failure {
   readonly outcome: Exclude<Outcome, 'ok'>;
-  /** The hop (0 = first source → destination) where it happened; for `round-trip`, the last one. */
+  /**
+   * The hop (0 = first source → destination) where it happened; for `round-trip`, the hop into the
+   * first version that cannot represent the member (where the state was dropped), else the last.
+   */
   readonly hop: number;
   /** `round-trip`: every hop was fine but the last destination differs from the first source. */
   readonly stage: 'save' | 'load' | 'compare' | 'round-trip';
@@ -29,6 +32,11 @@ export interface Failure {
   readonly path: readonly PathSegment[];
   readonly expected?: unknown;
   readonly actual?: unknown;
+  /**
+   * For `unsafe`: every member (up to 20) that differs between the state sent and the state
+   * received at the compared stage, sender's value first; `path`/`expected`/`actual` are the first.
+   */
+  readonly differences?: readonly Difference[];
 }
 
 export type MigrationResult = { readonly outcome: 'ok' } | Failure;
@@ -75,7 +83,7 @@ function hop(
     const own = structuredClone(state[s.key] ?? initial(s.vmsd)) as Record<string, unknown>;
     let bytes: Uint8Array | undefined;
     try {
-      if (sectionNeeded(s.vmsd, own as never, ctx)) bytes = save(s.vmsd, own as never, { ctx });
+      if (sectionNeeded(s.vmsd, own, ctx)) bytes = save(s.vmsd, own as never, { ctx });
     } catch (e) {
       return thrown(e, index, 'save', s.key, s.vmsd.name);
     }
@@ -110,22 +118,40 @@ export function compareStates(
   sa: VersionState,
   sb: VersionState,
 ): { path: readonly PathSegment[]; expected: unknown; actual: unknown } | undefined {
-  const other = new Map(b.sections.map((s) => [s.key, s]));
-  for (const s of a.sections) {
-    const t = other.get(s.key);
-    if (!t) continue;
-    const d = firstDifference(shapeOf(s.vmsd), shapeOf(t.vmsd), sa[s.key], sb[s.key], [s.key]);
-    if (d) return d;
-  }
-  return undefined;
+  return differingMembers(a, b, sa, sb, 1)[0];
 }
 
+/** Up to `limit` members both versions describe that differ between two whole states. */
+function differingMembers(
+  a: ReleasedVersion,
+  b: ReleasedVersion,
+  sa: VersionState,
+  sb: VersionState,
+  limit: number,
+): Difference[] {
+  const other = new Map(b.sections.map((s) => [s.key, s]));
+  const out: Difference[] = [];
+  for (const s of a.sections) {
+    const t = other.get(s.key);
+    if (t) differences(shapeOf(s.vmsd), shapeOf(t.vmsd), sa[s.key], sb[s.key], limit, [s.key], out);
+  }
+  return out;
+}
+
+const DIFFERENCES_SHOWN = 20;
+
 function unsafe(
-  d: { path: readonly PathSegment[]; expected: unknown; actual: unknown },
+  a: ReleasedVersion,
+  b: ReleasedVersion,
+  sa: VersionState,
+  sb: VersionState,
   hopIndex: number,
   stage: Failure['stage'],
   what: string,
-): Failure {
+): Failure | undefined {
+  const all = differingMembers(a, b, sa, sb, DIFFERENCES_SHOWN);
+  const d = all[0];
+  if (!d) return undefined;
   return {
     outcome: 'unsafe',
     hop: hopIndex,
@@ -135,7 +161,32 @@ function unsafe(
     path: d.path,
     expected: d.expected,
     actual: d.actual,
+    differences: all,
   };
+}
+
+/** Whether a version describes the member at `path` (section key first; numbers index arrays). */
+function describes(version: ReleasedVersion, path: readonly PathSegment[]): boolean {
+  const entry = version.sections.find((s) => s.key === path[0]);
+  if (!entry) return false;
+  let shape: Shape = shapeOf(entry.vmsd);
+  for (const seg of path.slice(1)) {
+    if (typeof seg === 'number') {
+      if (shape.kind !== 'array') return false;
+      shape = shape.element;
+    } else {
+      const next = shape.kind === 'struct' ? shape.members.get(seg) : undefined;
+      if (!next) return false;
+      shape = next;
+    }
+  }
+  return true;
+}
+
+/** The hop into the first version of a route that has no member at `path`: where a round trip dropped it. */
+function droppedAt(route: readonly ReleasedVersion[], path: readonly PathSegment[]): number {
+  for (let i = 1; i < route.length; i++) if (!describes(route[i] as ReleasedVersion, path)) return i - 1;
+  return route.length - 2;
 }
 
 /**
@@ -166,21 +217,27 @@ export function migrateAlong(
     }
     if ('outcome' in h) return h;
     origin ??= h.sent;
-    const d = compareStates(from, to, h.sent, h.received);
-    if (d) return unsafe(d, i, 'compare', `${to.name} loaded a different value than ${from.name} sent`);
+    const u = unsafe(
+      from,
+      to,
+      h.sent,
+      h.received,
+      i,
+      'compare',
+      `${to.name} loaded a different value than ${from.name} sent`,
+    );
+    if (u) return u;
     current = h.received;
   }
   const first = route[0] as ReleasedVersion;
   const last = route[route.length - 1] as ReleasedVersion;
   if (route.length > 2 && origin) {
-    const d = compareStates(first, last, origin, current);
-    if (d) {
-      const via = route
-        .slice(1, -1)
-        .map((v) => v.name)
-        .join(' → ');
-      return unsafe(d, route.length - 2, 'round-trip', `state lost on the way through ${via}`);
-    }
+    const via = route
+      .slice(1, -1)
+      .map((v) => v.name)
+      .join(' → ');
+    const u = unsafe(first, last, origin, current, 0, 'round-trip', `state lost on the way through ${via}`);
+    if (u) return { ...u, hop: droppedAt(route, u.path) };
   }
   return OK;
 }

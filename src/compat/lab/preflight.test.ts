@@ -14,7 +14,11 @@ describe('canMigrate (pre-flight)', () => {
       for (const to of timerdev.versions) {
         for (const machine of sharedMachines(timerdev, from, to)) {
           const ctx = timerdev.machines.context(machine);
-          const arb = arbitraryForVersion(from, { ctx, machineDefaults: timerdev.machines.defaults });
+          const arb = arbitraryForVersion(from, {
+            ctx,
+            machineDefaults: timerdev.machines.defaults,
+            switchesOff: timerdev.switchesOff ?? [],
+          });
           fc.assert(
             fc.property(arb, (state) => {
               const verdict = canMigrate(state, { from, to, ctx });
@@ -120,5 +124,34 @@ describe('canMigrate (pre-flight)', () => {
     expect(canMigrate({ ram: { banks: 3, bytes } }, route).refusals).toMatchObject([
       { code: 'not-equal', path: ['ram', 'banks'] },
     ]);
+  });
+});
+
+describe('canMigrate and the presence rule', () => {
+  it('a needed() that throws is a certain hook-failed refusal, as the save it predicts', () => {
+    const machines = defineMachines({ types: [{ name: 'm' }] });
+    const dev = vmsd('dev', {
+      version: 1,
+      fields: [field('a', uint8)],
+      subsections: (sub) => [
+        sub('dev/x', {
+          version: 1,
+          fields: [field('x', uint8)],
+          needed: (s) => {
+            if (s.a === 13) throw new Error('unlucky');
+            return false;
+          },
+        }),
+      ],
+    });
+    const set = defineVersions({ machines, versions: [{ name: '1', sections: [dev], machines: ['m'] }] });
+    const v = set.version('1');
+    const ctx = machines.context('m');
+    const bad = { dev: { a: 13, x: 0 } };
+    const verdict = canMigrate(bad, { from: v, to: v, ctx });
+    expect(verdict.ok).toBe(false);
+    expect(verdict.refusals.map((r) => r.code)).toEqual(['hook-failed']);
+    expect(migrateAlong([v, v], bad, ctx)).toMatchObject({ outcome: 'refused', code: 'hook-failed' });
+    expect(canMigrate({ dev: { a: 1, x: 0 } }, { from: v, to: v, ctx }).ok).toBe(true);
   });
 });

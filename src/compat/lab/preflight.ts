@@ -1,6 +1,6 @@
-import { initial, planOf, sectionNeeded } from '../../codec/index.js';
-import type { AnyElementType, Field, MigrationContext, Subsection, Vmsd } from '../../describe/index.js';
-import type { PathSegment } from '../../errors/index.js';
+import { fieldExists, initial, planOf, sectionNeeded, subsectionNeeded } from '../../codec/index.js';
+import type { AnyElementType, Field, MigrationContext, Vmsd } from '../../describe/index.js';
+import { MigrationError, type PathSegment } from '../../errors/index.js';
 import { pathText, sameValue } from './values.js';
 import type { ReleasedVersion, VersionState } from './versions.js';
 
@@ -17,6 +17,7 @@ export interface PreflightIssue {
     | 'not-equal'
     | 'not-less-or-equal'
     | 'bound-exceeded'
+    | 'hook-failed'
     | 'layout-mismatch'
     | 'moved';
   /** Section key first, then fields, indices and subsection names. */
@@ -48,14 +49,6 @@ interface Item {
   readonly count: number;
 }
 
-function exists(f: Field, obj: Obj, ctx: MigrationContext, version: number): boolean {
-  try {
-    return f.existsIf ? f.existsIf(obj, ctx, version) === true : f.since <= version;
-  } catch {
-    return false;
-  }
-}
-
 function countOf(f: Field, obj: Obj, ctx: MigrationContext): number {
   const c = f.count;
   if (c.kind === 'one') return 1;
@@ -72,7 +65,7 @@ function countOf(f: Field, obj: Obj, ctx: MigrationContext): number {
 /** The fields present on the wire for this state at this version, in order. */
 function items(desc: Vmsd, obj: Obj, ctx: MigrationContext, version: number): Item[] {
   return desc.fields
-    .filter((f) => !f.validator && exists(f, obj, ctx, version))
+    .filter((f) => !f.validator && fieldExists(f, obj, ctx, version))
     .map((field) => ({ field, count: countOf(field, obj, ctx) }));
 }
 
@@ -234,7 +227,7 @@ class Walk {
 
   private subsections(src: Vmsd, dst: Vmsd, obj: Obj, path: PathSegment[]): void {
     for (const s of src.subsections) {
-      if (!needed(s, obj, this.ctx)) continue;
+      if (!subsectionNeeded(s, obj, this.ctx)) continue;
       const at = [...path, s.name];
       const d = dst.subsections.find((x) => x.name === s.name);
       if (!d) {
@@ -275,15 +268,6 @@ class Walk {
 function describe(f: Field, count: number): string {
   const n = f.count.kind === 'one' ? '' : ` × ${count}`;
   return `${f.unused ? 'padding' : f.type.typeName}${n}`;
-}
-
-function needed(s: Subsection, obj: Obj, ctx: MigrationContext): boolean {
-  try {
-    if (s.needed) return s.needed(obj, ctx) === true;
-    return s.nestedKey === undefined || obj[s.nestedKey] !== undefined;
-  } catch {
-    return true;
-  }
 }
 
 /** Fields whose member lands on this object, including merged subsections' (not nested ones). */
@@ -362,11 +346,18 @@ export function canMigrate(state: VersionState, route: Route): Preflight {
   const targets = new Map(to.sections.map((s) => [s.key, s]));
   for (const s of from.sections) {
     const obj = (state[s.key] ?? initial(s.vmsd)) as Obj;
-    let sent = true;
+    // A predicate that throws fails the save (the codec's rule, presence.ts): a certain refusal.
+    const failed = (e: unknown): void => {
+      if (!(e instanceof MigrationError)) throw e;
+      const issue = e.issues[0];
+      walk.refusals.push({ code: 'hook-failed', path: [s.key], message: issue?.message ?? e.message });
+    };
+    let sent: boolean;
     try {
-      sent = sectionNeeded(s.vmsd, obj as never, ctx);
-    } catch {
-      sent = true;
+      sent = sectionNeeded(s.vmsd, obj, ctx);
+    } catch (e) {
+      failed(e);
+      continue;
     }
     const t = targets.get(s.key);
     if (!t) {
@@ -381,7 +372,11 @@ export function canMigrate(state: VersionState, route: Route): Preflight {
     }
     lostMembers(s.vmsd, t.vmsd, obj, [s.key], lost);
     if (!sent || !walk.versionFits(s.vmsd, t.vmsd, [s.key])) continue;
-    walk.body(s.vmsd, t.vmsd, obj, s.vmsd.version, s.vmsd.version, [s.key]);
+    try {
+      walk.body(s.vmsd, t.vmsd, obj, s.vmsd.version, s.vmsd.version, [s.key]);
+    } catch (e) {
+      failed(e);
+    }
   }
   return {
     ok: walk.refusals.length === 0 && walk.unsafe.length === 0,

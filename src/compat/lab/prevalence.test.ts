@@ -81,3 +81,65 @@ describe('prevalence on a workload trace', () => {
     expect(risk?.ci95).toEqual(wilsonInterval(4, 10));
   });
 });
+
+describe('prevalence: what a save of each step would send', () => {
+  const machines = defineMachines({ types: [{ name: 'new' }, { name: 'old' }] });
+  const dev = vmsd('dev', {
+    version: 1,
+    fields: [field('on', uint8)],
+    subsections: (sub) => [
+      sub('dev/busy', { version: 1, fields: [field('busy', uint8)], needed: (s) => s.busy !== 0 }),
+    ],
+    // The whole section is sent only while the device is on.
+    needed: (s) => s.on !== 0,
+  });
+  const plain = vmsd('dev', { version: 1, fields: [field('on', uint8)] });
+  const versions = defineVersions({
+    machines,
+    versions: [
+      { name: 'old-only', sections: [plain], machines: ['old'] },
+      { name: 'both', sections: [dev], machines: ['new', 'old'] },
+      { name: 'new-only', sections: [dev], machines: ['new'] },
+    ],
+  });
+  const steps = [
+    { on: 1, busy: 1 },
+    { on: 0, busy: 1 },
+    { on: 0, busy: 0 },
+    { on: 1, busy: 0 },
+  ];
+  const trace = { version: 'both', machine: 'old', steps: steps.map((s) => ({ state: { dev: s } })) };
+
+  it('a section whose needed() is false sends none of its subsections', () => {
+    const report = prevalence(versions, trace);
+    const byPath = Object.fromEntries(report.subsections.map((s) => [s.path, s]));
+    expect(byPath['dev (section)']).toMatchObject({
+      needed: 2,
+      stretches: [
+        { start: 0, end: 1 },
+        { start: 3, end: 4 },
+      ],
+    });
+    // Step 1 has busy = 1, but the section is not sent at all.
+    expect(byPath['dev › dev/busy']).toMatchObject({ needed: 1, stretches: [{ start: 0, end: 1 }] });
+  });
+
+  it('a step without a section’s state counts it as not sent', () => {
+    const partial = { ...trace, steps: [{ state: {} }, ...trace.steps] };
+    const byPath = Object.fromEntries(prevalence(versions, partial).subsections.map((s) => [s.path, s]));
+    expect(byPath['dev (section)']).toMatchObject({
+      steps: 5,
+      needed: 2,
+      stretches: [
+        { start: 1, end: 2 },
+        { start: 4, end: 5 },
+      ],
+    });
+  });
+
+  it('migrates only to other versions that run the trace’s machine type', () => {
+    expect(prevalence(versions, trace).destinations.map((d) => d.to)).toEqual(['old-only']);
+    const onNew = { ...trace, machine: 'new' };
+    expect(prevalence(versions, onNew).destinations.map((d) => d.to)).toEqual(['new-only']);
+  });
+});

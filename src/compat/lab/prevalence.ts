@@ -1,5 +1,6 @@
-import type { Field, MigrationContext, Subsection, Vmsd } from '../../describe/index.js';
+import type { MigrationContext, Vmsd } from '../../describe/index.js';
 import { migrateAlong, OUTCOMES, type Outcome } from './migrate.js';
+import { visitSection } from './predicates.js';
 import { wilsonInterval } from './stats.js';
 import type { Trace } from './trace.js';
 import type { ReleasedVersion, VersionSet } from './versions.js';
@@ -47,56 +48,6 @@ export interface PrevalenceReport {
   readonly phases: readonly (Stretch & { phase: string })[];
   readonly subsections: readonly SubsectionPrevalence[];
   readonly destinations: readonly DestinationRisk[];
-}
-
-function fieldExists(f: Field, obj: Obj, ctx: MigrationContext, version: number): boolean {
-  try {
-    return f.existsIf ? f.existsIf(obj, ctx, version) === true : f.since <= version;
-  } catch {
-    return false;
-  }
-}
-
-function isNeeded(s: Subsection, obj: Obj, ctx: MigrationContext): boolean {
-  try {
-    if (s.needed) return s.needed(obj, ctx) === true;
-    return s.nestedKey === undefined || obj[s.nestedKey] !== undefined;
-  } catch {
-    return false;
-  }
-}
-
-/** Records into `out` which subsections a save of `obj` would write, by path (any element counts). */
-function collectNeeded(
-  desc: Vmsd,
-  obj: Obj,
-  ctx: MigrationContext,
-  version: number,
-  prefix: string,
-  out: Map<string, boolean>,
-): void {
-  for (const f of desc.fields) {
-    const t = f.type.kind === 'pointer' ? f.type.target : f.type;
-    if (t.kind !== 'struct' || f.key === undefined || !fieldExists(f, obj, ctx, version)) continue;
-    const v = obj[f.key];
-    const path = `${prefix} › ${f.key}${f.count.kind === 'one' ? '' : '[]'}`;
-    const items = Array.isArray(v) ? v : [v];
-    for (const item of items) {
-      if (item !== null && typeof item === 'object') {
-        collectNeeded(t.vmsd, item as Obj, ctx, t.structVersion ?? t.vmsd.version, path, out);
-      }
-    }
-    // Declared even when no element exists, so the subsection shows up as "never needed".
-    declare(t.vmsd, path, out);
-  }
-  for (const s of desc.subsections) {
-    const path = `${prefix} › ${s.name}`;
-    const target = s.nestedKey === undefined ? obj : (obj[s.nestedKey] as Obj | undefined);
-    const needed = isNeeded(s, obj, ctx);
-    out.set(path, (out.get(path) ?? false) || needed);
-    if (needed && target) collectNeeded(s, target, ctx, s.version, prefix, out);
-    else declare(s, prefix, out);
-  }
 }
 
 /** Lists every subsection under `desc` as not needed (unless already seen needed). */
@@ -148,20 +99,12 @@ export function prevalence(
     for (const s of source.sections) {
       const state = step.state[s.key] as Obj | undefined;
       if (state === undefined) continue;
-      if (s.vmsd.needed) {
-        let sent = true;
-        try {
-          sent = s.vmsd.needed(state, ctx) === true;
-        } catch {
-          sent = true;
-        }
-        needed.set(`${s.key} (section)`, sent);
-        if (!sent) {
-          declare(s.vmsd, s.key, needed);
-          continue;
-        }
-      }
-      collectNeeded(s.vmsd, state, ctx, s.vmsd.version, s.key, needed);
+      if (s.vmsd.needed) needed.set(`${s.key} (section)`, false);
+      // Every subsection is listed, so one never needed shows up as such; any element counts.
+      declare(s.vmsd, s.key, needed);
+      visitSection(s, state, ctx, (kind, path, value) => {
+        if (kind !== 'exists') needed.set(path, (needed.get(path) ?? false) || value);
+      });
     }
     for (const [path, b] of needed) {
       const list = series.get(path) ?? new Array<boolean>(i).fill(false);

@@ -78,24 +78,37 @@ export function firstDifference(
   b: unknown,
   path: PathSegment[] = [],
 ): Difference | undefined {
+  return differences(sa, sb, a, b, 1, path)[0];
+}
+
+/** Every place (up to `limit`) where two states differ on the members both shapes describe. */
+export function differences(
+  sa: Shape,
+  sb: Shape,
+  a: unknown,
+  b: unknown,
+  limit: number,
+  path: PathSegment[] = [],
+  out: Difference[] = [],
+): Difference[] {
+  if (out.length >= limit) return out;
   if (sa.kind === 'struct' && sb.kind === 'struct' && isObject(a) && isObject(b)) {
     for (const [k, ma] of sa.members) {
       const mb = sb.members.get(k);
-      if (mb === undefined) continue;
-      const d = firstDifference(ma, mb, a[k], b[k], [...path, k]);
-      if (d) return d;
+      if (mb !== undefined) differences(ma, mb, a[k], b[k], limit, [...path, k], out);
+      if (out.length >= limit) break;
     }
-    return undefined;
+    return out;
   }
   if (sa.kind === 'array' && sb.kind === 'array' && Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return { path, expected: a, actual: b };
-    for (let i = 0; i < a.length; i++) {
-      const d = firstDifference(sa.element, sb.element, a[i], b[i], [...path, i]);
-      if (d) return d;
-    }
-    return undefined;
+    if (a.length !== b.length) out.push({ path, expected: a, actual: b });
+    else
+      for (let i = 0; i < a.length && out.length < limit; i++)
+        differences(sa.element, sb.element, a[i], b[i], limit, [...path, i], out);
+    return out;
   }
-  return sameValue(a, b) ? undefined : { path, expected: a, actual: b };
+  if (!sameValue(a, b)) out.push({ path, expected: a, actual: b });
+  return out;
 }
 
 /** Members `from` describes that `to` does not (state the destination cannot represent). */

@@ -1,5 +1,14 @@
+import type { HonestyFinding } from './honesty.js';
 import type { LabReport } from './lab.js';
-import { type Counterexample, type MatrixCell, worstOutcome } from './matrix.js';
+import {
+  type Counterexample,
+  chainsThrough,
+  type MatrixCell,
+  type MatrixReport,
+  worstOutcome,
+} from './matrix.js';
+import type { Outcome } from './migrate.js';
+import type { PredicateCoverage } from './predicates.js';
 import type { PrevalenceReport } from './prevalence.js';
 import { pathText, shown } from './values.js';
 
@@ -14,12 +23,45 @@ export function cellLabel(cell: MatrixCell): string {
   return `${name} ${pct(cell.counts[worst] / Math.max(1, total))}`;
 }
 
+/**
+ * What a pair cell means once chains are counted: its own worst outcome, or `unsafe` when a chain
+ * lost state on this hop (A→B→A loses at B→A even when B→A alone looked fine on its states).
+ */
+export function pairVerdict(
+  report: LabReport,
+  cell: MatrixCell,
+): { outcome: Outcome; label: string; chains: readonly MatrixCell[]; dishonest: boolean } {
+  const own = worstOutcome(cell.counts);
+  const chains = chainsThrough(report.matrix, cell);
+  const [from, to] = cell.route;
+  // A dishonest needed() loses state even from a version to itself.
+  const dishonest =
+    from === to &&
+    report.honesty.some(
+      (h) => h.dishonest > 0 && h.machine === cell.machine && h.versions.includes(from ?? ''),
+    );
+  if (own === 'unsafe' || own === 'crash') return { outcome: own, label: cellLabel(cell), chains, dishonest };
+  if (chains.length > 0) return { outcome: 'unsafe', label: 'chain UNSAFE', chains, dishonest };
+  if (dishonest) return { outcome: 'unsafe', label: 'needed() UNSAFE', chains, dishonest };
+  return { outcome: own, label: cellLabel(cell), chains, dishonest };
+}
+
+/** Sender vs receiver, member by member: the differing fields first, before any whole state. */
+export function diffLines(e: Counterexample): string[] {
+  const list = e.differences ?? [{ path: e.path, expected: e.expected, actual: e.actual }];
+  const width = Math.max(...list.map((d) => pathText(d.path).length));
+  return list.map(
+    (d) => `${pathText(d.path).padEnd(width)}  sender ${shown(d.expected)}  ≠  receiver ${shown(d.actual)}`,
+  );
+}
+
 function example(e: Counterexample): string[] {
   const where = pathText(e.path);
   const lines =
     e.outcome === 'unsafe'
       ? [
-          `${where}: sent ${shown(e.expected)}, loaded ${shown(e.actual)}${e.hop > 0 || e.stage === 'round-trip' ? ` (${e.stage}, hop ${e.hop + 1})` : ''}`,
+          `differs${e.hop > 0 || e.stage === 'round-trip' ? ` (${e.stage}, hop ${e.hop + 1})` : ''}:`,
+          ...diffLines(e).map((l) => `  ${l}`),
         ]
       : [`${where}: ${e.message} [${e.code}] at ${e.stage}${e.hop > 0 ? ` of hop ${e.hop + 1}` : ''}`];
   lines.push(`state (shrunk in ${e.shrinks} steps): ${shown(e.state, 600)}`);
@@ -34,23 +76,76 @@ function counts(cell: MatrixCell): string {
   return `${parts.join(', ')}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`;
 }
 
+/** Versions that do not run on this machine type: their rows and columns stay empty. */
+export function absentOn(report: MatrixReport, machine: string): string[] {
+  const present = new Set(report.pairs.filter((c) => c.machine === machine).flatMap((c) => c.route));
+  return report.versions.filter((v) => !present.has(v));
+}
+
 function table(report: LabReport, machine: string): string[] {
-  const { versions } = report.matrix;
-  const cells = new Map(
-    report.matrix.pairs.filter((c) => c.machine === machine).map((c) => [c.route.join('>'), c]),
-  );
-  const width = Math.max(12, ...[...cells.values()].map((c) => cellLabel(c).length + 2));
+  const m = report.matrix;
+  const { versions } = m;
+  const cells = new Map(m.pairs.filter((c) => c.machine === machine).map((c) => [c.route.join('>'), c]));
+  const label = (c: MatrixCell | undefined) => (c ? pairVerdict(report, c).label : '·');
+  const width = Math.max(12, ...[...cells.values()].map((c) => label(c).length + 2));
   const first = Math.max(12, ...versions.map((v) => v.length + 2));
   const out = [`  ${'from \\ to'.padEnd(first)}${versions.map((v) => v.padEnd(width)).join('')}`];
   for (const from of versions) {
-    const row = versions.map((to) => {
-      const c = cells.get(`${from}>${to}`);
-      return (c ? cellLabel(c) : '·').padEnd(width);
-    });
+    const row = versions.map((to) => label(cells.get(`${from}>${to}`)).padEnd(width));
     if (row.every((r) => r.trim() === '·')) continue;
     out.push(`  ${from.padEnd(first)}${row.join('')}`);
   }
+  const absent = absentOn(m, machine);
+  if (absent.length > 0) out.push(`  · not on ${machine}: ${absent.join(', ')}`);
   return out;
+}
+
+/** Predicates one side of which no generated state took, per source version and machine type. */
+function coverageText(m: MatrixReport): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  let total = 0;
+  for (const c of m.pairs) {
+    const key = `${c.route[0]}@${c.machine}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    total += c.coverage.length;
+    const oneSided = c.coverage.filter((p) => p.yes === 0 || p.no === 0);
+    if (oneSided.length > 0)
+      out.push(`  ${c.route[0]} on ${c.machine}: ${oneSided.map(sideText).join('; ')}`);
+  }
+  if (total === 0) return [];
+  return [
+    `Predicate branches over the generated states (per source and machine type): ${total} predicates, ${out.length === 0 ? 'every one seen both ways' : 'these seen one way only'}`,
+    ...out,
+  ];
+}
+
+function sideText(p: PredicateCoverage): string {
+  const what = p.kind === 'exists' ? ['open', 'closed'] : ['sent', 'not sent'];
+  return `${p.path} always ${p.yes === 0 ? what[1] : what[0]} (${p.yes + p.no})`;
+}
+
+/** The honesty table: one row per subsection × machine type, the answer in the third column. */
+export function honestyRows(
+  honesty: readonly (HonestyFinding & { versions: readonly string[] })[],
+): string[][] {
+  return honesty.map((h) => [
+    `${h.description} › ${h.subsection.join(' › ')}`,
+    h.machine,
+    h.dishonest > 0 ? `UNSAFE ${h.dishonest}/${h.notNeeded}` : `ok 0/${h.notNeeded}`,
+    `${h.runs - h.notNeeded}/${h.notNeeded}`,
+    h.versions.join(', '),
+  ]);
+}
+
+export const HONESTY_HEAD = ['subsection', 'machine', 'lied / not sent', 'sent / not sent', 'versions'];
+
+function columns(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) =>
+    `  ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
+  return [line(head), ...rows.map(line)];
 }
 
 function prevalenceText(p: PrevalenceReport): string[] {
@@ -112,25 +207,23 @@ export function formatLabText(report: LabReport): string {
   }
   if (report.honesty.length > 0) {
     const honest = report.honesty.filter((h) => h.dishonest === 0);
-    const names = new Set(honest.map((h) => `${h.description} › ${h.subsection.join(' › ')}`));
     out.push(
       '',
-      'needed() honesty (when not sent, the receiver must reconstruct the sender’s value):',
-      `  honest: ${honest.length} of ${report.honesty.length} checks (${[...names].join(', ') || 'none'})`,
+      `needed() honesty, single hop (when not sent, the receiver must reconstruct the sender’s value): ${honest.length} of ${report.honesty.length} honest`,
+      ...columns(HONESTY_HEAD, honestyRows(report.honesty)),
     );
     for (const h of report.honesty) {
-      const name = `${h.description} › ${h.subsection.join(' › ')} on ${h.machine} (${h.versions.join(', ')})`;
-      if (h.dishonest === 0) continue;
-      out.push(`  ${name}: DISHONEST in ${h.dishonest}/${h.notNeeded} states where not needed`);
       const e = h.example;
-      if (e) {
-        out.push(
-          `    ${pathText(e.path)}: sender has ${shown(e.sent)}, receiver reconstructs ${shown(e.reconstructed)}`,
-        );
-        out.push(`    state (shrunk in ${e.shrinks} steps): ${shown(e.state, 600)}`);
-      }
+      if (h.dishonest === 0 || !e) continue;
+      out.push(
+        `  ${h.description} › ${h.subsection.join(' › ')} on ${h.machine}: not sent, and the receiver rebuilds another value`,
+        `    ${pathText(e.path)}  sender ${shown(e.sent)}  ≠  receiver ${shown(e.reconstructed)}`,
+        `    state (shrunk in ${e.shrinks} steps): ${shown(e.state, 600)}`,
+      );
     }
   }
+  const covered = coverageText(m);
+  if (covered.length > 0) out.push('', ...covered);
   if (report.prevalence) out.push('', ...prevalenceText(report.prevalence));
   const t = m.totals;
   out.push('', `Pairs and chains: ok ${t.ok}, refused ${t.refused}, UNSAFE ${t.unsafe}, crash ${t.crash}`);

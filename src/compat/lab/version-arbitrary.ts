@@ -15,6 +15,8 @@ export interface VersionArbitraryOptions {
   prevalent?: number;
   /** See {@link ArbitraryOptions.machineDefaults} (the lab passes `versions.machines.defaults`). */
   machineDefaults?: Readonly<Record<string, PropValue>>;
+  /** See {@link ArbitraryOptions.switchesOff} (the lab passes `versions.switchesOff`). */
+  switchesOff?: readonly string[];
 }
 
 /** States of a whole release under one machine type: each section's state under its key. */
@@ -48,6 +50,7 @@ export function versionArbitrary(
           ctx: options.ctx,
           prevalent: p,
           ...(options.machineDefaults ? { machineDefaults: options.machineDefaults } : {}),
+          ...(options.switchesOff ? { switchesOff: options.switchesOff } : {}),
           ...(options.overrides ? { overrides: options.overrides } : {}),
         },
         `${s.key}.`,

@@ -25,6 +25,14 @@ export interface VersionSet {
   readonly versions: readonly ReleasedVersion[];
   /** The version of that name; a MigrationError (`invalid-description`) when there is none. */
   version(name: string): ReleasedVersion;
+  /**
+   * Machine-type properties that switch a *feature* off, not only its migration: under a machine
+   * type that turns one off, the state of subsections whose `needed` depends on it cannot leave
+   * its prevalent value, so the lab does not generate it elsewhere. Properties not listed (the
+   * default) only stop sending: the lab generates every value behind them, as a running device
+   * would reach them.
+   */
+  readonly switchesOff?: readonly string[];
 }
 
 /** The whole state of one release: each section's state under its {@link SectionEntry.key}. */
@@ -70,6 +78,8 @@ function entryOf(spec: SectionSpec): SectionEntry {
 export function defineVersions(spec: {
   machines: MachineRegistry;
   versions: readonly ReleasedVersionSpec[];
+  /** See {@link VersionSet.switchesOff}. */
+  switchesOff?: readonly string[];
 }): VersionSet {
   const byName = new Map<string, ReleasedVersion>();
   const versions = spec.versions.map((v) => {
@@ -98,9 +108,17 @@ export function defineVersions(spec: {
     byName.set(v.name, release);
     return release;
   });
+  for (const p of spec.switchesOff ?? []) {
+    if (!(p in spec.machines.defaults)) {
+      fail('invalid-description', `switchesOff names "${p}", which is not a machine-type property`, {
+        details: { property: p, known: Object.keys(spec.machines.defaults) },
+      });
+    }
+  }
   return Object.freeze({
     machines: spec.machines,
     versions: Object.freeze(versions),
+    switchesOff: Object.freeze([...(spec.switchesOff ?? [])]),
     version(name: string): ReleasedVersion {
       const found = byName.get(name);
       if (!found) {
