@@ -40,6 +40,10 @@ async function dumps(): Promise<void> {
       put(version, `dump-${machine}.json`, readFileSync(file));
     }
   }
+  // A machine type that expects no configuration section and no footers (hw_compat_2_3).
+  const old = join(tmp, 'dump-7.2-pc-i440fx-2.3.json');
+  await dumpVmstate('pc-i440fx-2.3', old, { version: '7.2' });
+  put('7.2', 'dump-pc-i440fx-2.3.json', readFileSync(old));
 }
 
 interface StreamSpec {

@@ -205,7 +205,7 @@ function whySent(bytes: Uint8Array, leaves: readonly Leaf[], subsection: string)
     .filter((l) => l.path[0] === subsection)
     .some((l) => !isZero(bytes.subarray(l.offset, l.offset + l.size)));
   return nonZero
-    ? `; ${subsection} is sent because ${values.join(', ')}; its prevalent value is 0, which is not sent`
+    ? `; ${subsection} is sent because ${values.join(', ')}; its prevalent value is 0`
     : `; ${subsection} is sent with ${values.join(', ')} (all zero: its needed predicate looks at other state)`;
 }
 
