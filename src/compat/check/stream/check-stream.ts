@@ -3,6 +3,7 @@ import {
   type ConfigurationItem,
   type DeviceItem,
   isOpenCoded,
+  NOT_IN_DUMPS,
   type OpaqueItem,
   readStream,
   type SectionItem,
@@ -220,16 +221,33 @@ function checkSection(
   const where = [label(h)];
   const cands = candidates(dest, name);
   if (cands.length === 0) {
+    if (NOT_IN_DUMPS.includes(name) || NOT_IN_DUMPS.includes(h.idstr)) {
+      out.push(
+        finding(
+          'section-unchecked',
+          'info',
+          where,
+          `"${name}" is state QEMU saves without a device class, which -dump-vmstate never lists: not checked`,
+          { offset: h.offset ?? 0 },
+        ),
+      );
+      return 'unchecked';
+    }
     out.push(
       finding(
-        'section-unchecked',
-        'info',
+        'unknown-section',
+        'error',
         where,
-        `the destination's dump has no description "${name}" (-dump-vmstate lists device classes only), so this section is not checked`,
-        { offset: h.offset ?? 0 },
+        `the destination has no device whose state is "${name}" (its dump lists none): QEMU says ` +
+          `"Unknown savevm section or instance '${h.idstr}' ${h.instanceId}"`,
+        {
+          rule: 'qemu_loadvm_section_start_full: find_se() finds no handler → -EINVAL',
+          offset: h.offset ?? 0,
+          details: { idstr: h.idstr, instance: h.instanceId, description: name },
+        },
       ),
     );
-    return 'unchecked';
+    return 'checked';
   }
   const body = s.body;
   const sent: SentBody | undefined =
