@@ -133,26 +133,44 @@ function splice(stream: Uint8Array, cuts: readonly Cut[]): Uint8Array {
 function cutFor(
   f: StreamFinding,
   sections: Map<string, { spans: SubsectionSpan[]; cut: Cut }>,
-): { path: string; kind: Loss['kind']; cut: Cut } | undefined {
+): { path: string; kind: Loss['kind']; reason: string; cuts: Cut[] } | undefined {
   const section = String(f.path[0]);
   const s = sections.get(section);
   if (!s) return undefined;
-  if (f.code === 'unknown-section') return { path: section, kind: 'section', cut: s.cut };
+  if (f.code === 'unknown-section') {
+    const name = String(f.details?.description ?? section);
+    return {
+      path: section,
+      kind: 'section',
+      reason: `the target has no device with a "${name}" description (${f.message.replace(/^.*QEMU says /, 'QEMU says ')})`,
+      cuts: [s.cut],
+    };
+  }
   if (f.code !== 'unknown-subsection' && !(f.code === 'version-too-new' && f.path.length > 1))
     return undefined;
   const span = s.spans.find((x) => x.start === f.offset);
   if (!span) return undefined;
+  // Array elements share one path (the index is left out), as `--allow-loss` names them; the
+  // same subsection in every element goes at once (the vmdesc describes them together).
+  const key = (p: readonly string[]) => p.filter((x) => !/^\d+$/.test(x)).join('::');
+  const path = [section, key(span.path)].join('::');
   return {
-    path: [section, ...span.path].join('::'),
+    path,
     kind: 'subsection',
-    cut: {
-      start: span.start,
-      end: span.end,
-      ...(s.cut.entry === undefined ? {} : { entry: s.cut.entry }),
-      subsection: span.path,
-    },
+    reason: f.message,
+    cuts: s.spans
+      .filter((x) => key(x.path) === key(span.path))
+      .map((x) => ({
+        start: x.start,
+        end: x.end,
+        ...(s.cut.entry === undefined ? {} : { entry: s.cut.entry }),
+        subsection: x.path,
+      })),
   };
 }
+
+/** QEMU stops at the first refusal: cutting one may reveal the next (another array element). */
+const MAX_ROUNDS = 256;
 
 export async function convertForQemu(
   stream: Uint8Array,
@@ -160,52 +178,51 @@ export async function convertForQemu(
   options: QemuConvertOptions = {},
 ): Promise<{ report: QemuConvertReport; output?: Uint8Array }> {
   const allow = options.allowLoss ?? [];
-  const check = await checkStream(stream, target);
-  const base = { adjustments: [], unchecked: [] as string[] };
-  if (check.verdict === 'loads') {
-    // Nothing the target refuses: the stream goes as it is (renames and all, as QEMU reads it).
-    return {
-      report: { converted: true, losses: [], impossible: [], ...base, bytes: stream.length, check },
-      output: stream,
-    };
-  }
-  const sections = await layout(stream);
-  const losses: Loss[] = [];
+  const first = await checkStream(stream, target);
+  const unchecked = first.findings
+    .filter((f) => f.code === 'section-unchecked')
+    .map((f) => String(f.path[0]));
+  const losses = new Map<string, Loss>();
   const impossible: { path: string; what: string }[] = [];
-  if (check.machine !== undefined && target.machine !== undefined && check.machine !== target.machine) {
+  if (first.machine !== undefined && target.machine !== undefined && first.machine !== target.machine) {
     impossible.push({
       path: 'configuration',
       what:
-        `the stream is machine type ${check.machine} and the target ${target.machine}: a machine type is ` +
+        `the stream is machine type ${first.machine} and the target ${target.machine}: a machine type is ` +
         'guest-visible hardware, so convert does not change it (QEMU refuses to load across machine types)',
     });
   }
-  const cuts: Cut[] = [];
-  for (const f of check.findings) {
-    if (f.severity !== 'error') continue;
-    const c = cutFor(f, sections);
-    if (!c) {
-      // The machine type is guest-visible hardware; versions and layouts are the device's code.
-      impossible.push({ path: f.path.join('::') || '(stream)', what: f.message });
-      continue;
+  let current = stream;
+  let check = first;
+  for (let round = 0; round < MAX_ROUNDS && check.verdict === 'refused'; round++) {
+    const sections = await layout(current);
+    const cuts: Cut[] = [];
+    for (const f of check.findings) {
+      if (f.severity !== 'error') continue;
+      const c = cutFor(f, sections);
+      if (!c) {
+        // The machine type is guest-visible hardware; versions and layouts are the device's code.
+        impossible.push({ path: f.path.join('::') || '(stream)', what: f.message });
+        continue;
+      }
+      const allowed = allowedBy(c.path, allow);
+      if (!losses.has(c.path)) losses.set(c.path, { path: c.path, kind: c.kind, reason: c.reason, allowed });
+      if (allowed) cuts.push(...c.cuts);
     }
-    const allowed = allowedBy(c.path, allow);
-    losses.push({ path: c.path, kind: c.kind, reason: f.message, allowed });
-    if (allowed) cuts.push(c.cut);
+    const refused = [...losses.values()].some((l) => !l.allowed);
+    if (impossible.length > 0 || refused || cuts.length === 0) break;
+    current = splice(current, cuts);
+    check = await checkStream(current, target);
   }
-  if (impossible.length > 0 || losses.some((l) => !l.allowed)) {
-    return { report: { converted: false, losses, impossible, ...base, bytes: 0, check } };
-  }
-  const output = splice(stream, cuts);
-  const after = await checkStream(output, target);
-  if (after.verdict !== 'loads') {
-    for (const f of after.findings) {
-      if (f.severity === 'error') impossible.push({ path: f.path.join('::') || '(stream)', what: f.message });
-    }
-    return { report: { converted: false, losses, impossible, ...base, bytes: 0, check: after } };
-  }
-  return {
-    report: { converted: true, losses, impossible, ...base, bytes: output.length, check: after },
-    output,
+  const converted = check.verdict === 'loads' && impossible.length === 0;
+  const report: QemuConvertReport = {
+    converted,
+    losses: [...losses.values()],
+    adjustments: [],
+    impossible,
+    unchecked,
+    bytes: converted ? current.length : 0,
+    check: converted ? check : first,
   };
+  return converted ? { report, output: current } : { report };
 }
