@@ -13,6 +13,8 @@ export {
   type When,
 } from './cells.js';
 export { DEVICE_SETS, type DeviceSet, deviceSetByName } from './device-sets.js';
+export { type LabHtmlOptions, renderLabQemuHtml } from './html.js';
+export { type CellOutcome, OUTCOME_COLOURS, OUTCOME_MEANING, outcomeOf } from './outcome.js';
 export { mapBounded } from './pool.js';
 export { type LabPreset, PRESETS } from './presets.js';
 export {
@@ -36,3 +38,4 @@ export type {
 export { compareRoundTrip } from './roundtrip.js';
 export { plannedCells, type QemuLabOptions, runQemuLab } from './run.js';
 export { type CellOptions, qemuWords, runCell } from './run-cell.js';
+export { formatLabQemuText, formatSummaryTable } from './text.js';
