@@ -82,13 +82,13 @@ describe('the bounded real-QEMU lab (5.2, 7.2, 10.0)', () => {
           `${c.cell.id}: ${c.roundTrip?.changes.map((s) => `${s.path} ${s.sent}→${s.resaved}`).join(', ')}`,
       );
     expect(unflagged).toEqual([]);
-    // The esp's nested version is re-saved as the destination's (issue 17): a real silent change.
-    const esp = find('10.0>7.2 pc-i440fx-7.2 scsi prevalent settled');
-    expect(esp?.roundTrip?.changes.map((c) => [c.path, c.sent, c.resaved])).toContainEqual([
-      '0000:00:02.0/pciespscsi › esp.mig_version_id',
-      '0x07',
-      '0x06',
-    ]);
+    // A busy am53c974 (LUN 1 selected) from 10.0 loads into 7.2, which reads 10.0's `lun` as its
+    // `ti_cmd` and 10.0's `drq_state` as its `lun`: the guest's LUN silently becomes 0 (issue 17).
+    const esp = find('10.0>7.2 pc-i440fx-7.2 base esp-busy settled');
+    expect(esp?.qemu?.verdict).toBe('loads');
+    const changes = esp?.roundTrip?.changes.map((c) => [c.path, c.sent, c.resaved]);
+    expect(changes).toContainEqual(['0000:00:05.0/pciespscsi › esp › lun', '0x01', '0x00']);
+    expect(changes).toContainEqual(['0000:00:05.0/pciespscsi › esp.mig_version_id', '0x07', '0x06']);
   });
 
   it('shard reports merge into the whole run', () => {
