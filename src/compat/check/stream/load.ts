@@ -1,6 +1,6 @@
 import type { FindingCode, Severity } from '../finding.js';
 import type { CheckDescription, CheckField } from '../model.js';
-import type { SentBody, SentField } from './sender.js';
+import type { Leaf, SentBody, SentField } from './sender.js';
 
 /**
  * The destination's load of one section, replayed over the stream's bytes with the destination's
@@ -68,9 +68,11 @@ interface Walk {
   readonly bytes: Uint8Array;
   pos: number;
   readonly decide: (key: string, label: string, preferred: boolean) => boolean;
+  /** The sender's leaf starting at this offset, if any. */
+  readonly at: (offset: number) => Leaf | undefined;
   readonly reads: Read[];
   readonly remarks: Remark[];
-  readonly seen: Map<string, string>;
+  readonly seen: Map<string, { label: string; preferred: boolean }>;
 }
 
 function be32(bytes: Uint8Array, at: number): number {
@@ -97,23 +99,29 @@ function advance(w: Walk, n: number, path: readonly string[]): void {
   w.pos += n;
 }
 
-/** Sent fields not yet matched, consumed in order by name. */
+/**
+ * Sent fields not yet matched, consumed in order by name. A vmdesc `name[n]` is the n-th field of
+ * that name in the sender's description and matches only the destination's n-th.
+ */
 class Cursor {
   private next = 0;
   constructor(private readonly fields: readonly SentField[]) {}
-  peek(name: string): SentField | undefined {
-    for (let i = this.next; i < this.fields.length; i++)
-      if (this.fields[i]?.name === name) return this.fields[i];
-    return undefined;
-  }
-  take(name: string): SentField | undefined {
+  private find(name: string, occurrence: number): number {
     for (let i = this.next; i < this.fields.length; i++) {
-      if (this.fields[i]?.name === name) {
-        this.next = i + 1;
-        return this.fields[i];
-      }
+      const f = this.fields[i] as SentField;
+      if (f.name === name && (f.occurrence === undefined || f.occurrence === occurrence)) return i;
     }
-    return undefined;
+    return -1;
+  }
+  peek(name: string, occurrence: number): SentField | undefined {
+    const i = this.find(name, occurrence);
+    return i < 0 ? undefined : this.fields[i];
+  }
+  take(name: string, occurrence: number): SentField | undefined {
+    const i = this.find(name, occurrence);
+    if (i < 0) return undefined;
+    this.next = i + 1;
+    return this.fields[i];
   }
 }
 
@@ -141,21 +149,58 @@ function walkDescription(
   key: string,
 ): void {
   const cursor = new Cursor(sent?.fields ?? []);
+  const seen = new Map<string, number>();
   d.fields.forEach((f, k) => {
     const fkey = `${key}/${k}`;
     const here = [...path, f.name];
     let present: boolean;
+    const occurrence = seen.get(f.name) ?? 0;
+    seen.set(f.name, occurrence + 1);
     if (f.conditional) {
       if (f.existsUnderMachine !== undefined) present = f.existsUnderMachine;
       else {
-        w.seen.set(fkey, here.join('.'));
-        present = w.decide(fkey, here.join('.'), fits(f, cursor.peek(f.name)));
+        // Assumed present when the sender wrote a field of this name, or one of exactly this size
+        // right here (the same field renamed); otherwise absent, and only turning it on is tried.
+        const there = w.at(w.pos);
+        const bytes = f.count === undefined ? fixedElement(f) : (fixedElement(f) ?? 0) * f.count;
+        const thereName = there?.path[path.length];
+        const renamed =
+          there !== undefined &&
+          !f.struct &&
+          bytes !== undefined &&
+          there.size === bytes &&
+          !d.fields.slice(k + 1).some((g) => g.name === thereName);
+        const preferred = fits(f, cursor.peek(f.name, occurrence)) || renamed;
+        w.seen.set(fkey, { label: here.join('.'), preferred });
+        present = w.decide(fkey, here.join('.'), preferred);
       }
     } else present = f.since <= version;
     if (!present) return;
-    const s = fits(f, cursor.peek(f.name)) ? cursor.take(f.name) : undefined;
+    const s = fits(f, cursor.peek(f.name, occurrence)) ? cursor.take(f.name, occurrence) : undefined;
     let count = f.count;
-    if (count === undefined) {
+    if (count === undefined && !s) {
+      // No count in the dump and no field of this name from the sender: the field under another
+      // name (take the count from the sender's field at this place, when the bytes divide), or a
+      // variable array the sender wrote no element of (the vmdesc then lists nothing).
+      const there = w.at(w.pos);
+      const e = fixedElement(f);
+      const positional =
+        there && e !== undefined && !f.struct && there.size % e === 0 ? there.size / e : undefined;
+      // Only an array of structs may be empty here (hotplug slots and the like): a conditional
+      // field's absence is its presence decision, and a plain field reads its bytes.
+      const mayBeEmpty = !f.conditional && f.struct !== undefined;
+      if (mayBeEmpty) w.seen.set(`${fkey}#`, { label: `${here.join('.')} (count 0)`, preferred: false });
+      count = mayBeEmpty && w.decide(`${fkey}#`, '', false) ? 0 : (positional ?? 1);
+      if (count > 1) {
+        w.remarks.push({
+          code: 'count-from-sender',
+          severity: 'info',
+          path: here,
+          message: `the destination's dump does not record the element count of "${f.name}" (QEMU before 8.1 omits num); the ${count} of the sender's ${there?.path.join('.')} at the same place is taken`,
+          details: { count, from: there?.path.join('.') },
+        });
+      }
+    } else if (count === undefined) {
       const e = fixedElement(f);
       count = s ? (f.struct || e === undefined ? s.count : (s.size * s.count) / e) : 1;
       if (count !== 1) {
@@ -172,7 +217,7 @@ function walkDescription(
       const nested = f.struct;
       const at = f.loadVersion ?? nested.version;
       for (let e = 0; e < count; e++) {
-        const body = s?.inline ?? s?.elements?.[e];
+        const body = s?.inline ?? s?.elements?.[e] ?? s?.elements?.[0];
         if (body && body.version > nested.version && e === 0 && f.loadVersion === undefined) {
           w.remarks.push({
             code: 'nested-version',
@@ -268,6 +313,8 @@ export interface LoadInput {
   readonly version: number;
   readonly description: CheckDescription;
   readonly sent: SentBody | undefined;
+  /** The sender's leaves (from its vmdesc), where it has one. */
+  readonly leaves: readonly Leaf[];
   /** Scores a set of reads: lower is closer to what the sender wrote (used to pick among fits). */
   readonly score: (reads: readonly Read[]) => number;
 }
@@ -275,8 +322,11 @@ export interface LoadInput {
 function attempt(
   input: LoadInput,
   overrides: ReadonlySet<string>,
-): LoadResult & { seen: Map<string, string> } {
+): LoadResult & { seen: Map<string, { label: string; preferred: boolean }> } {
+  const byOffset = new Map<number, Leaf>();
+  for (const l of input.leaves) if (!byOffset.has(l.offset)) byOffset.set(l.offset, l);
   const w: Walk = {
+    at: (offset) => byOffset.get(offset),
     bytes: input.bytes,
     pos: input.start,
     decide: (key, _label, preferred) => (overrides.has(key) ? !preferred : preferred),
@@ -309,7 +359,7 @@ function attempt(
     ...(refusal ? { refusal } : {}),
     reads: w.reads,
     remarks: w.remarks,
-    flipped: [...overrides].map((k) => w.seen.get(k) ?? k),
+    flipped: [...overrides].map((k) => w.seen.get(k)?.label ?? k),
     seen: w.seen,
   };
 }
@@ -332,7 +382,9 @@ const MAX_FLIPS = 3;
 export function loadSection(input: LoadInput): LoadResult {
   const first = attempt(input, new Set());
   if (!first.refusal?.layout) return first;
-  const keys = [...first.seen.keys()];
+  // Only turning on what was assumed absent (a field the destination reads and the sender named
+  // otherwise), or an array the sender wrote none of: never dropping what the sender wrote.
+  const keys = [...first.seen].filter(([, v]) => !v.preferred).map(([k]) => k);
   for (let n = 1; n <= Math.min(MAX_FLIPS, keys.length); n++) {
     let best: { result: LoadResult; score: number } | undefined;
     for (const set of subsets(keys, n)) {
