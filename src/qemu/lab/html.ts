@@ -5,7 +5,7 @@
  * can find them.
  */
 import { type CellOutcome, OUTCOME_COLOURS, OUTCOME_MEANING, outcomeOf } from './outcome.js';
-import { disagreements, type LabQemuReport, summarize } from './report.js';
+import { disagreements, flaggedByCheck, type LabQemuReport, summarize } from './report.js';
 import type { CellResult } from './result.js';
 
 const esc = (s: string): string =>
@@ -124,7 +124,7 @@ export function renderLabQemuHtml(report: LabQemuReport, options: LabHtmlOptions
       ch.destinationPath === undefined ? ch.path : `${ch.path} → ${ch.destinationPath}`,
       ch.sent,
       ch.resaved,
-      (c.vmstate?.changes.length ?? 0) > 0 ? 'yes' : 'no',
+      flaggedByCheck(ch, c) ? 'yes' : 'no',
     ]),
   );
   const legend = (Object.keys(OUTCOME_COLOURS) as CellOutcome[])

@@ -19,6 +19,7 @@ export { mapBounded } from './pool.js';
 export { type LabPreset, PRESETS } from './presets.js';
 export {
   disagreements,
+  flaggedByCheck,
   LAB_REPORT_FORMAT,
   type LabQemuReport,
   type LabSummary,

@@ -68,6 +68,20 @@ describe('lab report', () => {
       silentChangeCells: 1,
       silentChangesFlagged: 0,
     });
+    const flagged = {
+      ...result('esp-busy', 'loads', 'loads'),
+      vmstate: {
+        verdict: 'loads' as const,
+        reasons: [],
+        changes: ['0000:00:05.0/pciespscsi › esp › lun: read as ti_cmd'],
+        ms: 1,
+      },
+      roundTrip: {
+        changes: [{ path: '0000:00:05.0/pciespscsi › esp › lun', sent: '0x01', resaved: '0x00' }],
+        sections: 30,
+      },
+    };
+    expect(summarize([flagged]).silentChangesFlagged).toBe(1);
     expect(cells.map(outcomeOf)).toEqual(['loads', 'refused', 'disagree', 'error', 'loads']);
   });
 

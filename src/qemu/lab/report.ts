@@ -3,7 +3,7 @@
  * joins them (each cell is independent, so a merged report is the same as one big run's).
  */
 import type { QemuVersionName } from '../versions.js';
-import type { CellResult } from './result.js';
+import type { CellResult, SilentChange } from './result.js';
 
 export const LAB_REPORT_FORMAT = 'vmstate-lab-qemu/1';
 
@@ -35,8 +35,19 @@ export interface LabSummary {
   /** Cells where the round-trip oracle ran, and those with at least one silent change. */
   readonly roundTrips: number;
   readonly silentChangeCells: number;
-  /** Silent-change cells that vmstate flagged too (a warning: "loads, with changes"). */
+  /** Silent-change cells where vmstate warned about every changed section ("loads, with changes"). */
   readonly silentChangesFlagged: number;
+}
+
+/**
+ * True when `vmstate check` warned about the section a silent change is in: the oracle's finding
+ * and the checker's "loads, with changes" agree on the place.
+ */
+export function flaggedByCheck(change: SilentChange, cell: CellResult): boolean {
+  const section = change.path.split(' › ')[0] ?? change.path;
+  return (cell.vmstate?.changes ?? []).some(
+    (w) => w.startsWith(`${section} ›`) || w.startsWith(`${section}:`),
+  );
 }
 
 export function summarize(cells: readonly CellResult[]): LabSummary {
@@ -66,7 +77,7 @@ export function summarize(cells: readonly CellResult[]): LabSummary {
       roundTrips++;
       if (c.roundTrip.changes.length > 0) {
         silent++;
-        if ((c.vmstate?.changes.length ?? 0) > 0) flagged++;
+        if (c.roundTrip.changes.every((ch) => flaggedByCheck(ch, c))) flagged++;
       }
     }
   }
