@@ -89,6 +89,10 @@ describe('vmstate lab (CLI)', () => {
     expect((JSON.parse(readFileSync(merged, 'utf8')) as LabQemuReport).cells).toHaveLength(2);
     expect(readFileSync(html, 'utf8')).toContain('data-cell="10.0&gt;7.2 pc-i440fx-7.2 base ltim settled"');
     out = '';
+    expect(await main(['lab', 'merge', a, b, '--markdown'])).toBe(0);
+    expect(out).toContain('| pair | cells | loads | refused | agree |');
+    expect(out).toContain('| all | 2 | 1 | 1 | 2 | 0 | 0 | 0/0 | 0 |');
+    out = '';
     const c = shardReport('rtc-periodic', 'loads', 'refused', '1/1');
     expect(await main(['lab', 'merge', a, c, '--json'])).toBe(1);
     expect((JSON.parse(out) as LabQemuReport).cells).toHaveLength(2);

@@ -4,6 +4,7 @@ import {
   allPairs,
   disagreements,
   formatLabQemuText,
+  formatSummaryMarkdown,
   type LabMatrix,
   type LabQemuReport,
   mergeReports,
@@ -35,6 +36,7 @@ interface Options {
   convert: boolean;
   roundTrip: boolean;
   json?: boolean;
+  markdown?: boolean;
   out?: string;
   html?: string;
   work?: string;
@@ -107,7 +109,9 @@ async function output(report: LabQemuReport, options: Options): Promise<ExitCode
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (options.out !== undefined) await writeAtomic(options.out, json);
   if (options.html !== undefined) await writeAtomic(options.html, renderLabQemuHtml(report));
-  process.stdout.write(options.json ? json : formatLabQemuText(report));
+  if (options.json) process.stdout.write(json);
+  else if (options.markdown) process.stdout.write(`${formatSummaryMarkdown(report.cells)}\n`);
+  else process.stdout.write(formatLabQemuText(report));
   const failed = disagreements(report.cells).length > 0 || report.cells.some((c) => c.qemu === undefined);
   return failed ? ExitCode.negative : ExitCode.ok;
 }
@@ -188,6 +192,7 @@ export const command: CliCommand = {
       .option('--no-round-trip', 'do not save again from the destination and compare (silent changes)')
       .option('--list', 'print the cells that would run, run nothing')
       .option('--json', 'print the report as JSON')
+      .option('--markdown', 'print only the per-pair table, as Markdown (for a README)')
       .option('--out <file>', 'write the report as JSON (the input of merge)')
       .option('--html <file>', 'write the HTML report with the heat map')
       .option('--work <dir>', 'keep streams and images here (default: a temp dir, removed)')

@@ -39,4 +39,4 @@ export type {
 export { compareRoundTrip } from './roundtrip.js';
 export { plannedCells, type QemuLabOptions, runQemuLab } from './run.js';
 export { type CellOptions, qemuWords, runCell } from './run-cell.js';
-export { formatLabQemuText, formatSummaryTable } from './text.js';
+export { formatLabQemuText, formatSummaryMarkdown, formatSummaryTable } from './text.js';

@@ -13,7 +13,8 @@ function table(rows: readonly (readonly string[])[]): string {
 /** Group key of a cell for the per-pair table. */
 const pairOf = (c: CellResult): string => `${c.cell.from} → ${c.cell.to}`;
 
-export function formatSummaryTable(cells: readonly CellResult[]): string {
+/** Rows of the per-pair table: a header, one row per version pair, then `all`. */
+function summaryRows(cells: readonly CellResult[]): string[][] {
   const groups = new Map<string, CellResult[]>();
   for (const c of cells) groups.set(pairOf(c), [...(groups.get(pairOf(c)) ?? []), c]);
   const rows: string[][] = [
@@ -35,7 +36,22 @@ export function formatSummaryTable(cells: readonly CellResult[]): string {
   };
   for (const [name, cs] of groups) rows.push(line(name, cs));
   rows.push(line('all', cells));
-  return table(rows);
+  return rows;
+}
+
+/** The per-pair table as Markdown (README, docs). */
+export function formatSummaryMarkdown(cells: readonly CellResult[]): string {
+  const rows = summaryRows(cells);
+  const [head = [], ...body] = rows;
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_h, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+export function formatSummaryTable(cells: readonly CellResult[]): string {
+  return table(summaryRows(cells));
 }
 
 export function formatLabQemuText(report: LabQemuReport, maxListed = 20): string {
