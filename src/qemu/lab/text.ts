@@ -66,8 +66,11 @@ export function formatLabQemuText(report: LabQemuReport, maxListed = 20): string
     '',
     `agreement: ${s.agree}/${s.verdicts} cells (vmstate's verdict = QEMU's); real refusals: ${s.refused}`,
   ];
-  if (s.converted > 0)
-    out.push(`convert: ${s.convertedLoaded} of ${s.converted} converted streams loaded by the destination`);
+  if (s.converted > 0 || s.convertRefusedLoadable > 0) {
+    out.push(
+      `convert: ${s.convertedLoaded} of ${s.converted} converted streams loaded by the destination; it refused ${s.convertRefusedLoadable} streams the destination loads as they are`,
+    );
+  }
   if (s.roundTrips > 0) {
     out.push(
       `round trip: ${s.silentChangeCells} of ${s.roundTrips} loading cells with silent changes; ${s.silentChangesFlagged} of them flagged by vmstate check`,
