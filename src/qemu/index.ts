@@ -4,6 +4,7 @@
  */
 
 export * from './guests/index.js';
+export * from './lab/index.js';
 export {
   compareVersions,
   type MachineInfo,

@@ -4,6 +4,10 @@
  * and no toolchain: the bytes are the program.
  */
 
+/** Guest-physical address a workload writes DONE_MARKER to when it has reached its state. */
+export const DONE_ADDRESS = 0x0500;
+export const DONE_MARKER = 0xa5;
+
 type Fixup = { at: number; label: string; kind: 'rel8' };
 
 export class Asm {
@@ -77,6 +81,29 @@ export class Asm {
   storeEsBxAl(): this {
     return this.db(0x26, 0x88, 0x07);
   }
+  /** `mov dx, port; mov ax, v; out dx, ax` (16-bit I/O: Bochs VBE registers) */
+  outDx16(port: number, ax: number): this {
+    this.movDx(port);
+    this.movAx(ax);
+    return this.db(0xef);
+  }
+  /** `xor ax, ax; mov ds, ax` */
+  zeroDs(): this {
+    return this.db(0x31, 0xc0, 0x8e, 0xd8);
+  }
+  /** `mov byte [imm16], imm8` (DS-relative) */
+  storeByte(addr: number, v: number): this {
+    return this.db(0xc6, 0x06, ...this.#imm16(addr), v);
+  }
+  /**
+   * The end of every workload but LTIM: writes DONE_MARKER at DONE_ADDRESS (so the lab knows the
+   * state is reached without guessing a time), then halts with interrupts off, for good.
+   */
+  done(): this {
+    this.zeroDs().storeByte(DONE_ADDRESS, DONE_MARKER).cli();
+    this.label('halt_forever').hlt();
+    return this.jmp('halt_forever');
+  }
   /** `inc bx` */
   incBx(): this {
     return this.db(0x43);
@@ -98,6 +125,26 @@ export class Asm {
     this.movDx(port);
     const v = eax >>> 0;
     return this.db(0x66, 0xb8, v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24, 0x66, 0xef);
+  }
+  /** `mov dx, port; in eax, dx` (32-bit I/O: PCI configuration) */
+  inDx32(port: number): this {
+    this.movDx(port);
+    return this.db(0x66, 0xed);
+  }
+  /** `and ax, imm16` */
+  andAx(v: number): this {
+    return this.db(0x25, ...this.#imm16(v));
+  }
+  /** `mov bx, ax` */
+  movBxAx(): this {
+    return this.db(0x89, 0xc3);
+  }
+  /** `mov dx, bx; add dx, off; mov al, v; out dx, al`: a register at an offset from the base in BX. */
+  outBx(offset: number, al: number): this {
+    this.db(0x89, 0xda); // mov dx, bx
+    if (offset !== 0) this.db(0x83, 0xc2, offset); // add dx, imm8 (sign-extended: offset < 0x80)
+    if (offset >= 0x80) throw new Error(`offset ${offset} too large for add dx, imm8`);
+    return this.movAl(al).db(0xee);
   }
   /** `in al, imm8` */
   inImm(port: number): this {
