@@ -83,6 +83,9 @@ function sent(o: Obj, path: Path): Sent {
 /** Type names (ours: `vmstate dump` records them) of QEMU's list and tree codecs. */
 const COLLECTIONS = new Set(['qtailq', 'qlist', 'gtree']);
 
+/** Whether this dump records element counts (QEMU 8.1+ writes `num`); set per parse. */
+let countsRecorded = false;
+
 function field(raw: unknown, path: Path): CheckField {
   const o = obj(raw, path);
   const name = str(o, 'field', path);
@@ -105,6 +108,7 @@ function field(raw: unknown, path: Path): CheckField {
   if (existsUnderMachine !== undefined) out.existsUnderMachine = existsUnderMachine;
   const count = optInt(o, 'num', path);
   if (count !== undefined) out.count = count;
+  out.countsRecorded = countsRecorded;
   if (type !== undefined) out.type = type;
   if (o.Description !== undefined) out.struct = description(o.Description, at(path, 'Description'));
   // QEMU loads list and tree elements at the field's own version_id.
@@ -188,6 +192,7 @@ export function fromDumpVmstate(
   origin: DescriptionSet['origin'] = 'qemu-dump',
 ): DescriptionSet {
   const top = obj(json, undefined);
+  countsRecorded = JSON.stringify(json).includes('"num":');
   const sections = new Map<string, CheckSection>();
   let machine: string | undefined;
   let machineProps: Record<string, PropValue> | undefined;

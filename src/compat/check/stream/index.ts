@@ -1,0 +1,13 @@
+export {
+  checkStream,
+  isMigrationStream,
+  type StreamCheckOptions,
+  type StreamCheckReport,
+  type StreamFinding,
+  type StreamVerdictKind,
+  streamCheckJson,
+} from './check-stream.js';
+export { convertForQemu, type QemuConvertOptions, type QemuConvertReport } from './convert.js';
+export { type Framing, framingOf } from './framing.js';
+export { isStreamFile, loadStreamCheckInputs } from './inputs.js';
+export { formatStreamCheckText, type StreamTextOptions } from './text.js';
