@@ -17,9 +17,11 @@ export {
   formatConvertReport,
   type Loss,
   NOT_IN_DUMPS,
+  type QemuConverter,
   type TargetDescription,
   type TargetField,
   type TargetSet,
+  useQemuConverter,
 } from './convert.js';
 export { convertWithDescriptions, type DescriptionConversion, type SectionSpecLike } from './convert-ts.js';
 export { blockPath, RamExtractor } from './extract.js';

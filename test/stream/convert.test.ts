@@ -39,6 +39,12 @@ afterEach(() => vi.restoreAllMocks());
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vmstate-convert-'));
 
+/**
+ * The library's name-based planner, asked for explicitly: with `vmstate/compat` loaded, a QEMU
+ * dump target otherwise goes to `convertForQemu` (test/check/convert-qemu.test.ts, the CLI tests here).
+ */
+const NAMES = { planner: 'names' } as const;
+
 /** JSON edited in place by tests (the dump's shape is spec §14). */
 // biome-ignore lint/suspicious/noExplicitAny: free-form JSON edits
 type Dump = Record<string, any>;
@@ -138,7 +144,7 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
         dump.i8042.Description.minimum_version_id = 2;
       }),
     );
-    const refused = await convertQemuStream(STREAM, target, undefined);
+    const refused = await convertQemuStream(STREAM, target, undefined, NAMES);
     expect(refused.losses).toEqual([
       {
         path: 'pckbd::kbd::pending_tmp',
@@ -150,6 +156,7 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     expect(refused.adjustments).toContainEqual({ path: 'pckbd', what: 'version 3 written as 2' });
     const chunks: Uint8Array[] = [];
     const done = await convertQemuStream(STREAM, target, (c) => void chunks.push(c), {
+      ...NAMES,
       allowLoss: ['pckbd::kbd::pending_tmp'],
     });
     expect(done.converted).toBe(true);
@@ -174,7 +181,7 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
         dump['isa-pcspk'].Description.version_id = 5;
       }),
     );
-    const r = await convertQemuStream(STREAM, target, undefined);
+    const r = await convertQemuStream(STREAM, target, undefined, NAMES);
     expect(r.converted).toBe(false);
     expect(r.impossible).toEqual([{ path: 'pcspk', what: "version 1 is below the target's minimum 5" }]);
   });
@@ -183,7 +190,7 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     const size = statSync(STREAM).size;
     const seen: number[] = [];
     const same = await loadDescriptionSet(DUMP);
-    const r = await convertQemuStream(STREAM, same, () => {}, { onProgress: (n) => seen.push(n) });
+    const r = await convertQemuStream(STREAM, same, () => {}, { ...NAMES, onProgress: (n) => seen.push(n) });
     expect(r.converted).toBe(true);
     expect(seen.some((n) => n > 0 && n <= size)).toBe(true);
     expect(Math.max(...seen)).toBeGreaterThan(size);
@@ -191,7 +198,10 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     const dir = tmp();
     const refused: number[] = [];
     const less = await loadDescriptionSet(smallerDump(dir, withoutPcspkAndMediaRate));
-    const r2 = await convertQemuStream(STREAM, less, () => {}, { onProgress: (n) => refused.push(n) });
+    const r2 = await convertQemuStream(STREAM, less, () => {}, {
+      ...NAMES,
+      onProgress: (n) => refused.push(n),
+    });
     expect(r2.converted).toBe(false);
     expect(refused.length).toBeGreaterThan(0);
     expect(Math.max(...refused)).toBeLessThanOrEqual(size);
@@ -199,13 +209,15 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
 
   it('a stream without vmdesc is unsupported (naming the first section); a cut-off one is truncated', async () => {
     const target = await loadDescriptionSet(DUMP);
-    await expect(convertQemuStream(`${VECTORS}/i440fx-2.2.mig`, target, undefined)).rejects.toMatchObject({
+    await expect(
+      convertQemuStream(`${VECTORS}/i440fx-2.2.mig`, target, undefined, NAMES),
+    ).rejects.toMatchObject({
       issues: [{ code: 'unsupported', path: ['timer'] }],
     });
     const dir = tmp();
     const bytes = readFileSync(STREAM);
     writeFileSync(join(dir, 'cut.mig'), bytes.subarray(0, bytes.length - 1000));
-    await expect(convertQemuStream(join(dir, 'cut.mig'), target, undefined)).rejects.toMatchObject({
+    await expect(convertQemuStream(join(dir, 'cut.mig'), target, undefined, NAMES)).rejects.toMatchObject({
       issues: [{ code: 'truncated', path: ['vmdesc'] }],
     });
     expect(await main(['convert', join(dir, 'cut.mig'), '--to', DUMP, '-o', join(dir, 'out.mig')])).toBe(3);

@@ -9,6 +9,7 @@ import {
   pyJson,
   readStream,
   type SectionItem,
+  useQemuConverter,
   type Vmdesc,
   type VmdescEntry,
 } from '../../../stream/index.js';
@@ -226,3 +227,6 @@ export async function convertForQemu(
   };
   return converted ? { report, output: current } : { report };
 }
+
+// The stream layer's `convertQemuStream` hands QEMU targets over to this (it cannot import us).
+useQemuConverter((bytes, target, options) => convertForQemu(bytes, target as DescriptionSet, options));
