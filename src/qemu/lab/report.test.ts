@@ -64,6 +64,7 @@ describe('lab report', () => {
       errors: 1,
       converted: 1,
       convertedLoaded: 1,
+      convertedIdentical: 0,
       convertRefusedLoadable: 0,
       roundTrips: 1,
       silentChangeCells: 1,

@@ -32,6 +32,8 @@ export interface LabSummary {
   /** Cells whose stream convert wrote, and how many of those QEMU loaded. */
   readonly converted: number;
   readonly convertedLoaded: number;
+  /** Of the converted streams, those convert left byte for byte as they were (they already load). */
+  readonly convertedIdentical: number;
   /** Cells where convert asked to drop state (or failed) although the destination loads the stream as it is. */
   readonly convertRefusedLoadable: number;
   /** Cells where the round-trip oracle ran, and those with at least one silent change. */
@@ -61,6 +63,7 @@ export function summarize(cells: readonly CellResult[]): LabSummary {
   let converted = 0;
   let convertedLoaded = 0;
   let refusedLoadable = 0;
+  let identical = 0;
   let roundTrips = 0;
   let silent = 0;
   let flagged = 0;
@@ -75,6 +78,7 @@ export function summarize(cells: readonly CellResult[]): LabSummary {
     if (c.convert !== undefined && !c.convert.converted && c.qemu?.verdict === 'loads') refusedLoadable++;
     if (c.convert?.loaded !== undefined) {
       converted++;
+      if (c.convert.identical === true) identical++;
       if (c.convert.loaded === 'loads') convertedLoaded++;
     }
     if (c.roundTrip !== undefined && c.roundTrip.error === undefined) {
@@ -95,6 +99,7 @@ export function summarize(cells: readonly CellResult[]): LabSummary {
     errors,
     converted,
     convertedLoaded,
+    convertedIdentical: identical,
     convertRefusedLoadable: refusedLoadable,
     roundTrips,
     silentChangeCells: silent,

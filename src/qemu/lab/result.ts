@@ -32,6 +32,8 @@ export interface ConvertSide {
   readonly error?: string;
   /** True when the losses had to be allowed to convert. */
   readonly lossAllowed: boolean;
+  /** The output is the input byte for byte (nothing to change): its load is the cell's own. */
+  readonly identical?: boolean;
 }
 
 /** The round-trip oracle: the destination saved again right after the load, compared with the source. */

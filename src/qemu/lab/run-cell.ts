@@ -1,11 +1,8 @@
 /** Runs one lab cell: a real save, a real load, and vmstate's verdict on the same bytes. */
-import { createWriteStream } from 'node:fs';
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
-import { checkStream, type StreamFinding } from '../../compat/index.js';
+import { checkStream, convertForQemu, type StreamFinding } from '../../compat/index.js';
 import { formatPath } from '../../errors/index.js';
-import { type ConvertReport, convertQemuStream } from '../../stream/index.js';
 import { loadStream, saveStream } from '../vm.js';
 import type { LabArtifacts } from './artifacts.js';
 import type { LabCell } from './cells.js';
@@ -13,7 +10,7 @@ import type { CellResult, ConvertSide, QemuSide, RoundTripSide, Verdict, Vmstate
 import { compareRoundTrip } from './roundtrip.js';
 
 export interface CellOptions {
-  /** Also convert the stream for the destination and load the result (issue 10 item 5). */
+  /** Also convert the stream for the destination (`convertForQemu`) and load the result (issue 10 item 5). */
   readonly convert?: boolean;
   /** Also save again from the destination after the load and compare (the round-trip oracle). */
   readonly roundTrip?: boolean;
@@ -83,43 +80,53 @@ async function qemuLoad(
   };
 }
 
+/**
+ * Converts the stream for the destination (`convertForQemu`: it cuts what the destination would
+ * refuse, checking its own output). If it refuses only over losses, converts again with exactly
+ * those losses allowed, as a user naming them with `--allow-loss` would; then the destination
+ * loads what was written. An output identical to the input is not loaded twice: the cell's own
+ * load of those bytes is its verdict.
+ */
 async function convertAndLoad(
   stream: string,
   cell: LabCell,
   artifacts: LabArtifacts,
   options: CellOptions,
   scratch: string,
+  original: QemuSide,
 ): Promise<ConvertSide> {
   const { set } = await artifacts.destination(cell.to, cell.machine);
-  const first = await convertQemuStream(stream, set, undefined);
-  const losses = first.losses.map((l) => l.path);
-  const lossAllowed = !first.converted && first.impossible.length === 0 && losses.length > 0;
-  if (!first.converted && !lossAllowed) return { converted: false, losses, lossAllowed: false };
-  const out = join(scratch, 'converted.mig');
-  const tmp = `${out}.tmp`;
-  const sink = createWriteStream(tmp);
-  let report: ConvertReport;
-  try {
-    report = await convertQemuStream(stream, set, sink, lossAllowed ? { allowLoss: losses } : {});
-  } finally {
-    sink.end();
-    await finished(sink).catch(() => undefined);
-  }
-  if (!report.converted) {
-    await rm(tmp, { force: true });
+  const bytes = await readFile(stream);
+  const first = await convertForQemu(bytes, set);
+  const losses = first.report.losses.map((l) => l.path);
+  const lossAllowed = !first.report.converted && first.report.impossible.length === 0 && losses.length > 0;
+  if (!first.report.converted && !lossAllowed) return { converted: false, losses, lossAllowed: false };
+  const result = lossAllowed ? await convertForQemu(bytes, set, { allowLoss: losses }) : first;
+  if (!result.report.converted || result.output === undefined) {
     return {
-      converted: first.converted,
+      converted: first.report.converted,
       losses,
       lossAllowed,
       error: 'convert refused even with the losses allowed',
     };
   }
+  const base = { converted: first.report.converted, losses, lossAllowed };
+  if (Buffer.from(result.output).equals(bytes)) {
+    return {
+      ...base,
+      identical: true,
+      loaded: original.verdict,
+      ...(original.error === undefined ? {} : { error: original.error }),
+    };
+  }
+  const out = join(scratch, 'converted.mig');
+  const tmp = `${out}.tmp`;
+  await writeFile(tmp, result.output);
   await rename(tmp, out);
   const loaded = await qemuLoad(out, cell, artifacts, options);
   return {
-    converted: first.converted,
-    losses,
-    lossAllowed,
+    ...base,
+    identical: false,
     loaded: loaded.verdict,
     ...(loaded.error === undefined ? {} : { error: loaded.error }),
   };
@@ -166,7 +173,7 @@ export async function runCell(
   let convert: ConvertSide | undefined;
   if (options.convert) {
     try {
-      convert = await convertAndLoad(stream, cell, artifacts, options, scratch);
+      convert = await convertAndLoad(stream, cell, artifacts, options, scratch, qemu);
     } catch (e) {
       convert = { converted: false, losses: [], lossAllowed: false, error: `convert failed: ${message(e)}` };
     }

@@ -68,7 +68,7 @@ export function formatLabQemuText(report: LabQemuReport, maxListed = 20): string
   ];
   if (s.converted > 0 || s.convertRefusedLoadable > 0) {
     out.push(
-      `convert: ${s.convertedLoaded} of ${s.converted} converted streams loaded by the destination; it refused ${s.convertRefusedLoadable} streams the destination loads as they are`,
+      `convert: ${s.convertedLoaded} of ${s.converted} converted streams loaded by the destination (${s.convertedIdentical} left unchanged: they already load); it refused ${s.convertRefusedLoadable} streams the destination loads as they are`,
     );
   }
   if (s.roundTrips > 0) {
