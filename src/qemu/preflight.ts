@@ -1,0 +1,135 @@
+/**
+ * Pre-flight for a running QEMU VM: take its device state without RAM (QMP `xen-save-devices-state`;
+ * the guest stops for about a millisecond and QEMU resumes it only if it was running) and give the
+ * verdict `vmstate check STREAM DEST` gives for that state against the destination's `-dump-vmstate`.
+ * Nothing is sent anywhere: the VM is left as it was.
+ */
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { checkStream, type DescriptionSet, type StreamFinding } from '../compat/index.js';
+import { fail } from '../errors/index.js';
+import type { QmpArgs } from './qmp.js';
+
+/** What pre-flight needs of a QMP connection (`QmpClient` fits). */
+export interface QmpLink {
+  command<T = unknown>(name: string, args?: QmpArgs, timeoutMs?: number): Promise<T>;
+}
+
+/** QMP `query-status`. */
+export interface RunStatus {
+  readonly status: string;
+  readonly running: boolean;
+}
+
+export interface DeviceStateCapture {
+  /** Every device section and no RAM, as QEMU wrote it. */
+  readonly stream: Uint8Array;
+  /** Wall time of the QMP command that stopped and resumed the guest: the guest's pause lies within it. */
+  readonly pauseMs: number;
+  readonly before: RunStatus;
+  readonly after: RunStatus;
+}
+
+export interface CaptureOptions {
+  /** Where the private temporary directory goes (default the OS's); QEMU must be able to write there. */
+  readonly tmpDir?: string;
+  /** Largest device-state file read back (default 64 MiB); a larger one is refused, not read. */
+  readonly maxBytes?: number;
+}
+
+const DEFAULT_MAX_BYTES = 64 << 20;
+
+export function runStatus(qmp: QmpLink): Promise<RunStatus> {
+  return qmp.command<RunStatus>('query-status');
+}
+
+async function readBounded(file: string, max: number): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > max) {
+      fail('bound-exceeded', `the device state QEMU wrote is ${size} bytes, over the ${max}-byte bound`, {
+        details: { size, max },
+      });
+    }
+    const bytes = new Uint8Array(size);
+    const { bytesRead } = await handle.read(bytes, 0, size, 0);
+    return bytes.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Device state of the VM behind `qmp`, without RAM: written by QEMU into a private temporary
+ * directory (mode 0700, removed afterwards), read back, and the VM's run state before and after.
+ */
+export async function captureDeviceState(qmp: QmpLink, options: CaptureOptions = {}): Promise<DeviceStateCapture> {
+  const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'vmstate-preflight-'));
+  try {
+    const file = join(dir, 'devices.mig');
+    const before = await runStatus(qmp);
+    const start = performance.now();
+    await qmp.command('xen-save-devices-state', { filename: file, live: false });
+    const pauseMs = performance.now() - start;
+    const after = await runStatus(qmp);
+    const stream = await readBounded(file, options.maxBytes ?? DEFAULT_MAX_BYTES);
+    return { stream, pauseMs, before, after };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** QOM type `pc-i440fx-7.2-machine` → machine type `pc-i440fx-7.2`, the name QEMU's stream carries. */
+export function machineTypeOf(qomType: string): string {
+  return qomType.endsWith('-machine') ? qomType.slice(0, -'-machine'.length) : qomType;
+}
+
+/** The VM's machine type (QMP `qom-get /machine type`). */
+export async function machineType(qmp: QmpLink): Promise<string> {
+  return machineTypeOf(await qmp.command<string>('qom-get', { path: '/machine', property: 'type' }));
+}
+
+export type Verdict = 'loads' | 'refused';
+
+export interface PreflightResult {
+  readonly verdict: Verdict;
+  /** Why, as `vmstate check STREAM DEST` says it: each reason with the state values behind it. */
+  readonly findings: readonly StreamFinding[];
+  /** The VM's machine type (the xen-save stream carries none; QEMU compares it at the configuration section). */
+  readonly machine: string;
+  /** Size of the device state. */
+  readonly bytes: number;
+  /** The guest's pause lies within this (the QMP round trip of `xen-save-devices-state`). */
+  readonly pauseMs: number;
+  /** Whole pre-flight: QMP, reading and checking. */
+  readonly elapsedMs: number;
+  readonly before: RunStatus;
+  readonly after: RunStatus;
+}
+
+export interface PreflightOptions extends CaptureOptions {}
+
+/** Takes the VM's device state now and says whether `destination` would load it. */
+export async function preflight(
+  qmp: QmpLink,
+  destination: DescriptionSet,
+  options: PreflightOptions = {},
+): Promise<PreflightResult> {
+  const start = performance.now();
+  const machine = await machineType(qmp);
+  const capture = await captureDeviceState(qmp, options);
+  const report = checkStream(capture.stream, destination, { machine });
+  return {
+    verdict: report.verdict,
+    findings: report.findings,
+    machine,
+    bytes: capture.stream.length,
+    pauseMs: capture.pauseMs,
+    elapsedMs: performance.now() - start,
+    before: capture.before,
+    after: capture.after,
+  };
+}
