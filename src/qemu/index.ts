@@ -1,0 +1,62 @@
+/**
+ * `vmstate/qemu`: real QEMU versions side by side (5.2, 7.2, 10.0), a QMP client, VM launch /
+ * save / load helpers, and the project's own boot-sector guests. A layer above `compat`.
+ */
+
+export * from './guests/index.js';
+export {
+  compareVersions,
+  type MachineInfo,
+  machineRange,
+  machineVersion,
+  parseMachineHelp,
+} from './machines.js';
+export {
+  type QmpArgs,
+  QmpClient,
+  QmpClosedError,
+  type QmpConnectOptions,
+  QmpError,
+  type QmpEvent,
+} from './qmp.js';
+export {
+  installedVersions,
+  isQemuVersion,
+  machineTypes,
+  parseQemuVersion,
+  QEMU_VERSIONS,
+  type QemuInstall,
+  QemuNotInstalledError,
+  type QemuVersionName,
+  qemuInstall,
+  qemuPrefix,
+  reportedVersion,
+  requireQemu,
+  SYSTEM_MODULE_DIR,
+  SYSTEM_QEMU,
+  sharedMachineTypes,
+} from './versions.js';
+export {
+  COMMON_ARGS,
+  dumpVmstate,
+  type Exit,
+  type IncomingResult,
+  type LoadOptions,
+  type LoadResult,
+  listMachines,
+  loadStream,
+  type MigrationInfo,
+  migrateIncoming,
+  NO_NET_ARGS,
+  pollMigration,
+  qemuVersionLine,
+  RTC_ARGS,
+  type SaveOptions,
+  type StartVmOptions,
+  saveDeviceState,
+  saveStream,
+  shellQuote,
+  startVm,
+  type Vm,
+  vmArgs,
+} from './vm.js';
