@@ -43,7 +43,28 @@ export type FindingCode =
   /** Padding that no longer covers the same bytes. */
   | 'unused-size-changed'
   /** The receiver has a subsection the sender never writes: it keeps its own value. */
-  | 'subsection-defaulted';
+  | 'subsection-defaulted'
+  // The rest are `check STREAM DEST`'s (a stream against the destination's dump).
+  /** The stream has a configuration section (0x07) the destination's machine type does not expect. */
+  | 'configuration-unexpected'
+  /** The destination's machine type requires a configuration section and the stream has none. */
+  | 'configuration-missing'
+  /** Section footers (0x7e) where the destination expects none, or none where it expects them. */
+  | 'footer-mismatch'
+  /** The destination reads a section's bytes by another layout and misses where the section ends. */
+  | 'layout-misread'
+  /** The destination's dump cannot size a field the sender did not describe either. */
+  | 'layout-undecided'
+  /** A section the destination's dump does not describe (dumps list device classes only). */
+  | 'section-unchecked'
+  /** The dump has no element count; the sender's was taken. */
+  | 'count-from-sender'
+  /** A nested description's version is above the destination's (nested versions never travel). */
+  | 'nested-version'
+  /** The destination reads the sender's bytes into a field of another name or meaning. */
+  | 'read-as-other-field'
+  /** The sender's non-padding bytes land in the destination's padding (dropped). */
+  | 'read-as-padding';
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -31,4 +31,5 @@ export type {
   DescriptionSet,
   Sent,
 } from './model.js';
+export * from './stream/index.js';
 export { formatCheckText, type TextOptions } from './text.js';

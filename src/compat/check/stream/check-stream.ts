@@ -1,0 +1,499 @@
+import type { PathSegment } from '../../../errors/index.js';
+import {
+  type ConfigurationItem,
+  type DeviceItem,
+  isOpenCoded,
+  type OpaqueItem,
+  readStream,
+  type SectionItem,
+} from '../../../stream/index.js';
+import type { Finding, FindingCode, Severity } from '../finding.js';
+import type { CheckSection, DescriptionSet } from '../model.js';
+import { sameDescription } from '../shape.js';
+import { framingOf } from './framing.js';
+import { type LoadResult, loadSection, type Read } from './load.js';
+import { pureRename } from './renames.js';
+import { type Leaf, type SentBody, senderLeaves, sentBody } from './sender.js';
+import { formatValue, isZero } from './values.js';
+
+export type StreamVerdictKind = 'loads' | 'refused';
+
+/** One finding of `check STREAM DEST`: the check's `Finding` plus QEMU's rule and the byte offset. */
+export interface StreamFinding extends Finding {
+  /** The rule QEMU applies, named as its code does (function: what → errno / message). */
+  readonly rule?: string;
+  /** Absolute offset in the stream. */
+  readonly offset?: number;
+}
+
+export interface StreamCheckReport {
+  /** Will the destination QEMU load this stream? */
+  readonly verdict: StreamVerdictKind;
+  /** Errors are refusals; warnings are bytes read under another meaning (loads, with changes). */
+  readonly findings: readonly StreamFinding[];
+  /** The machine type in the stream's configuration section, when it has one. */
+  readonly machine?: string;
+  /** The destination dump's machine type. */
+  readonly destinationMachine?: string;
+  /** Device sections in the stream, and how many the destination's dump could check. */
+  readonly sections: number;
+  readonly checked: number;
+  /** Findings of severity warning: places where the destination reads another meaning. */
+  readonly changes: number;
+}
+
+export interface StreamCheckOptions {
+  /** Leave out infos (not the verdict's business). */
+  readonly hideInfo?: boolean;
+}
+
+interface Section {
+  readonly header: SectionItem;
+  body?: DeviceItem | OpaqueItem;
+  footer?: boolean;
+}
+
+function finding(
+  code: FindingCode,
+  severity: Severity,
+  path: readonly PathSegment[],
+  message: string,
+  extra: { rule?: string; offset?: number; details?: Record<string, unknown>; suggestion?: string } = {},
+): StreamFinding {
+  return {
+    code,
+    severity,
+    direction: 'forward',
+    path: [...path],
+    message,
+    suggestion: extra.suggestion ?? '',
+    ...(extra.details === undefined ? {} : { details: extra.details }),
+    ...(extra.rule === undefined ? {} : { rule: extra.rule }),
+    ...(extra.offset === undefined ? {} : { offset: extra.offset }),
+  };
+}
+
+/** The description name a section id is built from: `0000:00:01.0/PIIX3` → `PIIX3`. */
+function vmsdName(idstr: string): string {
+  const slash = idstr.lastIndexOf('/');
+  return slash < 0 ? idstr : idstr.slice(slash + 1);
+}
+
+/** The destination's candidate descriptions for a section: distinct descriptions of that name. */
+function candidates(dest: DescriptionSet, name: string): CheckSection[] {
+  const out: CheckSection[] = [];
+  for (const s of dest.sections.values()) {
+    if (s.description.name !== name) continue;
+    if (out.some((o) => o.version === s.version && sameDescription(o.description, s.description))) continue;
+    out.push(s);
+  }
+  return out;
+}
+
+function label(s: SectionItem): string {
+  return s.instanceId === 0 ? s.idstr : `${s.idstr}#${s.instanceId}`;
+}
+
+/** Leaves of the sender under a subsection, as `name = value`. */
+function sentValues(bytes: Uint8Array, leaves: readonly Leaf[], prefix: string): string[] {
+  return leaves
+    .filter((l) => l.path[0] === prefix)
+    .map((l) => `${l.path.slice(1).join('.')} = ${formatValue(bytes.subarray(l.offset, l.offset + l.size))}`);
+}
+
+/** How well a destination's reads line up with what the sender wrote: misplaced or renamed leaves. */
+function scorer(leaves: readonly Leaf[]): (reads: readonly Read[]) => number {
+  const byOffset = new Map<number, Leaf>();
+  for (const l of leaves) if (!byOffset.has(l.offset)) byOffset.set(l.offset, l);
+  return (reads) => {
+    let n = 0;
+    for (const r of reads) {
+      const l = byOffset.get(r.offset);
+      if (!l || l.size !== r.size) n += 2;
+      else if (l.path[l.path.length - 1] !== r.path[r.path.length - 1]) n += 1;
+    }
+    return n;
+  };
+}
+
+/** Places where the destination reads the sender's bytes under another meaning (issue 17). */
+function changes(
+  bytes: Uint8Array,
+  section: string,
+  reads: readonly Read[],
+  leaves: readonly Leaf[],
+): StreamFinding[] {
+  const out: StreamFinding[] = [];
+  for (const r of reads) {
+    const covering = leaves.filter((l) => l.offset < r.offset + r.size && l.offset + l.size > r.offset);
+    const value = bytes.subarray(r.offset, r.offset + r.size);
+    const zero = isZero(value);
+    const dname = r.path[r.path.length - 1] as string;
+    const dpath = r.path.join('.');
+    const path = [section, ...r.path];
+    const single = covering.length === 1 ? (covering[0] as Leaf) : undefined;
+    if (single && single.offset === r.offset && single.size === r.size) {
+      const sname = single.path[single.path.length - 1] as string;
+      const spath = single.path.join('.');
+      if (sname === dname || pureRename(sname, dname)) continue;
+      const senderPadding = single.type === 'unused_buffer' || sname === 'unused';
+      if (r.padding && senderPadding) continue;
+      if (senderPadding) {
+        out.push(
+          finding('read-as-other-field', 'info', path, `the sender's padding (zeros) is read into ${dpath}`, {
+            offset: r.offset,
+            details: { sender: spath, destination: dpath, value: formatValue(value), harmless: zero },
+          }),
+        );
+        continue;
+      }
+      if (r.padding) {
+        out.push(
+          finding(
+            'read-as-padding',
+            zero ? 'info' : 'warning',
+            path,
+            `the sender's ${spath} = ${formatValue(value)} lands in the destination's padding and is dropped` +
+              (zero ? ' (it is zero: nothing is lost for this stream)' : ''),
+            { offset: r.offset, details: { sender: spath, value: formatValue(value), harmless: zero } },
+          ),
+        );
+        continue;
+      }
+      out.push(
+        finding(
+          'read-as-other-field',
+          'warning',
+          path,
+          `${spath} → ${dpath}: the destination reads the sender's ${spath} as its ${dpath}; the value sent is ` +
+            `${formatValue(value)}` +
+            (zero
+              ? ' (zero: nothing changes for this stream)'
+              : `, so the destination's ${dpath} becomes it`),
+          {
+            offset: r.offset,
+            details: { sender: spath, destination: dpath, value: formatValue(value), harmless: zero },
+          },
+        ),
+      );
+      continue;
+    }
+    const names = covering.map((l) => l.path.join('.'));
+    if (names.length === 0) continue;
+    out.push(
+      finding(
+        'read-as-other-field',
+        zero ? 'info' : 'warning',
+        path,
+        `the destination reads ${r.size} bytes at another boundary into ${dpath}: they are the sender's ${names.join(', ')}` +
+          ` (${formatValue(value)}${zero ? ', zero: nothing changes for this stream' : ''})`,
+        {
+          offset: r.offset,
+          details: { sender: names, destination: dpath, value: formatValue(value), harmless: zero },
+        },
+      ),
+    );
+  }
+  return out;
+}
+
+/** Why a refused subsection was sent: the state values in it. */
+function whySent(bytes: Uint8Array, leaves: readonly Leaf[], subsection: string): string {
+  const values = sentValues(bytes, leaves, subsection);
+  if (values.length === 0) return '';
+  const nonZero = leaves
+    .filter((l) => l.path[0] === subsection)
+    .some((l) => !isZero(bytes.subarray(l.offset, l.offset + l.size)));
+  return nonZero
+    ? `; ${subsection} is sent because ${values.join(', ')}; its prevalent value is 0, which is not sent`
+    : `; ${subsection} is sent with ${values.join(', ')} (all zero: its needed predicate looks at other state)`;
+}
+
+function checkSection(
+  bytes: Uint8Array,
+  s: Section,
+  dest: DescriptionSet,
+  out: StreamFinding[],
+): 'checked' | 'unchecked' {
+  const h = s.header;
+  const name = vmsdName(h.idstr);
+  const where = [label(h)];
+  const cands = candidates(dest, name);
+  if (cands.length === 0) {
+    out.push(
+      finding(
+        'section-unchecked',
+        'info',
+        where,
+        `the destination's dump has no description "${name}" (-dump-vmstate lists device classes only), so this section is not checked`,
+        { offset: h.offset ?? 0 },
+      ),
+    );
+    return 'unchecked';
+  }
+  const body = s.body;
+  const sent: SentBody | undefined =
+    body?.vmdesc && !isOpenCoded(body.vmdesc) ? sentBody(body.vmdesc) : undefined;
+  const start = body?.offset ?? 0;
+  const bodyEnd = start + (body?.body?.length ?? 0);
+  const leaves: Leaf[] = [];
+  if (sent) senderLeaves(sent, start, leaves);
+  const results: { cand: CheckSection; result?: LoadResult; refusal?: StreamFinding }[] = [];
+  for (const cand of cands) {
+    if (h.version > cand.version) {
+      results.push({
+        cand,
+        refusal: finding(
+          'version-too-new',
+          'error',
+          where,
+          `section "${h.idstr}" arrives at version ${h.version}, above the destination's ${cand.version}: ` +
+            `QEMU says "savevm: unsupported version ${h.version} for '${h.idstr}' v${cand.version}"`,
+          {
+            rule: 'qemu_loadvm_section_start_full: version_id > se->version_id → -EINVAL',
+            offset: h.offset ?? 0,
+            details: { sent: h.version, version: cand.version },
+          },
+        ),
+      });
+      continue;
+    }
+    if (h.version < cand.minimumVersion) {
+      results.push({
+        cand,
+        refusal: finding(
+          'version-too-old',
+          'error',
+          where,
+          `section "${h.idstr}" arrives at version ${h.version}, below the destination's minimum ${cand.minimumVersion}`,
+          {
+            rule: 'vmstate_load_state: version_id < minimum_version_id → -EINVAL',
+            offset: h.offset ?? 0,
+            details: { sent: h.version, minimumVersion: cand.minimumVersion },
+          },
+        ),
+      });
+      continue;
+    }
+    if (!body?.body) continue;
+    const result = loadSection({
+      bytes,
+      start,
+      bodyEnd,
+      version: h.version,
+      description: cand.description,
+      sent,
+      score: scorer(leaves),
+    });
+    results.push({ cand, result });
+  }
+  const loaded = results.find((r) => r.result && !r.result.refusal);
+  if (loaded?.result) {
+    for (const m of loaded.result.remarks) {
+      out.push(
+        finding(
+          m.code,
+          m.severity,
+          [...where, ...m.path],
+          m.message,
+          m.details ? { details: m.details } : {},
+        ),
+      );
+    }
+    if (loaded.result.flipped.length > 0) {
+      out.push(
+        finding(
+          'field-condition-changed',
+          'info',
+          where,
+          `the bytes fit the destination's layout only if its field_exists predicates decide otherwise than the sender's for ${loaded.result.flipped.join(', ')}`,
+          { details: { fields: loaded.result.flipped } },
+        ),
+      );
+    }
+    out.push(...changes(bytes, label(h), loaded.result.reads, leaves));
+    return 'checked';
+  }
+  // Refused by every candidate: report the first one's reason.
+  const first = results[0];
+  if (!first) return 'unchecked';
+  if (first.refusal) {
+    out.push(first.refusal);
+    return 'checked';
+  }
+  const refusal = first.result?.refusal;
+  if (!refusal) return 'checked';
+  if (refusal.code === 'layout-undecided') {
+    out.push(finding('layout-undecided', 'warning', [...where, ...refusal.path], refusal.message));
+    return 'unchecked';
+  }
+  const why = refusal.subsection ? whySent(bytes, leaves, refusal.subsection) : '';
+  out.push(
+    finding(refusal.code, 'error', [...where, ...refusal.path], `${refusal.message}${why}`, {
+      rule: refusal.rule,
+      offset: refusal.offset,
+      details: {
+        ...(refusal.details ?? {}),
+        instance: h.instanceId,
+        ...(refusal.subsection
+          ? {
+              values: Object.fromEntries(
+                sentValues(bytes, leaves, refusal.subsection).map((v) => v.split(' = ')),
+              ),
+            }
+          : {}),
+        destinationSection: first.cand.key,
+      },
+    }),
+  );
+  return 'checked';
+}
+
+function configurationFindings(
+  config: ConfigurationItem | undefined,
+  dest: DescriptionSet,
+  footers: boolean | undefined,
+  out: StreamFinding[],
+): void {
+  const framing = framingOf(dest.machine);
+  const m = dest.machine ?? '(unknown)';
+  if (config && !framing.configuration) {
+    out.push(
+      finding(
+        'configuration-unexpected',
+        'error',
+        ['configuration'],
+        `the stream has a configuration section (type 7, machine type ${config.machine}) and the destination's ` +
+          `machine type ${m} expects none (send-configuration is off up to 2.3): QEMU says "Unknown savevm section type 7"`,
+        { rule: 'qemu_loadvm_state_main: unknown section type → -EINVAL', offset: config.offset ?? 8 },
+      ),
+    );
+  }
+  if (!config && framing.configuration) {
+    out.push(
+      finding(
+        'configuration-missing',
+        'error',
+        ['configuration'],
+        `the stream has no configuration section and the destination's machine type ${m} requires one: QEMU says "Configuration section missing"`,
+        { rule: 'qemu_loadvm_state: send-configuration and no QEMU_VM_CONFIGURATION → -EINVAL', offset: 8 },
+      ),
+    );
+  }
+  if (config && framing.configuration && dest.machine !== undefined && config.machine !== dest.machine) {
+    out.push(
+      finding(
+        'machine-type-differs',
+        'error',
+        ['configuration'],
+        `Machine type received is '${config.machine}' and local is '${dest.machine}'`,
+        {
+          rule: 'configuration_post_load: machine type name differs → -EINVAL',
+          offset: config.offset ?? 8,
+          details: { sender: config.machine, receiver: dest.machine },
+        },
+      ),
+    );
+  }
+  if (footers !== undefined && footers !== framing.footers) {
+    out.push(
+      finding(
+        'footer-mismatch',
+        'error',
+        [],
+        footers
+          ? `the stream's sections end with footers (0x7e) and the destination's machine type ${m} expects none: QEMU says "Unknown savevm section type 126"`
+          : `the stream's sections have no footers and the destination's machine type ${m} expects them: QEMU says "Missing section footer for …"`,
+        {
+          rule: footers
+            ? 'qemu_loadvm_state_main: unknown section type → -EINVAL'
+            : 'check_section_footer: "Missing section footer" → -EINVAL',
+        },
+      ),
+    );
+  }
+}
+
+/**
+ * Will a QEMU whose `-dump-vmstate` is `destination` load this stream? Replays what QEMU's loader
+ * checks (migration/savevm.c, vmstate.c): the configuration section and machine type, footers,
+ * each section's version, its fields by the destination's layout over the stream's bytes, and its
+ * subsections by name. Refusals are errors naming QEMU's rule and, for a subsection, the state
+ * values that made the sender send it; warnings are bytes the destination reads under another
+ * meaning. No I/O: the stream is given as bytes (async only because the stream reader is).
+ */
+export async function checkStream(
+  stream: Uint8Array,
+  destination: DescriptionSet,
+  options: StreamCheckOptions = {},
+): Promise<StreamCheckReport> {
+  let config: ConfigurationItem | undefined;
+  const sections: Section[] = [];
+  const byId = new Map<number, Section>();
+  let footers: boolean | undefined;
+  let current: Section | undefined;
+  for await (const item of readStream(stream)) {
+    switch (item.type) {
+      case 'configuration':
+        config = item;
+        break;
+      case 'section': {
+        current = byId.get(item.sectionId);
+        if (item.kind === 'full' || item.kind === 'start' || !current) {
+          current = { header: item };
+          byId.set(item.sectionId, current);
+          if (item.kind === 'full') sections.push(current);
+        }
+        break;
+      }
+      case 'device':
+      case 'opaque':
+        if (current && current.header.kind === 'full') current.body = item;
+        break;
+      case 'section-end':
+        footers ??= item.footer;
+        break;
+      default:
+    }
+  }
+  const out: StreamFinding[] = [];
+  configurationFindings(config, destination, footers, out);
+  let checked = 0;
+  for (const s of sections) if (checkSection(stream, s, destination, out) === 'checked') checked++;
+  const findings = options.hideInfo ? out.filter((f) => f.severity !== 'info') : out;
+  return {
+    verdict: out.some((f) => f.severity === 'error') ? 'refused' : 'loads',
+    findings,
+    ...(config ? { machine: config.machine } : {}),
+    ...(destination.machine === undefined ? {} : { destinationMachine: destination.machine }),
+    sections: sections.length,
+    checked,
+    changes: out.filter((f) => f.severity === 'warning').length,
+  };
+}
+
+/** The `--json` shape: `verdict` beside `findings`. */
+export function streamCheckJson(report: StreamCheckReport): Record<string, unknown> {
+  return {
+    verdict: report.verdict,
+    ...(report.machine === undefined ? {} : { machine: report.machine }),
+    ...(report.destinationMachine === undefined ? {} : { destinationMachine: report.destinationMachine }),
+    sections: report.sections,
+    checked: report.checked,
+    changes: report.changes,
+    findings: report.findings.map((f) => ({
+      code: f.code,
+      severity: f.severity,
+      path: f.path,
+      message: f.message,
+      ...(f.rule === undefined ? {} : { rule: f.rule }),
+      ...(f.offset === undefined ? {} : { offset: f.offset }),
+      ...(f.details === undefined ? {} : { details: f.details }),
+    })),
+  };
+}
+
+/** Whether bytes are a QEMU migration stream (magic `QEVM`), whatever the file is called. */
+export function isMigrationStream(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0x51 && head[1] === 0x45 && head[2] === 0x56 && head[3] === 0x4d;
+}

@@ -1,0 +1,11 @@
+export {
+  checkStream,
+  isMigrationStream,
+  type StreamCheckOptions,
+  type StreamCheckReport,
+  type StreamFinding,
+  type StreamVerdictKind,
+  streamCheckJson,
+} from './check-stream.js';
+export { type Framing, framingOf } from './framing.js';
+export { formatStreamCheckText, type StreamTextOptions } from './text.js';

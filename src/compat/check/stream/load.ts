@@ -1,0 +1,349 @@
+import type { FindingCode, Severity } from '../finding.js';
+import type { CheckDescription, CheckField } from '../model.js';
+import type { SentBody, SentField } from './sender.js';
+
+/**
+ * The destination's load of one section, replayed over the stream's bytes with the destination's
+ * descriptions, the way QEMU's `vmstate_load_state` / `vmstate_subsection_load` (migration/vmstate.c)
+ * read it: fields in the destination's order and sizes, then subsections looked up by name.
+ *
+ * A `-dump-vmstate` JSON does not say everything QEMU knows while loading: `field_exists`
+ * predicates (the dump only says there is one), element counts before QEMU 8.1 (`num`), and the
+ * size of variable fields (buffers, virtio, PCI config). Those are taken from the sender's vmdesc,
+ * field by name; conditional fields are first assumed present exactly when the sender wrote a
+ * field of that name and size, and when that does not fit the bytes, the fewest changes to that
+ * choice that make the section end where it does are searched for (`flipped` names them).
+ */
+
+export interface Refusal {
+  readonly code: FindingCode;
+  /** The rule in QEMU's words and place, e.g. `vmstate_subsection_load: unknown subsection → -ENOENT`. */
+  readonly rule: string;
+  readonly path: readonly string[];
+  readonly offset: number;
+  readonly message: string;
+  /** A refused subsection's name (its values explain why it was sent). */
+  readonly subsection?: string;
+  /** The refusal comes from bytes read at another place than written (not a rule about names). */
+  readonly layout: boolean;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** Bytes the destination reads into one of its fields. */
+export interface Read {
+  readonly path: readonly string[];
+  readonly offset: number;
+  readonly size: number;
+  readonly padding: boolean;
+}
+
+/** Something worth saying that does not decide the verdict. */
+export interface Remark {
+  readonly code: FindingCode;
+  readonly severity: Severity;
+  readonly path: readonly string[];
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface LoadResult {
+  /** Where the destination stops reading the section (where it then expects the footer). */
+  readonly end: number;
+  readonly refusal?: Refusal;
+  readonly reads: readonly Read[];
+  readonly remarks: readonly Remark[];
+  /** Conditional fields whose presence had to differ from the sender's choice to fit the bytes. */
+  readonly flipped: readonly string[];
+}
+
+class Refused extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(refusal.message);
+  }
+}
+
+const SUBSECTION = 0x05;
+
+interface Walk {
+  readonly bytes: Uint8Array;
+  pos: number;
+  readonly decide: (key: string, label: string, preferred: boolean) => boolean;
+  readonly reads: Read[];
+  readonly remarks: Remark[];
+  readonly seen: Map<string, string>;
+}
+
+function be32(bytes: Uint8Array, at: number): number {
+  return (
+    (((bytes[at] as number) << 24) |
+      ((bytes[at + 1] as number) << 16) |
+      ((bytes[at + 2] as number) << 8) |
+      (bytes[at + 3] as number)) >>>
+    0
+  );
+}
+
+function advance(w: Walk, n: number, path: readonly string[]): void {
+  if (w.pos + n > w.bytes.length) {
+    throw new Refused({
+      code: 'unknown-section',
+      rule: 'qemu_get_buffer: end of stream → -EIO',
+      path,
+      offset: w.pos,
+      message: `the destination reads ${n} bytes for ${path.join('.')} past the end of the stream`,
+      layout: true,
+    });
+  }
+  w.pos += n;
+}
+
+/** Sent fields not yet matched, consumed in order by name. */
+class Cursor {
+  private next = 0;
+  constructor(private readonly fields: readonly SentField[]) {}
+  peek(name: string): SentField | undefined {
+    for (let i = this.next; i < this.fields.length; i++)
+      if (this.fields[i]?.name === name) return this.fields[i];
+    return undefined;
+  }
+  take(name: string): SentField | undefined {
+    for (let i = this.next; i < this.fields.length; i++) {
+      if (this.fields[i]?.name === name) {
+        this.next = i + 1;
+        return this.fields[i];
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Bytes of one element of a field the dump sizes itself; undefined when the dump cannot say. */
+function fixedElement(f: CheckField): number | undefined {
+  if (f.varray || f.vbuffer || f.pointer || f.size === 0) return undefined;
+  return f.size;
+}
+
+/** Whether the sender's field of that name can be this one (same bytes per element where both say). */
+function fits(f: CheckField, s: SentField | undefined): boolean {
+  if (!s) return false;
+  if (f.struct) return s.elements !== undefined || s.inline !== undefined;
+  const e = fixedElement(f);
+  if (e === undefined) return true;
+  return f.count === undefined ? (s.size * s.count) % e === 0 : e * f.count === s.size * s.count;
+}
+
+function walkDescription(
+  w: Walk,
+  d: CheckDescription,
+  version: number,
+  sent: SentBody | undefined,
+  path: readonly string[],
+  key: string,
+): void {
+  const cursor = new Cursor(sent?.fields ?? []);
+  d.fields.forEach((f, k) => {
+    const fkey = `${key}/${k}`;
+    const here = [...path, f.name];
+    let present: boolean;
+    if (f.conditional) {
+      if (f.existsUnderMachine !== undefined) present = f.existsUnderMachine;
+      else {
+        w.seen.set(fkey, here.join('.'));
+        present = w.decide(fkey, here.join('.'), fits(f, cursor.peek(f.name)));
+      }
+    } else present = f.since <= version;
+    if (!present) return;
+    const s = fits(f, cursor.peek(f.name)) ? cursor.take(f.name) : undefined;
+    let count = f.count;
+    if (count === undefined) {
+      const e = fixedElement(f);
+      count = s ? (f.struct || e === undefined ? s.count : (s.size * s.count) / e) : 1;
+      if (count !== 1) {
+        w.remarks.push({
+          code: 'count-from-sender',
+          severity: 'info',
+          path: here,
+          message: `the destination's dump does not record the element count of "${f.name}" (QEMU before 8.1 omits num); the sender's ${count} is taken`,
+          details: { count },
+        });
+      }
+    }
+    if (f.struct) {
+      const nested = f.struct;
+      const at = f.loadVersion ?? nested.version;
+      for (let e = 0; e < count; e++) {
+        const body = s?.inline ?? s?.elements?.[e];
+        if (body && body.version > nested.version && e === 0 && f.loadVersion === undefined) {
+          w.remarks.push({
+            code: 'nested-version',
+            severity: 'warning',
+            path: here,
+            message:
+              `nested description "${nested.name}" is at version ${body.version} on the sender and ${nested.version} on the destination: ` +
+              'a nested version does not travel, so the destination reads the bytes by its own version-' +
+              `${nested.version} layout`,
+            details: { sender: body.version, destination: nested.version },
+          });
+        }
+        walkDescription(w, nested, at, body, count > 1 ? [...here, String(e)] : here, `${fkey}.${e}`);
+      }
+      return;
+    }
+    const element = fixedElement(f);
+    let bytes: number;
+    if (element === undefined) {
+      if (!s) {
+        throw new Refused({
+          code: 'layout-undecided',
+          rule: "variable-size field without the sender's size",
+          path: here,
+          offset: w.pos,
+          message: `"${f.name}" has a size the destination's dump does not give, and the sender wrote no field of that name`,
+          layout: true,
+        });
+      }
+      bytes = s.size * s.count;
+    } else bytes = element * count;
+    w.reads.push({ path: here, offset: w.pos, size: bytes, padding: f.unused });
+    advance(w, bytes, here);
+  });
+  loadSubsections(w, d, sent, path, key);
+}
+
+/** `vmstate_subsection_load`: while the next byte is 0x05, a subsection of this description. */
+function loadSubsections(
+  w: Walk,
+  d: CheckDescription,
+  sent: SentBody | undefined,
+  path: readonly string[],
+  key: string,
+): void {
+  const b = w.bytes;
+  while (b[w.pos] === SUBSECTION) {
+    const len = b[w.pos + 1] ?? 0;
+    // "(short)" and "(prefix)": not a subsection of this description; the bytes stay for the caller.
+    if (len < d.name.length + 1 || w.pos + 2 + len + 4 > b.length) return;
+    const name = String.fromCharCode(...b.subarray(w.pos + 2, w.pos + 2 + len));
+    if (!name.startsWith(d.name)) return;
+    const sub = d.subsections.find((s) => s.name === name);
+    const sentSub = sent?.subsections.find((s) => s.name === name);
+    if (!sub) {
+      throw new Refused({
+        code: 'unknown-subsection',
+        rule: 'vmstate_subsection_load: unknown subsection ("(lookup)") → -ENOENT',
+        path: [...path, name],
+        offset: w.pos,
+        message: `the destination's "${d.name}" has no subsection "${name}": QEMU fails the load with -ENOENT`,
+        subsection: name,
+        layout: sentSub === undefined,
+      });
+    }
+    const version = be32(b, w.pos + 2 + len);
+    if (version > sub.version || version < sub.minimumVersion) {
+      const tooNew = version > sub.version;
+      throw new Refused({
+        code: tooNew ? 'version-too-new' : 'version-too-old',
+        rule: `vmstate_load_state: version_id ${tooNew ? '>' : '<'} ${tooNew ? 'version_id' : 'minimum_version_id'} → -EINVAL`,
+        path: [...path, name],
+        offset: w.pos,
+        message: tooNew
+          ? `subsection "${name}" arrives at version ${version}, above the destination's ${sub.version}`
+          : `subsection "${name}" arrives at version ${version}, below the destination's minimum ${sub.minimumVersion}`,
+        subsection: name,
+        layout: sentSub === undefined,
+        details: { sent: version, version: sub.version, minimumVersion: sub.minimumVersion },
+      });
+    }
+    w.pos += 2 + len + 4;
+    walkDescription(w, sub, version, sentSub, [name], `${key}/${name}`);
+  }
+}
+
+export interface LoadInput {
+  readonly bytes: Uint8Array;
+  /** Offset of the section body. */
+  readonly start: number;
+  /** Where the sender's body ends (its footer, or the next section). */
+  readonly bodyEnd: number;
+  readonly version: number;
+  readonly description: CheckDescription;
+  readonly sent: SentBody | undefined;
+  /** Scores a set of reads: lower is closer to what the sender wrote (used to pick among fits). */
+  readonly score: (reads: readonly Read[]) => number;
+}
+
+function attempt(
+  input: LoadInput,
+  overrides: ReadonlySet<string>,
+): LoadResult & { seen: Map<string, string> } {
+  const w: Walk = {
+    bytes: input.bytes,
+    pos: input.start,
+    decide: (key, _label, preferred) => (overrides.has(key) ? !preferred : preferred),
+    reads: [],
+    remarks: [],
+    seen: new Map(),
+  };
+  let refusal: Refusal | undefined;
+  try {
+    walkDescription(w, input.description, input.version, input.sent, [], '');
+  } catch (e) {
+    if (!(e instanceof Refused)) throw e;
+    refusal = e.refusal;
+  }
+  if (!refusal && w.pos !== input.bodyEnd) {
+    refusal = {
+      code: 'layout-misread',
+      rule: 'check_section_footer: "Missing section footer" → -EINVAL',
+      path: [],
+      offset: w.pos,
+      message:
+        `the destination's fields end at byte ${w.pos - input.start} of the section and the sender's at ` +
+        `${input.bodyEnd - input.start}: it reads the rest of the section under other fields and misses the section's end`,
+      layout: true,
+      details: { destinationBytes: w.pos - input.start, senderBytes: input.bodyEnd - input.start },
+    };
+  }
+  return {
+    end: w.pos,
+    ...(refusal ? { refusal } : {}),
+    reads: w.reads,
+    remarks: w.remarks,
+    flipped: [...overrides].map((k) => w.seen.get(k) ?? k),
+    seen: w.seen,
+  };
+}
+
+/** Subsets of `keys` of size `n`, in order. */
+function* subsets(keys: readonly string[], n: number, from = 0): Generator<string[]> {
+  if (n === 0) {
+    yield [];
+    return;
+  }
+  for (let i = from; i <= keys.length - n; i++) {
+    for (const rest of subsets(keys, n - 1, i + 1)) yield [keys[i] as string, ...rest];
+  }
+}
+
+/** Most conditional fields whose presence is changed together when searching for a fit. */
+const MAX_FLIPS = 3;
+
+/** Replays the destination's load of one section (see the module comment). */
+export function loadSection(input: LoadInput): LoadResult {
+  const first = attempt(input, new Set());
+  if (!first.refusal?.layout) return first;
+  const keys = [...first.seen.keys()];
+  for (let n = 1; n <= Math.min(MAX_FLIPS, keys.length); n++) {
+    let best: { result: LoadResult; score: number } | undefined;
+    for (const set of subsets(keys, n)) {
+      const result = attempt(input, new Set(set));
+      if (result.refusal?.layout !== false && result.refusal) continue;
+      if (result.refusal === undefined || result.refusal.layout === false) {
+        const score = input.score(result.reads);
+        if (!best || score < best.score) best = { result, score };
+      }
+    }
+    if (best) return best.result;
+  }
+  return first;
+}
