@@ -30,6 +30,14 @@ export const commands: Record<string, { summary: string; load: () => Promise<Cli
     summary: 'Check statically what breaks when migrating between two description sets',
     load: async () => (await import('./commands/check.js')).command,
   },
+  preflight: {
+    summary: "Would a destination QEMU load this running VM's device state? Asks without migrating",
+    load: async () => (await import('./commands/preflight.js')).command,
+  },
+  migrate: {
+    summary: 'Migrate a running QEMU VM, guarded: never strand it on a destination that would refuse its state',
+    load: async () => (await import('./commands/migrate.js')).command,
+  },
   dump: {
     summary: "Print a module's descriptions in QEMU's -dump-vmstate JSON shape",
     load: async () => (await import('./commands/dump.js')).command,

@@ -60,3 +60,47 @@ export {
   type Vm,
   vmArgs,
 } from './vm.js';
+export {
+  type GuardedMigrateOptions,
+  type GuardedMigrationResult,
+  type GuardedOutcome,
+  GuardError,
+  guardedMigrate,
+  type MigrationProgress,
+  progressOf,
+} from './guarded-migrate.js';
+export {
+  asMigrationStream,
+  type CaptureOptions,
+  captureDeviceState,
+  type DeviceStateCapture,
+  machineType,
+  machineTypeOf,
+  type PreflightOptions,
+  type PreflightResult,
+  preflight,
+  type QmpLink,
+  type RunStatus,
+  runStatus,
+  type Verdict,
+} from './preflight.js';
+export {
+  guardedJson,
+  guardedText,
+  preflightJson,
+  preflightText,
+  progressText,
+  reasonsText,
+  waitSafeJson,
+  waitSafeText,
+} from './preflight-report.js';
+export {
+  nextInterval,
+  type PauseStats,
+  pauseStats,
+  preflightUntilLoads,
+  type WaitSafeOptions,
+  type WaitSafeResult,
+} from './preflight-wait.js';
+export { FILL_DONE, FILL_MARKER_ADDRESS, fillRamCode, fillRamGuest } from './guests/fill-ram.js';
+export { ltimToggleGuest } from './guests/ltim-toggle.js';

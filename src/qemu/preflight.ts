@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { checkStream, type DescriptionSet, type StreamFinding } from '../compat/index.js';
 import { fail } from '../errors/index.js';
+import { writeConfiguration } from '../stream/configuration.js';
+import { STREAM_MAGIC, STREAM_VERSION } from '../stream/index.js';
+import { Writer } from '../wire/index.js';
 import type { QmpArgs } from './qmp.js';
 
 /** What pre-flight needs of a QMP connection (`QmpClient` fits). */
@@ -92,13 +95,39 @@ export async function machineType(qmp: QmpLink): Promise<string> {
   return machineTypeOf(await qmp.command<string>('qom-get', { path: '/machine', property: 'type' }));
 }
 
+/** Bytes of the stream header: magic `QEVM` and version 3. */
+const HEADER_BYTES = 8;
+
+/**
+ * The device state as a migration would send it: `xen-save-devices-state` writes the header and
+ * the device sections but not the configuration section (machine type) a migration puts between
+ * them, and the destination checks that first. Put it back, with the VM's machine type.
+ */
+export function asMigrationStream(deviceState: Uint8Array, machine: string): Uint8Array {
+  const head = new DataView(deviceState.buffer, deviceState.byteOffset, deviceState.byteLength);
+  if (
+    deviceState.length < HEADER_BYTES ||
+    head.getUint32(0) !== STREAM_MAGIC ||
+    head.getUint32(4) !== STREAM_VERSION
+  ) {
+    fail('bad-header', 'the device state QEMU wrote does not start with a migration stream header', {
+      offset: 0,
+    });
+  }
+  const w = new Writer(deviceState.length + machine.length + 16);
+  w.bytes(deviceState.subarray(0, HEADER_BYTES));
+  writeConfiguration(w, { type: 'configuration', machine, subsections: [] });
+  w.bytes(deviceState.subarray(HEADER_BYTES));
+  return w.finish();
+}
+
 export type Verdict = 'loads' | 'refused';
 
 export interface PreflightResult {
   readonly verdict: Verdict;
   /** Why, as `vmstate check STREAM DEST` says it: each reason with the state values behind it. */
   readonly findings: readonly StreamFinding[];
-  /** The VM's machine type (the xen-save stream carries none; QEMU compares it at the configuration section). */
+  /** The VM's machine type, as its migration stream's configuration section names it. */
   readonly machine: string;
   /** Size of the device state. */
   readonly bytes: number;
@@ -121,7 +150,7 @@ export async function preflight(
   const start = performance.now();
   const machine = await machineType(qmp);
   const capture = await captureDeviceState(qmp, options);
-  const report = checkStream(capture.stream, destination, { machine });
+  const report = await checkStream(asMigrationStream(capture.stream, machine), destination);
   return {
     verdict: report.verdict,
     findings: report.findings,

@@ -3,11 +3,14 @@ import type { DescriptionSet } from '../../compat/index.js';
 import { loadDescriptionSet } from '../../compat/index.js';
 import { MigrationError } from '../../errors/index.js';
 import {
+  GuardError,
   preflight,
   preflightJson,
   preflightText,
   preflightUntilLoads,
   QmpClient,
+  QmpClosedError,
+  QmpError,
   waitSafeJson,
   waitSafeText,
 } from '../../qemu/index.js';
@@ -42,10 +45,15 @@ export async function connectQmp(socket: string): Promise<QmpClient> {
   }
 }
 
-/** A QMP failure while asking (QEMU without the command, socket closed) is "cannot ask" too. */
+/**
+ * A failure while asking is "cannot ask" (exit 2): QEMU refused a command or went away, a migration
+ * is already running, the temporary directory cannot be made. A bug stays a bug (exit 70).
+ */
 export function cannotAsk(e: unknown): never {
-  if (e instanceof MigrationError || e instanceof UsageError) throw e;
-  if (e instanceof Error && /^Qmp/.test(e.name)) throw new UsageError(`cannot ask QEMU: ${e.message}`);
+  const systemError = e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
+  if (e instanceof QmpError || e instanceof QmpClosedError || e instanceof GuardError || systemError) {
+    throw new UsageError(`cannot ask QEMU: ${(e as Error).message}`);
+  }
   throw e;
 }
 
