@@ -35,7 +35,8 @@ export const commands: Record<string, { summary: string; load: () => Promise<Cli
     load: async () => (await import('./commands/preflight.js')).command,
   },
   migrate: {
-    summary: 'Migrate a running QEMU VM, guarded: never strand it on a destination that would refuse its state',
+    summary:
+      'Migrate a running QEMU VM, guarded: never strand it on a destination that would refuse its state',
     load: async () => (await import('./commands/migrate.js')).command,
   },
   dump: {

@@ -151,13 +151,15 @@ export async function guardedMigrate(
 ): Promise<GuardedMigrationResult> {
   const pollMs = options.pollMs ?? 20;
   const current = await qmp.command<MigrationInfo>('query-migrate');
-  if (!IDLE.has(current.status)) throw new GuardError(`a migration is already in progress (${current.status})`);
+  if (!IDLE.has(current.status))
+    throw new GuardError(`a migration is already in progress (${current.status})`);
   const hadPause = await pauseCapability(qmp);
 
   let pre: PreflightResult | undefined;
   if (options.skipPreflight !== true) {
     pre = await preflight(qmp, options.destination, options);
-    if (pre.verdict === 'refused') return { outcome: 'refused-before-start', preflight: pre, source: pre.after };
+    if (pre.verdict === 'refused')
+      return { outcome: 'refused-before-start', preflight: pre, source: pre.after };
   }
   const before = await runStatus(qmp);
   const withPre = pre === undefined ? {} : { preflight: pre };

@@ -3,7 +3,18 @@
  * save / load helpers, and the project's own boot-sector guests. A layer above `compat`.
  */
 
+export {
+  GuardError,
+  type GuardedMigrateOptions,
+  type GuardedMigrationResult,
+  type GuardedOutcome,
+  guardedMigrate,
+  type MigrationProgress,
+  progressOf,
+} from './guarded-migrate.js';
+export { FILL_DONE, FILL_MARKER_ADDRESS, fillRamCode, fillRamGuest } from './guests/fill-ram.js';
 export * from './guests/index.js';
+export { ltimToggleGuest } from './guests/ltim-toggle.js';
 export {
   compareVersions,
   type MachineInfo,
@@ -11,6 +22,41 @@ export {
   machineVersion,
   parseMachineHelp,
 } from './machines.js';
+export {
+  asMigrationStream,
+  type CaptureOptions,
+  captureDeviceState,
+  type DeviceStateCapture,
+  machineType,
+  machineTypeOf,
+  type PreflightOptions,
+  type PreflightResult,
+  preflight,
+  type QmpLink,
+  type RunStatus,
+  runStatus,
+  type Verdict,
+} from './preflight.js';
+export {
+  guardedJson,
+  guardedText,
+  preflightJson,
+  preflightText,
+  progressText,
+  reasonsText,
+  waitSafeJson,
+  waitSafeText,
+} from './preflight-report.js';
+export { installedVersionOf, sourceDescriptions } from './preflight-source.js';
+export { type SenderVmdesc, withSenderVmdesc } from './preflight-vmdesc.js';
+export {
+  nextInterval,
+  type PauseStats,
+  pauseStats,
+  preflightUntilLoads,
+  type WaitSafeOptions,
+  type WaitSafeResult,
+} from './preflight-wait.js';
 export {
   type QmpArgs,
   QmpClient,
@@ -60,47 +106,3 @@ export {
   type Vm,
   vmArgs,
 } from './vm.js';
-export {
-  type GuardedMigrateOptions,
-  type GuardedMigrationResult,
-  type GuardedOutcome,
-  GuardError,
-  guardedMigrate,
-  type MigrationProgress,
-  progressOf,
-} from './guarded-migrate.js';
-export {
-  asMigrationStream,
-  type CaptureOptions,
-  captureDeviceState,
-  type DeviceStateCapture,
-  machineType,
-  machineTypeOf,
-  type PreflightOptions,
-  type PreflightResult,
-  preflight,
-  type QmpLink,
-  type RunStatus,
-  runStatus,
-  type Verdict,
-} from './preflight.js';
-export {
-  guardedJson,
-  guardedText,
-  preflightJson,
-  preflightText,
-  progressText,
-  reasonsText,
-  waitSafeJson,
-  waitSafeText,
-} from './preflight-report.js';
-export {
-  nextInterval,
-  type PauseStats,
-  pauseStats,
-  preflightUntilLoads,
-  type WaitSafeOptions,
-  type WaitSafeResult,
-} from './preflight-wait.js';
-export { FILL_DONE, FILL_MARKER_ADDRESS, fillRamCode, fillRamGuest } from './guests/fill-ram.js';
-export { ltimToggleGuest } from './guests/ltim-toggle.js';

@@ -50,7 +50,12 @@ export function waitSafeText(wait: WaitSafeResult, destination: string): string 
 }
 
 export function waitSafeJson(wait: WaitSafeResult): Record<string, unknown> {
-  return { ...preflightJson(wait.final), attempts: wait.attempts, waitedMs: wait.waitedMs, pauses: wait.pauses };
+  return {
+    ...preflightJson(wait.final),
+    attempts: wait.attempts,
+    waitedMs: wait.waitedMs,
+    pauses: wait.pauses,
+  };
 }
 
 export function progressText(p: MigrationProgress): string {
@@ -61,7 +66,8 @@ export function progressText(p: MigrationProgress): string {
 }
 
 const OUTCOME_TEXT: Record<GuardedMigrationResult['outcome'], string> = {
-  'refused-before-start': 'refused before start: the destination would refuse the device state; nothing was sent',
+  'refused-before-start':
+    'refused before start: the destination would refuse the device state; nothing was sent',
   'refused-at-switchover':
     'refused at switch-over: the final device state would be refused; migration cancelled before any device state was sent',
   completed: 'completed (as QEMU reports it)',

@@ -13,6 +13,7 @@ import { fail } from '../errors/index.js';
 import { writeConfiguration } from '../stream/configuration.js';
 import { STREAM_MAGIC, STREAM_VERSION } from '../stream/index.js';
 import { Writer } from '../wire/index.js';
+import { withSenderVmdesc } from './preflight-vmdesc.js';
 import type { QmpArgs } from './qmp.js';
 
 /** What pre-flight needs of a QMP connection (`QmpClient` fits). */
@@ -69,7 +70,10 @@ async function readBounded(file: string, max: number): Promise<Uint8Array> {
  * Device state of the VM behind `qmp`, without RAM: written by QEMU into a private temporary
  * directory (mode 0700, removed afterwards), read back, and the VM's run state before and after.
  */
-export async function captureDeviceState(qmp: QmpLink, options: CaptureOptions = {}): Promise<DeviceStateCapture> {
+export async function captureDeviceState(
+  qmp: QmpLink,
+  options: CaptureOptions = {},
+): Promise<DeviceStateCapture> {
   const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'vmstate-preflight-'));
   try {
     const file = join(dir, 'devices.mig');
@@ -129,6 +133,9 @@ export interface PreflightResult {
   readonly findings: readonly StreamFinding[];
   /** The VM's machine type, as its migration stream's configuration section names it. */
   readonly machine: string;
+  /** Device sections in the state, and how many the source's dump described (0 without `source`). */
+  readonly sections: number;
+  readonly described: number;
   /** Size of the device state. */
   readonly bytes: number;
   /** The guest's pause lies within this (the QMP round trip of `xen-save-devices-state`). */
@@ -139,7 +146,15 @@ export interface PreflightResult {
   readonly after: RunStatus;
 }
 
-export interface PreflightOptions extends CaptureOptions {}
+export interface PreflightOptions extends CaptureOptions {
+  /**
+   * The source QEMU's `-dump-vmstate` for the VM's machine type (see `sourceDescriptions`). With it
+   * the device state carries the vmdesc a migration would send: the sender's layout and field
+   * names, so that reasons name the values behind them (`ltim = 0x08`). Without it, the checker
+   * sees bytes only.
+   */
+  readonly source?: DescriptionSet;
+}
 
 /** Takes the VM's device state now and says whether `destination` would load it. */
 export async function preflight(
@@ -150,11 +165,15 @@ export async function preflight(
   const start = performance.now();
   const machine = await machineType(qmp);
   const capture = await captureDeviceState(qmp, options);
-  const report = await checkStream(asMigrationStream(capture.stream, machine), destination);
+  const framed = asMigrationStream(capture.stream, machine);
+  const sent = options.source === undefined ? undefined : await withSenderVmdesc(framed, options.source);
+  const report = await checkStream(sent?.stream ?? framed, destination);
   return {
     verdict: report.verdict,
     findings: report.findings,
     machine,
+    sections: report.sections,
+    described: sent?.described ?? 0,
     bytes: capture.stream.length,
     pauseMs: capture.pauseMs,
     elapsedMs: performance.now() - start,

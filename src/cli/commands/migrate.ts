@@ -40,10 +40,16 @@ export const command: CliCommand = {
   summary: 'Migrate a running QEMU VM, guarded: never strand it on a destination that would refuse its state',
   configure: (cmd: Command) =>
     cmd
-      .argument('<uri>', 'where QEMU migrates to, as QMP migrate takes it: tcp:HOST:PORT, unix:PATH, exec:CMD')
+      .argument(
+        '<uri>',
+        'where QEMU migrates to, as QMP migrate takes it: tcp:HOST:PORT, unix:PATH, exec:CMD',
+      )
       .requiredOption('--qmp <socket>', "the source VM's QMP unix socket")
       .requiredOption('--to <dump>', "the destination QEMU's -dump-vmstate JSON for the same machine type")
-      .option('--skip-preflight', 'start copying without pre-flight (the guard at the switch-over pause still runs)')
+      .option(
+        '--skip-preflight',
+        'start copying without pre-flight (the guard at the switch-over pause still runs)',
+      )
       .option('--tmp-dir <dir>', 'where QEMU writes the device state (a private directory is made there)')
       .option('--json', 'print the outcome, both checks and QEMU’s last query-migrate as JSON')
       .addHelpText(
@@ -55,7 +61,10 @@ export const command: CliCommand = {
           'Exit codes: 0 completed, 1 refused (before start or at switch-over) or QEMU reports failed/cancelled,\n' +
           '2 cannot ask or start (QMP unreachable, a migration already running, unreadable dump).',
       ),
-  async run([uri], options: { qmp: string; to: string; skipPreflight?: boolean; tmpDir?: string; json?: boolean }) {
+  async run(
+    [uri],
+    options: { qmp: string; to: string; skipPreflight?: boolean; tmpDir?: string; json?: boolean },
+  ) {
     const destination = await destinationSet(options.to);
     const qmp = await connectQmp(options.qmp);
     const bar = progressBar(options.json !== true);
@@ -73,7 +82,9 @@ export const command: CliCommand = {
       }).catch(cannotAsk);
       bar.stop();
       process.stdout.write(
-        options.json ? `${JSON.stringify(guardedJson(result), null, 2)}\n` : guardedText(result, destination.label),
+        options.json
+          ? `${JSON.stringify(guardedJson(result), null, 2)}\n`
+          : guardedText(result, destination.label),
       );
       return result.outcome === 'completed' ? ExitCode.ok : ExitCode.negative;
     } finally {

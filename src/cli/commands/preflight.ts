@@ -21,7 +21,8 @@ import { inputProblem } from './check.js';
 /** `250ms`, `30s`, `2m`, `1h`; a bare number is seconds. */
 export function parseDuration(name: string, raw: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
-  if (m === null) throw new UsageError(`${name} must be a duration such as 500ms, 30s, 2m or 1h, got "${raw}"`);
+  if (m === null)
+    throw new UsageError(`${name} must be a duration such as 500ms, 30s, 2m or 1h, got "${raw}"`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
   return Number(m[1]) * unit;
 }
@@ -64,7 +65,10 @@ export const command: CliCommand = {
     cmd
       .requiredOption('--qmp <socket>', "the running VM's QMP unix socket")
       .requiredOption('--to <dump>', "the destination QEMU's -dump-vmstate JSON for the same machine type")
-      .option('--wait-safe <duration>', 'ask again until the state would load, for at most this long (30s, 2m)')
+      .option(
+        '--wait-safe <duration>',
+        'ask again until the state would load, for at most this long (30s, 2m)',
+      )
       .option('--pause-share <percent>', 'with --wait-safe: most of the time the guest may be paused', '1')
       .option('--tmp-dir <dir>', 'where QEMU writes the device state (a private directory is made there)')
       .option('--json', 'print the verdict, findings and measured pause as JSON')
@@ -76,12 +80,20 @@ export const command: CliCommand = {
       ),
   async run(
     _args,
-    options: { qmp: string; to: string; waitSafe?: string; pauseShare: string; tmpDir?: string; json?: boolean },
+    options: {
+      qmp: string;
+      to: string;
+      waitSafe?: string;
+      pauseShare: string;
+      tmpDir?: string;
+      json?: boolean;
+    },
   ) {
     const destination = await destinationSet(options.to);
     const forMs = options.waitSafe === undefined ? undefined : parseDuration('--wait-safe', options.waitSafe);
     const share = Number(options.pauseShare) / 100;
-    if (!(share > 0 && share <= 1)) throw new UsageError(`--pause-share must be in (0, 100], got "${options.pauseShare}"`);
+    if (!(share > 0 && share <= 1))
+      throw new UsageError(`--pause-share must be in (0, 100], got "${options.pauseShare}"`);
     const capture = options.tmpDir === undefined ? {} : { tmpDir: options.tmpDir };
     const qmp = await connectQmp(options.qmp);
     const abort = new AbortController();
@@ -91,7 +103,9 @@ export const command: CliCommand = {
       if (forMs === undefined) {
         const result = await preflight(qmp, destination, capture).catch(cannotAsk);
         process.stdout.write(
-          options.json ? `${JSON.stringify(preflightJson(result), null, 2)}\n` : preflightText(result, destination.label),
+          options.json
+            ? `${JSON.stringify(preflightJson(result), null, 2)}\n`
+            : preflightText(result, destination.label),
         );
         return result.verdict === 'loads' ? ExitCode.ok : ExitCode.negative;
       }
@@ -102,7 +116,9 @@ export const command: CliCommand = {
         signal: abort.signal,
       }).catch(cannotAsk);
       process.stdout.write(
-        options.json ? `${JSON.stringify(waitSafeJson(wait), null, 2)}\n` : waitSafeText(wait, destination.label),
+        options.json
+          ? `${JSON.stringify(waitSafeJson(wait), null, 2)}\n`
+          : waitSafeText(wait, destination.label),
       );
       return wait.final.verdict === 'loads' ? ExitCode.ok : ExitCode.negative;
     } finally {
