@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { guardedJson, guardedMigrate, guardedText, type MigrationProgress } from '../../qemu/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { cannotAsk, connectQmp, destinationSet } from './preflight.js';
+import { cannotAsk, connectQmp, destinationSet, senderSet } from './preflight.js';
 
 const MiB = 2 ** 20;
 
@@ -63,7 +63,14 @@ export const command: CliCommand = {
       ),
   async run(
     [uri],
-    options: { qmp: string; to: string; skipPreflight?: boolean; tmpDir?: string; json?: boolean },
+    options: {
+      qmp: string;
+      to: string;
+      from?: string;
+      skipPreflight?: boolean;
+      tmpDir?: string;
+      json?: boolean;
+    },
   ) {
     const destination = await destinationSet(options.to);
     const qmp = await connectQmp(options.qmp);
@@ -72,7 +79,9 @@ export const command: CliCommand = {
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
     try {
+      const source = await senderSet(qmp, options.from, options.tmpDir);
       const result = await guardedMigrate(qmp, {
+        ...(source === undefined ? {} : { source }),
         uri: uri as string,
         destination,
         signal: abort.signal,

@@ -11,6 +11,8 @@ import {
   QmpClient,
   QmpClosedError,
   QmpError,
+  type QmpLink,
+  sourceDescriptions,
   waitSafeJson,
   waitSafeText,
 } from '../../qemu/index.js';
@@ -35,6 +37,15 @@ export async function destinationSet(file: string): Promise<DescriptionSet> {
     if (e instanceof MigrationError) throw inputProblem(e);
     throw e;
   }
+}
+
+/**
+ * The sender's descriptions: `--from DUMP`, else the dump of the VM's own QEMU version made with
+ * its installed binary; undefined when neither (the verdict then rests on the bytes alone).
+ */
+export async function senderSet(qmp: QmpLink, from: string | undefined, tmpDir: string | undefined) {
+  if (from !== undefined) return destinationSet(from);
+  return sourceDescriptions(qmp, tmpDir === undefined ? {} : { tmpDir }).catch(cannotAsk);
 }
 
 /** Connects to a running QEMU's QMP socket; failing that is "cannot ask" (exit 2). */
@@ -83,6 +94,7 @@ export const command: CliCommand = {
     options: {
       qmp: string;
       to: string;
+      from?: string;
       waitSafe?: string;
       pauseShare: string;
       tmpDir?: string;
@@ -94,12 +106,16 @@ export const command: CliCommand = {
     const share = Number(options.pauseShare) / 100;
     if (!(share > 0 && share <= 1))
       throw new UsageError(`--pause-share must be in (0, 100], got "${options.pauseShare}"`);
-    const capture = options.tmpDir === undefined ? {} : { tmpDir: options.tmpDir };
     const qmp = await connectQmp(options.qmp);
     const abort = new AbortController();
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
     try {
+      const source = await senderSet(qmp, options.from, options.tmpDir);
+      const capture = {
+        ...(options.tmpDir === undefined ? {} : { tmpDir: options.tmpDir }),
+        ...(source === undefined ? {} : { source }),
+      };
       if (forMs === undefined) {
         const result = await preflight(qmp, destination, capture).catch(cannotAsk);
         process.stdout.write(
