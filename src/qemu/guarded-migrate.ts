@@ -60,6 +60,8 @@ export interface GuardedMigrationResult {
   readonly atSwitchover?: PreflightResult;
   /** QEMU's last `query-migrate` (undefined when no migration was started). */
   readonly migration?: MigrationInfo;
+  /** The last progress seen while the migration ran (a cancelled migration's final answer has no RAM figures). */
+  readonly progress?: MigrationProgress;
   /** The source's run state when it was all over. */
   readonly source: RunStatus;
   /** Time the guard held the switch-over: from seeing the pause to `migrate-continue`/`migrate_cancel`. */
@@ -170,9 +172,13 @@ export async function guardedMigrate(
     await qmp.command('migrate', { uri: options.uri });
     let atSwitchover: PreflightResult | undefined;
     let guardMs: number | undefined;
+    let progress: MigrationProgress | undefined;
     for (;;) {
       const info = await qmp.command<MigrationInfo>('query-migrate');
-      options.onProgress?.(progressOf(info, performance.now() - start));
+      const now = progressOf(info, performance.now() - start);
+      if (info.ram !== undefined) progress = now;
+      options.onProgress?.(now);
+      const seenProgress = progress === undefined ? {} : { progress };
       if (info.status === 'pre-switchover' && atSwitchover === undefined) {
         const seen = performance.now();
         try {
@@ -184,7 +190,15 @@ export async function guardedMigrate(
         if (atSwitchover.verdict === 'refused') {
           const { migration, source } = await cancel(qmp, before.running, pollMs);
           guardMs = performance.now() - seen;
-          return { outcome: 'refused-at-switchover', ...withPre, atSwitchover, migration, source, guardMs };
+          return {
+            outcome: 'refused-at-switchover',
+            ...withPre,
+            atSwitchover,
+            migration,
+            ...seenProgress,
+            source,
+            guardMs,
+          };
         }
         await qmp.command('migrate-continue', { state: 'pre-switchover' });
         guardMs = performance.now() - seen;
@@ -196,12 +210,13 @@ export async function guardedMigrate(
           ...withPre,
           ...(atSwitchover === undefined ? {} : { atSwitchover }),
           migration: info,
+          ...seenProgress,
           source,
           ...(guardMs === undefined ? {} : { guardMs }),
         };
       } else if (options.signal?.aborted) {
         const { migration, source } = await cancel(qmp, before.running, pollMs);
-        return { outcome: 'cancelled', ...withPre, migration, source };
+        return { outcome: 'cancelled', ...withPre, migration, ...seenProgress, source };
       }
       await sleep(pollMs);
     }

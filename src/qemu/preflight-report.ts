@@ -81,7 +81,8 @@ export function guardedText(result: GuardedMigrationResult, destination: string)
   if (decisive !== undefined && decisive.verdict === 'refused') lines.push(...reasonsText(decisive));
   const m = result.migration;
   if (m?.['error-desc'] !== undefined) lines.push(`QEMU: ${m['error-desc']}`);
-  if (m?.ram !== undefined) lines.push(`RAM sent: ${mib(m.ram.transferred)} of ${mib(m.ram.total)}`);
+  const ram = m?.ram ?? (result.progress === undefined ? undefined : result.progress);
+  if (ram !== undefined) lines.push(`RAM sent: ${mib(ram.transferred)} of ${mib(ram.total)}`);
   if (m?.downtime !== undefined) lines.push(`downtime: ${m.downtime} ms (QEMU)`);
   if (result.guardMs !== undefined) lines.push(`guard held the switch-over ${ms(result.guardMs)}`);
   lines.push(`destination description: ${destination}; source VM ${result.source.status}`, '');
@@ -94,6 +95,7 @@ export function guardedJson(result: GuardedMigrationResult): Record<string, unkn
     ...(result.preflight === undefined ? {} : { preflight: preflightJson(result.preflight) }),
     ...(result.atSwitchover === undefined ? {} : { atSwitchover: preflightJson(result.atSwitchover) }),
     ...(result.migration === undefined ? {} : { migration: result.migration }),
+    ...(result.progress === undefined ? {} : { progress: result.progress }),
     source: result.source,
     ...(result.guardMs === undefined ? {} : { guardMs: result.guardMs }),
   };
