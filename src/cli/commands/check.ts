@@ -3,9 +3,14 @@ import {
   type CheckReport,
   checkInputs,
   checkReportJson,
+  checkStream,
   type DirectionOption,
   formatCheckText,
+  formatStreamCheckText,
+  isStreamFile,
+  loadStreamCheckInputs,
   type Severity,
+  streamCheckJson,
 } from '../../compat/index.js';
 import { formatIssue, type Issue, MigrationError } from '../../errors/index.js';
 import { coloursFor } from '../colours.js';
@@ -24,10 +29,14 @@ const PAINT: Record<Severity, (s: string) => string> = { error: pc.red, warning:
 
 export const command: CliCommand = {
   name: 'check',
-  summary: 'Check from the descriptions alone what breaks when migrating between two versions',
+  summary:
+    'Check from the descriptions alone what breaks when migrating between two versions, or whether a stream loads',
   configure: (cmd: Command) =>
     cmd
-      .argument('<source>', 'the side that sends on upgrade: a -dump-vmstate .json file or a module')
+      .argument(
+        '<source>',
+        'the side that sends on upgrade: a -dump-vmstate .json file or a module; or a migration stream (QEVM)',
+      )
       .argument('<destination>', 'the side that receives on upgrade (and sends on rollback)')
       .addOption(
         new Option('--direction <direction>', 'forward (upgrade), backward (rollback) or both')
@@ -42,12 +51,38 @@ export const command: CliCommand = {
         '\nA module exports `sections` (descriptions) and optionally `machines`, or a lab version set as ' +
           'file.ts#release.\n' +
           'Exit codes: 0 no error in the checked directions (warnings and infos do not count), 1 errors found,\n' +
-          '2 bad arguments or an input that cannot be read or is not a description set.',
+          '2 bad arguments or an input that cannot be read or is not a description set.\n\n' +
+          'check STREAM DEST: STREAM is a migration stream (recognised by its QEVM magic, whatever its name),\n' +
+          "DEST the destination QEMU's -dump-vmstate JSON. Prints loads or refused, each refusal with QEMU's\n" +
+          'rule and the state values that made the sender send it, and where the destination reads bytes under\n' +
+          'another meaning (loads, with changes). --json adds "verdict" beside "findings".\n' +
+          'Exit codes: 0 loads, 1 refused, 2 unreadable input, 3 the stream itself is malformed.',
       ),
   async run(
     [source, destination],
     options: { direction: DirectionOption; machine?: string; json?: boolean; hideInfo?: boolean },
   ) {
+    if (await isStreamFile(source as string)) {
+      let inputs: Awaited<ReturnType<typeof loadStreamCheckInputs>>;
+      try {
+        inputs = await loadStreamCheckInputs(source as string, destination as string);
+      } catch (e) {
+        if (e instanceof MigrationError) throw inputProblem(e);
+        throw e;
+      }
+      // A malformed stream is a MigrationError here: exit 3, naming the offset.
+      const streamReport = await checkStream(inputs.bytes, inputs.destination);
+      if (options.json) process.stdout.write(`${JSON.stringify(streamCheckJson(streamReport), null, 2)}\n`);
+      else {
+        process.stdout.write(
+          formatStreamCheckText(streamReport, {
+            paint: (severity, text) => PAINT[severity](text),
+            ...(options.hideInfo ? { hideInfo: true } : {}),
+          }),
+        );
+      }
+      return streamReport.verdict === 'loads' ? ExitCode.ok : ExitCode.negative;
+    }
     let report: CheckReport;
     try {
       report = await checkInputs(source as string, destination as string, {

@@ -205,7 +205,7 @@ function whySent(bytes: Uint8Array, leaves: readonly Leaf[], subsection: string)
     .filter((l) => l.path[0] === subsection)
     .some((l) => !isZero(bytes.subarray(l.offset, l.offset + l.size)));
   return nonZero
-    ? `; ${subsection} is sent because ${values.join(', ')}; its prevalent value is 0, which is not sent`
+    ? `; ${subsection} is sent because ${values.join(', ')}; its prevalent value is 0`
     : `; ${subsection} is sent with ${values.join(', ')} (all zero: its needed predicate looks at other state)`;
 }
 
@@ -283,13 +283,21 @@ function checkSection(
       version: h.version,
       description: cand.description,
       sent,
+      leaves,
       score: scorer(leaves),
     });
     results.push({ cand, result });
   }
   const loaded = results.find((r) => r.result && !r.result.refusal);
   if (loaded?.result) {
+    const counts = new Map<string, number>();
     for (const m of loaded.result.remarks) {
+      if (m.code === 'count-from-sender') {
+        // One line per section: the same field repeats in every element of an array.
+        const name = m.path.filter((p) => !/^\d+$/.test(p)).join('.');
+        counts.set(name, (m.details?.count as number | undefined) ?? 0);
+        continue;
+      }
       out.push(
         finding(
           m.code,
@@ -297,6 +305,18 @@ function checkSection(
           [...where, ...m.path],
           m.message,
           m.details ? { details: m.details } : {},
+        ),
+      );
+    }
+    if (counts.size > 0) {
+      out.push(
+        finding(
+          'count-from-sender',
+          'info',
+          where,
+          "the destination's dump does not record element counts (QEMU before 8.1 omits num); the sender's are taken for " +
+            [...counts].map(([n, c]) => `${n} (${c})`).join(', '),
+          { details: { counts: Object.fromEntries(counts) } },
         ),
       );
     }

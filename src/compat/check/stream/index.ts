@@ -8,4 +8,5 @@ export {
   streamCheckJson,
 } from './check-stream.js';
 export { type Framing, framingOf } from './framing.js';
+export { isStreamFile, loadStreamCheckInputs } from './inputs.js';
 export { formatStreamCheckText, type StreamTextOptions } from './text.js';

@@ -1,6 +1,6 @@
 import type { FindingCode, Severity } from '../finding.js';
 import type { CheckDescription, CheckField } from '../model.js';
-import type { SentBody, SentField } from './sender.js';
+import type { Leaf, SentBody, SentField } from './sender.js';
 
 /**
  * The destination's load of one section, replayed over the stream's bytes with the destination's
@@ -68,6 +68,8 @@ interface Walk {
   readonly bytes: Uint8Array;
   pos: number;
   readonly decide: (key: string, label: string, preferred: boolean) => boolean;
+  /** The sender's leaf starting at this offset, if any. */
+  readonly at: (offset: number) => Leaf | undefined;
   readonly reads: Read[];
   readonly remarks: Remark[];
   readonly seen: Map<string, string>;
@@ -155,7 +157,26 @@ function walkDescription(
     if (!present) return;
     const s = fits(f, cursor.peek(f.name)) ? cursor.take(f.name) : undefined;
     let count = f.count;
-    if (count === undefined) {
+    if (count === undefined && !s) {
+      // No count in the dump and no field of this name from the sender: the field under another
+      // name (take the count from the sender's field at this place, when the bytes divide), or a
+      // variable array the sender wrote no element of (the vmdesc then lists nothing).
+      const there = w.at(w.pos);
+      const e = fixedElement(f);
+      const positional =
+        there && e !== undefined && !f.struct && there.size % e === 0 ? there.size / e : undefined;
+      w.seen.set(`${fkey}#`, `${here.join('.')} (count 0)`);
+      count = w.decide(`${fkey}#`, '', false) ? 0 : (positional ?? 1);
+      if (count > 1) {
+        w.remarks.push({
+          code: 'count-from-sender',
+          severity: 'info',
+          path: here,
+          message: `the destination's dump does not record the element count of "${f.name}" (QEMU before 8.1 omits num); the ${count} of the sender's ${there?.path.join('.')} at the same place is taken`,
+          details: { count, from: there?.path.join('.') },
+        });
+      }
+    } else if (count === undefined) {
       const e = fixedElement(f);
       count = s ? (f.struct || e === undefined ? s.count : (s.size * s.count) / e) : 1;
       if (count !== 1) {
@@ -172,7 +193,7 @@ function walkDescription(
       const nested = f.struct;
       const at = f.loadVersion ?? nested.version;
       for (let e = 0; e < count; e++) {
-        const body = s?.inline ?? s?.elements?.[e];
+        const body = s?.inline ?? s?.elements?.[e] ?? s?.elements?.[0];
         if (body && body.version > nested.version && e === 0 && f.loadVersion === undefined) {
           w.remarks.push({
             code: 'nested-version',
@@ -268,6 +289,8 @@ export interface LoadInput {
   readonly version: number;
   readonly description: CheckDescription;
   readonly sent: SentBody | undefined;
+  /** The sender's leaves (from its vmdesc), where it has one. */
+  readonly leaves: readonly Leaf[];
   /** Scores a set of reads: lower is closer to what the sender wrote (used to pick among fits). */
   readonly score: (reads: readonly Read[]) => number;
 }
@@ -276,7 +299,10 @@ function attempt(
   input: LoadInput,
   overrides: ReadonlySet<string>,
 ): LoadResult & { seen: Map<string, string> } {
+  const byOffset = new Map<number, Leaf>();
+  for (const l of input.leaves) if (!byOffset.has(l.offset)) byOffset.set(l.offset, l);
   const w: Walk = {
+    at: (offset) => byOffset.get(offset),
     bytes: input.bytes,
     pos: input.start,
     decide: (key, _label, preferred) => (overrides.has(key) ? !preferred : preferred),

@@ -24,6 +24,14 @@ export interface SentBody {
   readonly subsections: readonly SentBody[];
 }
 
+/**
+ * QEMU's vmdesc tells apart fields of one description that share a name by an index suffix
+ * (`config[0]`, `cur_offset[1]`); the dump names them without it.
+ */
+function fieldName(name: string): string {
+  return name.replace(/\[\d+\]$/, '');
+}
+
 function hasFields(b: VmdescBody | undefined): b is VmdescBody {
   return b !== undefined && Array.isArray(b.fields);
 }
@@ -36,11 +44,16 @@ export function sentBody(body: VmdescBody): SentBody {
     const f = list[i] as VmdescField;
     if (f.index !== undefined) {
       const run: VmdescField[] = [f];
-      while (i + 1 < list.length && list[i + 1]?.name === f.name && list[i + 1]?.index === run.length) {
+      // Later elements may come without their index (7.2 and 10.0 write none for the last one).
+      while (
+        i + 1 < list.length &&
+        list[i + 1]?.name === f.name &&
+        (list[i + 1]?.index === run.length || list[i + 1]?.index === undefined)
+      ) {
         run.push(list[++i] as VmdescField);
       }
       fields.push({
-        name: f.name,
+        name: fieldName(f.name),
         type: f.type,
         size: f.size,
         count: run.length,
@@ -60,7 +73,7 @@ export function sentBody(body: VmdescBody): SentBody {
           })
         : undefined;
     fields.push({
-      name: f.name,
+      name: fieldName(f.name),
       type: f.type,
       size: f.size,
       count: f.array_len ?? 1,
@@ -105,14 +118,16 @@ export function senderLeaves(
       continue;
     }
     if (f.elements) {
-      f.elements.forEach((e, i) => {
-        const at = f.elements && f.elements.length > 1 ? [...here, String(i)] : here;
+      // An array QEMU described once (array_len) repeats its one element body.
+      for (let i = 0; i < f.count; i++) {
+        const e = f.elements[i] ?? f.elements[0];
+        const at = f.count > 1 ? [...here, String(i)] : here;
         if (e) pos = senderLeaves(e, pos, out, at);
         else {
           out.push({ path: at, offset: pos, size: f.size, type: f.type });
           pos += f.size;
         }
-      });
+      }
       continue;
     }
     const bytes = f.size * f.count;
