@@ -12,9 +12,10 @@ export {
   type MigrationProgress,
   progressOf,
 } from './guarded-migrate.js';
-export { FILL_DONE, FILL_MARKER_ADDRESS, fillRamCode, fillRamGuest } from './guests/fill-ram.js';
+export { fillRamCode, fillRamGuest } from './guests/fill-ram.js';
 export * from './guests/index.js';
 export { ltimToggleGuest } from './guests/ltim-toggle.js';
+export * from './lab/index.js';
 export {
   compareVersions,
   type MachineInfo,

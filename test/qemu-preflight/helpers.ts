@@ -3,12 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type DescriptionSet, loadDescriptionSet } from '../../src/compat/index.js';
 import {
   dumpVmstate,
-  FILL_DONE,
-  FILL_MARKER_ADDRESS,
   type Guest,
   guestImage,
   type QemuVersionName,
@@ -60,18 +57,6 @@ export function runGuest(
     paused: extra.paused ?? false,
     extraArgs,
   });
-}
-
-/** Waits until a fill-ram guest has written all its RAM (its marker word). */
-export async function untilFilled(vm: Vm, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const cmd = `xp /1wx 0x${FILL_MARKER_ADDRESS.toString(16)}`;
-  while (Date.now() < deadline) {
-    const out = await vm.qmp<string>('human-monitor-command', { 'command-line': cmd });
-    if (out.includes(FILL_DONE.toString(16))) return;
-    await sleep(100);
-  }
-  throw new Error(`the guest did not fill its RAM within ${timeoutMs} ms`);
 }
 
 /** Re-initialises the master PIC through the monitor's port writes: level- (LTIM) or edge-triggered. */

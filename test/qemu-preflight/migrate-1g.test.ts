@@ -9,18 +9,9 @@ import {
   pollMigration,
   sourceDescriptions,
   type Vm,
+  waitForDone,
 } from '../../src/qemu/index.js';
-import {
-  dumpOf,
-  freePort,
-  imageOf,
-  type Relay,
-  runGuest,
-  runstate,
-  scratch,
-  startRelay,
-  untilFilled,
-} from './helpers.js';
+import { dumpOf, freePort, imageOf, type Relay, runGuest, runstate, scratch, startRelay } from './helpers.js';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -55,7 +46,7 @@ describe('guarded migration of a 1 GiB LTIM guest, 10.0 → 7.2 (real)', () => {
   beforeAll(async () => {
     dest72 = await dumpOf('7.2', dir);
     source = await runGuest('10.0', image, 1024, { qmpSocket: socket });
-    await untilFilled(source);
+    await waitForDone(source, guest);
     sender = await sourceDescriptions(source.client);
     // Lift QEMU's default 128 MiB/s limit: the test measures bytes, not a rate limit.
     await source.qmp('migrate-set-parameters', { 'max-bandwidth': 8 * GiB });

@@ -1,17 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DescriptionSet } from '../../src/compat/index.js';
-import { fillRamGuest, guardedMigrate, preflight, sourceDescriptions, type Vm } from '../../src/qemu/index.js';
 import {
-  dumpOf,
-  freePort,
-  imageOf,
-  programPic,
-  runGuest,
-  runstate,
-  scratch,
-  startRelay,
-  untilFilled,
-} from './helpers.js';
+  fillRamGuest,
+  guardedMigrate,
+  preflight,
+  sourceDescriptions,
+  type Vm,
+  waitForDone,
+} from '../../src/qemu/index.js';
+import { dumpOf, freePort, imageOf, programPic, runGuest, runstate, scratch, startRelay } from './helpers.js';
 
 const MiB = 2 ** 20;
 /** RAM and rate that make the copy last about two seconds: time for the state to change under it. */
@@ -37,10 +34,11 @@ describe('guarded migration when the device state changes during the copy (real 
   }, 60_000);
 
   async function setUp(ltim: boolean) {
-    const image = imageOf(fillRamGuest(RAM_MIB, ltim), dir);
+    const guest = fillRamGuest(RAM_MIB, ltim);
+    const image = imageOf(guest, dir);
     const source = await runGuest('10.0', image, RAM_MIB);
     vms.push(source);
-    await untilFilled(source);
+    await waitForDone(source, guest);
     await source.qmp('migrate-set-parameters', { 'max-bandwidth': RATE });
     const port = await freePort();
     const dest = await runGuest('7.2', image, RAM_MIB, { incomingPort: port });
@@ -60,7 +58,8 @@ describe('guarded migration when the device state changes during the copy (real 
       destination: dest72,
       ...sender,
       onProgress: (p) => {
-        if (change === undefined && p.status === 'active' && p.transferred > 0) change = programPic(source, true);
+        if (change === undefined && p.status === 'active' && p.transferred > 0)
+          change = programPic(source, true);
       },
     });
     await change;
@@ -86,7 +85,8 @@ describe('guarded migration when the device state changes during the copy (real 
       skipPreflight: true, // pre-flight would refuse: the state is still level-triggered
       ...sender,
       onProgress: (p) => {
-        if (change === undefined && p.status === 'active' && p.transferred > 0) change = programPic(source, false);
+        if (change === undefined && p.status === 'active' && p.transferred > 0)
+          change = programPic(source, false);
       },
     });
     await change;

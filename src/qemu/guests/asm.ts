@@ -4,6 +4,10 @@
  * and no toolchain: the bytes are the program.
  */
 
+/** Guest-physical address a workload writes DONE_MARKER to when it has reached its state. */
+export const DONE_ADDRESS = 0x0500;
+export const DONE_MARKER = 0xa5;
+
 type Fixup = { at: number; label: string; kind: 'rel8' };
 
 export class Asm {
@@ -76,6 +80,29 @@ export class Asm {
   /** `mov byte [es:bx], al` */
   storeEsBxAl(): this {
     return this.db(0x26, 0x88, 0x07);
+  }
+  /** `mov dx, port; mov ax, v; out dx, ax` (16-bit I/O: Bochs VBE registers) */
+  outDx16(port: number, ax: number): this {
+    this.movDx(port);
+    this.movAx(ax);
+    return this.db(0xef);
+  }
+  /** `xor ax, ax; mov ds, ax` */
+  zeroDs(): this {
+    return this.db(0x31, 0xc0, 0x8e, 0xd8);
+  }
+  /** `mov byte [imm16], imm8` (DS-relative) */
+  storeByte(addr: number, v: number): this {
+    return this.db(0xc6, 0x06, ...this.#imm16(addr), v);
+  }
+  /**
+   * The end of every workload but LTIM: writes DONE_MARKER at DONE_ADDRESS (so the lab knows the
+   * state is reached without guessing a time), then halts with interrupts off, for good.
+   */
+  done(): this {
+    this.zeroDs().storeByte(DONE_ADDRESS, DONE_MARKER).cli();
+    this.label('halt_forever').hlt();
+    return this.jmp('halt_forever');
   }
   /** `inc bx` */
   incBx(): this {

@@ -7,12 +7,12 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 describe('preflight guests', () => {
   it('fill-ram: 1 GiB then LTIM is the program GNU as assembles', () => {
     // GNU as (`as --32`, objcopy -O binary) of fill-ram.ts's instructions as commented there:
-    // .code16 up to the far jump, .code32 after it, five `.byte 0x90` before the GDT.
+    // .code16 up to the far jump, .code32 after it, `.balign 8, 0x90` before the GDT (no padding).
     expect(hex(fillRamCode(1024, 0x19))).toBe(
-      'fa31c08ed8e4920c02e692660f0116787c0f20c00c010f22c066ea217c000008' +
+      'fa31c08ed8e4920c02e692660f0116707c0f20c00c010f22c066ea217c000008' +
         '0066b810008ed88ec0bf0000100089f8b900040000f3ab81ff0000004072efb019e620b008e621' +
-        'b004e621b001e621c7050005000011f10d60ebfe9090909090' +
-        '0000000000000000ffff0000009acf00ffff00000092cf001700607c0000',
+        'b004e621b001e621c60500050000a5ebfe' +
+        '0000000000000000ffff0000009acf00ffff00000092cf001700587c0000',
     );
   });
 

@@ -30,7 +30,12 @@ export interface Guest {
   readonly code: Uint8Array;
   /** False for a floppy without 55 AA. */
   readonly bootable: boolean;
-  /** How long the guest runs before its state is reached and it may be saved. */
+  /**
+   * True when the program ends with `Asm.done()`: the lab waits for DONE_MARKER in guest memory.
+   * Otherwise (LTIM's exact published bytes, the prevalent guest) it waits `settleMs`.
+   */
+  readonly marker: boolean;
+  /** How long the guest runs before its state is reached (the bound, when it has a marker). */
   readonly settleMs: number;
   readonly expect: readonly FieldExpectation[];
 }

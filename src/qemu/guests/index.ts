@@ -1,7 +1,13 @@
-export { Asm } from './asm.js';
+export { Asm, DONE_ADDRESS, DONE_MARKER } from './asm.js';
+export { GUESTS, guestByName } from './catalog.js';
+export { dmaGuest, fdcCommandGuest, fdcResultGuest } from './fdc.js';
 export { BOOT_SIGNATURE_OFFSET, FLOPPY_SIZE, floppyImage, writeFloppy } from './floppy.js';
 export { type FieldExpectation, type Guest, guestImage } from './guest.js';
+export { i8042Guest } from './i8042.js';
 export { ltimGuest } from './ltim.js';
 export { prevalentGuest } from './prevalent.js';
-export { guestDeviceArgs, type RunGuestOptions, saveGuest } from './run.js';
+export { guestDeviceArgs, type RunGuestOptions, readGuestByte, saveGuest, waitForDone } from './run.js';
+export { pitGuest, rtcGuest, speakerGuest } from './timers.js';
+export { uartGuest } from './uart.js';
 export { type ExpectationResult, valueAt, verifyGuestStream } from './verify.js';
+export { vbeGuest, vgaMode13Guest } from './vga.js';

@@ -33,6 +33,7 @@ export const ltimToggleGuest: Guest = {
     .jmp('poll')
     .bytes(),
   bootable: true,
+  marker: false, // it never stops toggling
   settleMs: 1500,
   expect: [],
 };

@@ -21,6 +21,7 @@ export const ltimGuest: Guest = {
     .spin()
     .bytes(),
   bootable: true,
-  settleMs: 1500,
+  marker: false,
+  settleMs: 1000,
   expect: [{ section: 'i8259', instance: 0, field: 'i8259/ltim.ltim', value: '0x08', versions: ['10.0'] }],
 };

@@ -11,6 +11,7 @@ export const prevalentGuest: Guest = {
   devices: [],
   code: new Uint8Array(0),
   bootable: false,
-  settleMs: 1500,
+  marker: false,
+  settleMs: 1000,
   expect: [],
 };

@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QemuVersionName } from '../versions.js';
 import { type MigrationInfo, saveStream, startVm, type Vm } from '../vm.js';
+import { DONE_ADDRESS, DONE_MARKER } from './asm.js';
 import type { Guest } from './guest.js';
 
 export interface RunGuestOptions {
@@ -12,8 +13,13 @@ export interface RunGuestOptions {
   readonly image: string;
   /** Extra devices beyond the guest's own (a cell's device set). */
   readonly devices?: readonly string[];
-  /** How long it runs before the save: default the guest's settleMs. */
-  readonly runMs?: number;
+  /**
+   * When to save: `settled` (default) once the guest reached its state, then stopped and saved;
+   * `boot` while the firmware still runs (this many ms after start), live, without stopping.
+   */
+  readonly when?: 'settled' | 'boot';
+  /** For `boot`: how long after start (default 150 ms). */
+  readonly bootMs?: number;
   readonly memMiB?: number;
 }
 
@@ -22,9 +28,36 @@ export function guestDeviceArgs(guest: Guest, devices: readonly string[] = []): 
   return [...guest.devices, ...devices];
 }
 
+/** One byte of guest-physical memory, read through HMP `xp` (the same in 5.2, 7.2 and 10.0). */
+export async function readGuestByte(vm: Vm, address: number): Promise<number> {
+  const out = await vm.qmp<string>('human-monitor-command', {
+    'command-line': `xp /1bx 0x${address.toString(16)}`,
+  });
+  const m = /:\s*0x([0-9a-f]{2})/i.exec(out);
+  if (m?.[1] === undefined) throw new Error(`unexpected HMP xp output: ${JSON.stringify(out)}`);
+  return Number.parseInt(m[1], 16);
+}
+
+/** Waits until the guest wrote DONE_MARKER (or, without a marker, `settleMs`). Throws on timeout. */
+export async function waitForDone(vm: Vm, guest: Guest): Promise<void> {
+  if (!guest.marker) {
+    await sleep(guest.settleMs);
+    return;
+  }
+  const deadline = Date.now() + guest.settleMs;
+  for (;;) {
+    if ((await readGuestByte(vm, DONE_ADDRESS)) === DONE_MARKER) return;
+    if (Date.now() > deadline) {
+      throw new Error(`guest ${guest.name} did not reach its state within ${guest.settleMs} ms`);
+    }
+    await sleep(50);
+  }
+}
+
 /**
- * Starts the VM running, waits, stops it (so the saved state is the one reached, not a moving
- * one) and saves it to `file`. The VM is ended whatever happens.
+ * Starts the VM running, waits for the state (`settled`: stops it, so the saved state is the one
+ * reached; `boot`: saves live while the firmware runs) and saves it to `file`. The VM is ended
+ * whatever happens.
  */
 export async function saveGuest(options: RunGuestOptions, file: string): Promise<MigrationInfo> {
   const vm: Vm = await startVm({
@@ -36,8 +69,12 @@ export async function saveGuest(options: RunGuestOptions, file: string): Promise
     extraArgs: guestDeviceArgs(options.guest, options.devices),
   });
   try {
-    await sleep(options.runMs ?? options.guest.settleMs);
-    await vm.qmp('stop');
+    if (options.when === 'boot') {
+      await sleep(options.bootMs ?? 150);
+    } else {
+      await waitForDone(vm, options.guest);
+      await vm.qmp('stop');
+    }
     const info = await saveStream(vm, file);
     if (info.status !== 'completed') {
       throw new Error(`QEMU ${options.version} did not save: ${info['error-desc'] ?? vm.stderr()}`);

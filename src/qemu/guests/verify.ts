@@ -14,23 +14,36 @@ export interface ExpectationResult {
   readonly ok: boolean;
 }
 
-/** Device sections of an analysis by idstr, in stream order (index = instance order). */
-function sectionsByIdstr(state: Map<string, PyValue>): Map<string, PyValue[]> {
+/**
+ * Device sections of an analysis by name, in stream order (index = instance order). A PCI
+ * device's idstr carries its slot (`0000:00:02.0/vga`): it is found by the part after the slash.
+ */
+function sectionsByName(state: Map<string, PyValue>): Map<string, PyValue[]> {
   const out = new Map<string, PyValue[]>();
   for (const [key, value] of state) {
     const idstr = key.replace(/ \(\d+\)$/, '');
-    out.set(idstr, [...(out.get(idstr) ?? []), value]);
+    const name = idstr.slice(idstr.lastIndexOf('/') + 1);
+    out.set(name, [...(out.get(name) ?? []), value]);
   }
   return out;
 }
 
-/** Follows a dotted path (`i8259/ltim.ltim`, `channels.0.mode`) through analyze's maps and lists. */
+const HEX_BYTES = /^[0-9a-f]{2}( [0-9a-f]{2})*$/;
+
+/**
+ * Follows a dotted path (`i8259/ltim.ltim`, `channels.0.mode`, `cmos_data.11`) through analyze's
+ * maps, lists and byte buffers.
+ */
 export function valueAt(root: PyValue | undefined, path: string): PyValue | undefined {
   let v: PyValue | undefined = root;
   for (const part of path.split('.')) {
     if (v instanceof Map) v = v.get(part);
     else if (Array.isArray(v) && /^\d+$/.test(part)) v = v[Number(part)];
-    else return undefined;
+    else if (typeof v === 'string' && HEX_BYTES.test(v) && /^\d+$/.test(part)) {
+      // A buffer, which analyze prints as "01 00 2f …": one byte of it.
+      const byte = v.split(' ')[Number(part)];
+      v = byte === undefined ? undefined : `0x${byte}`;
+    } else return undefined;
   }
   return v;
 }
@@ -48,7 +61,7 @@ export async function verifyGuestStream(
   version: QemuVersionName,
 ): Promise<ExpectationResult[]> {
   const analysis = await analyzeStream(file);
-  const sections = sectionsByIdstr(analysis.state);
+  const sections = sectionsByName(analysis.state);
   return guest.expect
     .filter((e) => e.versions === undefined || e.versions.includes(version))
     .map((expectation) => {
