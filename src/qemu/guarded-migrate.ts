@@ -157,9 +157,11 @@ export async function guardedMigrate(
     throw new GuardError(`a migration is already in progress (${current.status})`);
   const hadPause = await pauseCapability(qmp);
 
+  // One layout cache for both asks: at the switch-over pause the guest is down while we check.
+  const asks = { ...options, layouts: options.layouts ?? new Map() };
   let pre: PreflightResult | undefined;
   if (options.skipPreflight !== true) {
-    pre = await preflight(qmp, options.destination, options);
+    pre = await preflight(qmp, options.destination, asks);
     if (pre.verdict === 'refused')
       return { outcome: 'refused-before-start', preflight: pre, source: pre.after };
   }
@@ -182,7 +184,7 @@ export async function guardedMigrate(
       if (info.status === 'pre-switchover' && atSwitchover === undefined) {
         const seen = performance.now();
         try {
-          atSwitchover = await preflight(qmp, options.destination, options);
+          atSwitchover = await preflight(qmp, options.destination, asks);
         } catch (e) {
           await cancel(qmp, before.running, pollMs); // never leave the source stopped at the pause
           throw e;

@@ -49,7 +49,7 @@ export {
   waitSafeText,
 } from './preflight-report.js';
 export { installedVersionOf, sourceDescriptions } from './preflight-source.js';
-export { type SenderVmdesc, withSenderVmdesc } from './preflight-vmdesc.js';
+export { type LayoutCache, type SenderVmdesc, sectionBody, withSenderVmdesc } from './preflight-vmdesc.js';
 export {
   nextInterval,
   type PauseStats,

@@ -3,21 +3,32 @@
  * (the JSON a migration appends naming every field it sent, and the only place where the sender's
  * layout and names travel), and without it a checker must guess the sender's layout. This builds
  * the vmdesc QEMU would have written from the source QEMU's own `-dump-vmstate`, section by
- * section, and only where the dump decides every byte: a section with a predicate-gated or
- * variable-length field, or whose computed end is not where the stream's footer is, gets no entry.
+ * section. A dump does not say which fields are variable (VARRAY, VBUFFER) or which `field_exists`
+ * predicates hold, so where the plain reading does not tile the section's bytes exactly up to its
+ * footer, a bounded search tries the fewest departures from it (a predicate false, an unnumbered
+ * struct repeated k times, an unnumbered byte field as a buffer of 0 or 2^n bytes); subsections are found by name as QEMU finds them. A
+ * section no reading tiles gets no entry.
  */
 import type { VmdescBody, VmdescField } from '../codec/index.js';
-import type { CheckDescription, DescriptionSet } from '../compat/index.js';
+import type { CheckDescription, CheckField, DescriptionSet } from '../compat/index.js';
+import { MigrationError } from '../errors/index.js';
 import { type OpaqueItem, readStream, type SectionItem } from '../stream/index.js';
 import { VMDESC_MARKER } from '../stream/trailer.js';
 import type { VmdescEntry } from '../stream/vmdesc.js';
 
 const SUBSECTION_MARKER = 0x05;
 const INT_TYPES: Readonly<Record<number, string>> = { 1: 'uint8', 2: 'uint16', 4: 'uint32', 8: 'uint64' };
+/** Departures from the plain reading tried per section, and work allowed for the search. */
+const MAX_DEPARTURES = 2;
+const MAX_STEPS = 200_000;
 
-interface Walked {
-  readonly body: VmdescBody;
-  readonly end: number;
+interface Budget {
+  steps: number;
+}
+
+interface Reading {
+  readonly fields: readonly VmdescField[];
+  readonly pos: number;
 }
 
 /** The description named `name` in the dump (section keys are QOM types; the stream says the vmsd name). */
@@ -30,57 +41,192 @@ function be32(b: Uint8Array, at: number): number {
   return (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;
 }
 
-/** Walks one description over the bytes at `at`; undefined where the dump cannot decide the layout. */
-function walk(
+/** Element counts tried for a struct that may be a variable array (a VARRAY of structs). */
+const MAX_STRUCT_COUNT = 64;
+/** Byte counts tried for an unnumbered byte field that may be a buffer (a VBUFFER): 0 and powers of two. */
+const BUFFER_SIZES = [0, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+
+/** Counts to try for a field, each with its cost in departures from the plain reading. */
+function choices(f: CheckField, pos: number, end: number): { count: number; cost: number }[] {
+  const plain = f.count ?? 1;
+  const out = [{ count: plain, cost: 0 }];
+  if (f.conditional) out.push({ count: 0, cost: 1 });
+  else if (f.count === undefined && f.struct !== undefined) {
+    for (let k = 0; k <= MAX_STRUCT_COUNT; k++) if (k !== plain) out.push({ count: k, cost: 1 });
+  } else if (f.count === undefined && f.size === 1) {
+    for (const k of BUFFER_SIZES) if (k <= end - pos) out.push({ count: k, cost: 1 });
+  }
+  return out;
+}
+
+/**
+ * Readings of `count` consecutive elements of a struct (departures shared across them). The
+ * elements of one array have one layout: only their subsections may differ.
+ */
+function* elements(
   desc: CheckDescription,
+  count: number,
+  bytes: Uint8Array,
+  pos: number,
+  end: number,
+  left: number,
+  budget: Budget,
+  layout?: string,
+): Generator<{ bodies: VmdescBody[]; sizes: number[]; pos: number; left: number }> {
+  if (count === 0) {
+    yield { bodies: [], sizes: [], pos, left };
+    return;
+  }
+  for (const e of readings(desc, desc.version, bytes, pos, end, left, budget)) {
+    const mine = JSON.stringify(e.body.fields);
+    if (layout !== undefined && mine !== layout) continue;
+    for (const rest of elements(desc, count - 1, bytes, e.pos, end, e.left, budget, mine)) {
+      yield {
+        bodies: [e.body, ...rest.bodies],
+        sizes: [e.pos - pos, ...rest.sizes],
+        pos: rest.pos,
+        left: rest.left,
+      };
+    }
+  }
+}
+
+/** A struct field as QEMU's vmdesc has it: one entry with `array_len`, or one per element when they differ. */
+function structFields(name: string, bodies: readonly VmdescBody[], sizes: readonly number[]): VmdescField[] {
+  const first = bodies[0];
+  if (first === undefined) return [];
+  const same = bodies.every((b, i) => sizes[i] === sizes[0] && JSON.stringify(b) === JSON.stringify(first));
+  if (same) {
+    return [
+      {
+        name,
+        ...(bodies.length !== 1 ? { array_len: bodies.length } : {}),
+        type: 'struct',
+        struct: first,
+        size: sizes[0] ?? 0,
+      },
+    ];
+  }
+  return bodies.map((struct, index) => ({ name, index, type: 'struct', struct, size: sizes[index] ?? 0 }));
+}
+
+/** Every reading of `fs[i..]` at `pos` with at most `left` departures, fewest first along each path. */
+function* fieldReadings(
+  fs: readonly CheckField[],
+  i: number,
   version: number,
   bytes: Uint8Array,
-  at: number,
+  pos: number,
   end: number,
-): Walked | undefined {
-  const fields: VmdescField[] = [];
-  let pos = at;
-  for (const f of desc.fields) {
-    if (f.conditional || f.varray || f.vbuffer || f.pointer || f.loadVersion !== undefined) return undefined;
-    if (f.since > version) continue;
-    const count = f.count ?? 1;
-    const arrayLen = count > 1 ? { array_len: count } : {};
+  left: number,
+  budget: Budget,
+): Generator<Reading & { left: number }> {
+  if (++budget.steps > MAX_STEPS || pos > end) return;
+  const f = fs[i];
+  if (f === undefined) {
+    yield { fields: [], pos, left };
+    return;
+  }
+  if (f.pointer || f.loadVersion !== undefined) return; // not modelled: no reading
+  if (!f.conditional && f.since > version) {
+    yield* fieldReadings(fs, i + 1, version, bytes, pos, end, left, budget);
+    return;
+  }
+  for (const { count, cost } of choices(f, pos, end)) {
+    if (cost > left) continue;
+    if (count === 0 && f.conditional) {
+      yield* fieldReadings(fs, i + 1, version, bytes, pos, end, left - cost, budget);
+      continue;
+    }
     if (f.struct !== undefined) {
-      let first: Walked | undefined;
-      let elementSize = -1;
-      for (let i = 0; i < count; i++) {
-        const w = walk(f.struct, f.struct.version, bytes, pos, end);
-        // Elements of different sizes (a subsection in some): QEMU would describe each; leave it out.
-        if (w === undefined || (elementSize >= 0 && w.end - pos !== elementSize)) return undefined;
-        elementSize = w.end - pos;
-        first ??= w;
-        pos = w.end;
-      }
-      if (first !== undefined) {
-        fields.push({ name: f.name, ...arrayLen, type: 'struct', struct: first.body, size: elementSize });
+      for (const e of elements(f.struct, count, bytes, pos, end, left - cost, budget)) {
+        const mine = structFields(f.name, e.bodies, e.sizes);
+        for (const rest of fieldReadings(fs, i + 1, version, bytes, e.pos, end, e.left, budget)) {
+          yield { fields: [...mine, ...rest.fields], pos: rest.pos, left: rest.left };
+        }
       }
       continue;
     }
     const type = f.unused ? 'unused_buffer' : (f.type ?? INT_TYPES[f.size] ?? 'buffer');
-    fields.push({ name: f.name, ...arrayLen, type, size: f.size });
-    pos += f.size * count;
-    if (pos > end) return undefined;
+    const field: VmdescField = {
+      name: f.name,
+      ...(count !== 1 ? { array_len: count } : {}),
+      type,
+      size: f.size,
+    };
+    for (const rest of fieldReadings(
+      fs,
+      i + 1,
+      version,
+      bytes,
+      pos + f.size * count,
+      end,
+      left - cost,
+      budget,
+    )) {
+      yield { fields: [field, ...rest.fields], pos: rest.pos, left: rest.left };
+    }
   }
-  const subsections: VmdescBody[] = [];
-  while (pos < end && bytes[pos] === SUBSECTION_MARKER) {
-    const len = bytes[pos + 1] ?? 0;
-    const name = Buffer.from(bytes.subarray(pos + 2, pos + 2 + len)).toString('latin1');
-    const sub = desc.subsections.find((s) => s.name === name);
-    if (sub === undefined) return undefined;
-    const w = walk(sub, be32(bytes, pos + 2 + len), bytes, pos + 2 + len + 4, end);
-    if (w === undefined) return undefined;
-    subsections.push(w.body);
-    pos = w.end;
+}
+
+/** Readings of a description: its fields, then the subsections QEMU would find by name. */
+function* readings(
+  desc: CheckDescription,
+  version: number,
+  bytes: Uint8Array,
+  pos: number,
+  end: number,
+  left: number,
+  budget: Budget,
+): Generator<Reading & { body: VmdescBody; left: number }> {
+  for (const r of fieldReadings(desc.fields, 0, version, bytes, pos, end, left, budget)) {
+    const subsections: VmdescBody[] = [];
+    let at = r.pos;
+    let ok = true;
+    while (at < end && bytes[at] === SUBSECTION_MARKER) {
+      const len = bytes[at + 1] ?? 0;
+      const name = Buffer.from(bytes.subarray(at + 2, at + 2 + len)).toString('latin1');
+      const sub = desc.subsections.find((s) => s.name === name);
+      if (sub === undefined) break; // not ours: the parent's, as QEMU's subsection loader decides
+      const body = at + 2 + len + 4;
+      let read: (Reading & { body: VmdescBody; left: number }) | undefined;
+      for (const s of readings(sub, be32(bytes, at + 2 + len), bytes, body, end, 0, budget)) {
+        read = s;
+        break;
+      }
+      if (read === undefined) {
+        ok = false;
+        break;
+      }
+      subsections.push(read.body);
+      at = read.pos;
+    }
+    if (!ok) continue;
+    const body: VmdescBody = {
+      vmsd_name: desc.name,
+      version,
+      fields: [...r.fields],
+      ...(subsections.length > 0 ? { subsections } : {}),
+    };
+    yield { fields: r.fields, pos: at, body, left: r.left };
   }
-  return {
-    body: { vmsd_name: desc.name, version, fields, ...(subsections.length > 0 ? { subsections } : {}) },
-    end: pos,
-  };
+}
+
+/** The reading of a whole section body that ends exactly at its footer, fewest departures first. */
+export function sectionBody(
+  desc: CheckDescription,
+  version: number,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+) {
+  const budget = { steps: 0 };
+  for (let departures = 0; departures <= MAX_DEPARTURES; departures++) {
+    for (const r of readings(desc, version, bytes, start, end, departures, budget)) {
+      if (r.pos === end) return r.body;
+    }
+  }
+  return undefined;
 }
 
 /** `0000:00:01.3/piix4_pm` → `piix4_pm`: the description name a section id ends with. */
@@ -100,7 +246,19 @@ export interface SenderVmdesc {
  * Appends to a device-state stream (no trailer yet) the vmdesc QEMU would have sent with it,
  * built from `source`, the sending QEMU's `-dump-vmstate` for the same machine type.
  */
-export async function withSenderVmdesc(stream: Uint8Array, source: DescriptionSet): Promise<SenderVmdesc> {
+/**
+ * Readings found so far, by section, version and body length (null: none tiles). A VM's layouts
+ * rarely change between two asks, and at the switch-over pause every millisecond is downtime: pass
+ * one cache to every ask about the same VM. A cached reading that no longer fits is dropped by the
+ * check that follows, never trusted.
+ */
+export type LayoutCache = Map<string, VmdescBody | null>;
+
+export async function withSenderVmdesc(
+  stream: Uint8Array,
+  source: DescriptionSet,
+  cache: LayoutCache = new Map(),
+): Promise<SenderVmdesc> {
   const devices: VmdescEntry[] = [];
   let header: SectionItem | undefined;
   let sections = 0;
@@ -111,23 +269,54 @@ export async function withSenderVmdesc(stream: Uint8Array, source: DescriptionSe
     }
     if (item.type !== 'opaque' || header === undefined) continue;
     sections++;
-    const body = item as OpaqueItem;
-    const start = body.offset ?? -1;
-    const end = start + body.body.length;
+    const opaque = item as OpaqueItem;
+    const start = opaque.offset ?? -1;
+    const end = start + opaque.body.length;
     const desc = describedAs(source, vmsdName(header.idstr));
-    const walked =
-      desc === undefined || start < 0 ? undefined : walk(desc, header.version, stream, start, end);
-    if (walked !== undefined && walked.end === end) {
-      devices.push({ name: header.idstr, instance_id: header.instanceId, ...walked.body });
-    }
+    const body =
+      desc === undefined || start < 0 ? undefined : sectionBody(desc, header.version, stream, start, end);
+    if (body !== undefined) devices.push({ name: header.idstr, instance_id: header.instanceId, ...body });
     header = undefined;
   }
-  if (devices.length === 0) return { stream, sections, described: 0 };
+  // Our own reader reads the result as QEMU's vmdesc: an entry it cannot follow is dropped.
+  for (;;) {
+    if (devices.length === 0) return { stream, sections, described: 0 };
+    const out = withTrailer(stream, devices);
+    const bad = await unreadable(out);
+    if (bad === undefined) return { stream: out, sections, described: devices.length };
+    const at = devices.findIndex((d) => `${d.name} (${d.instance_id})` === bad);
+    if (at < 0) return { stream, sections, described: 0 };
+    const [dropped] = devices.splice(at, 1);
+    for (const [k, v] of cache)
+      if (
+        dropped !== undefined &&
+        v !== null &&
+        k.startsWith(`${dropped.name}\u0000${dropped.instance_id}\u0000`)
+      )
+        cache.delete(k);
+  }
+}
+
+function withTrailer(stream: Uint8Array, devices: readonly VmdescEntry[]): Uint8Array {
   const json = Buffer.from(JSON.stringify({ page_size: 4096, devices }), 'utf8');
   const out = new Uint8Array(stream.length + 5 + json.length);
   out.set(stream, 0);
   out[stream.length] = VMDESC_MARKER;
   new DataView(out.buffer).setUint32(stream.length + 1, json.length);
   out.set(json, stream.length + 5);
-  return { stream: out, sections, described: devices.length };
+  return out;
+}
+
+/** The section (`idstr (instance)`) our reader cannot read with the vmdesc, if any. */
+async function unreadable(stream: Uint8Array): Promise<string | undefined> {
+  try {
+    for await (const _ of readStream(stream)) {
+      // reading is the test
+    }
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof MigrationError)) throw e;
+    const first = e.issues[0]?.path[0];
+    return typeof first === 'string' ? first : '';
+  }
 }

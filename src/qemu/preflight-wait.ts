@@ -63,8 +63,9 @@ export async function preflightUntilLoads(
   if (!(share > 0 && share <= 1)) throw new RangeError(`pauseShare must be in (0, 1], got ${share}`);
   const start = performance.now();
   const pauses: number[] = [];
+  const asks = { ...options, layouts: options.layouts ?? new Map() };
   for (let attempt = 1; ; attempt++) {
-    const result = await preflight(qmp, destination, options);
+    const result = await preflight(qmp, destination, asks);
     pauses.push(result.pauseMs);
     options.onAttempt?.(result, attempt);
     const waited = performance.now() - start;

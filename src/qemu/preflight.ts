@@ -13,7 +13,7 @@ import { fail } from '../errors/index.js';
 import { writeConfiguration } from '../stream/configuration.js';
 import { STREAM_MAGIC, STREAM_VERSION } from '../stream/index.js';
 import { Writer } from '../wire/index.js';
-import { withSenderVmdesc } from './preflight-vmdesc.js';
+import { type LayoutCache, withSenderVmdesc } from './preflight-vmdesc.js';
 import type { QmpArgs } from './qmp.js';
 
 /** What pre-flight needs of a QMP connection (`QmpClient` fits). */
@@ -154,6 +154,8 @@ export interface PreflightOptions extends CaptureOptions {
    * sees bytes only.
    */
   readonly source?: DescriptionSet;
+  /** Readings of the source's layouts kept between asks about the same VM (see `LayoutCache`). */
+  readonly layouts?: LayoutCache;
 }
 
 /** Takes the VM's device state now and says whether `destination` would load it. */
@@ -166,7 +168,10 @@ export async function preflight(
   const machine = await machineType(qmp);
   const capture = await captureDeviceState(qmp, options);
   const framed = asMigrationStream(capture.stream, machine);
-  const sent = options.source === undefined ? undefined : await withSenderVmdesc(framed, options.source);
+  const sent =
+    options.source === undefined
+      ? undefined
+      : await withSenderVmdesc(framed, options.source, options.layouts);
   const report = await checkStream(sent?.stream ?? framed, destination);
   return {
     verdict: report.verdict,
