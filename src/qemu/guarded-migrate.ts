@@ -15,6 +15,7 @@ import {
   type RunStatus,
   runStatus,
 } from './preflight.js';
+import { layoutCache } from './preflight-vmdesc.js';
 
 /** QMP `query-migrate`, the parts used here. */
 export interface MigrationInfo {
@@ -158,7 +159,7 @@ export async function guardedMigrate(
   const hadPause = await pauseCapability(qmp);
 
   // One layout cache for both asks: at the switch-over pause the guest is down while we check.
-  const asks = { ...options, layouts: options.layouts ?? new Map() };
+  const asks = { ...options, layouts: options.layouts ?? layoutCache() };
   let pre: PreflightResult | undefined;
   if (options.skipPreflight !== true) {
     pre = await preflight(qmp, options.destination, asks);

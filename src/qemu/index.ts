@@ -38,6 +38,7 @@ export {
   runStatus,
   type Verdict,
 } from './preflight.js';
+export { hinted, hintedSet } from './preflight-hints.js';
 export {
   guardedJson,
   guardedText,
@@ -49,7 +50,13 @@ export {
   waitSafeText,
 } from './preflight-report.js';
 export { installedVersionOf, sourceDescriptions } from './preflight-source.js';
-export { type LayoutCache, type SenderVmdesc, sectionBody, withSenderVmdesc } from './preflight-vmdesc.js';
+export {
+  type LayoutCache,
+  layoutCache,
+  type SenderVmdesc,
+  sectionBody,
+  withSenderVmdesc,
+} from './preflight-vmdesc.js';
 export {
   nextInterval,
   type PauseStats,

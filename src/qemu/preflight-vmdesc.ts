@@ -4,8 +4,9 @@
  * layout and names travel), and without it a checker must guess the sender's layout. This builds
  * the vmdesc QEMU would have written from the source QEMU's own `-dump-vmstate`, section by
  * section. A dump does not say which fields are variable (VARRAY, VBUFFER) or which `field_exists`
- * predicates hold, so where the plain reading does not tile the section's bytes exactly up to its
- * footer, a bounded search tries the fewest departures from it (a predicate false, an unnumbered
+ * predicates hold: counts are best hinted first from a real vmdesc of the same QEMU (see
+ * preflight-hints.ts); where the plain reading still does not tile the section's bytes exactly up
+ * to its footer, a bounded search tries the fewest departures from it (a predicate false, an unnumbered
  * struct repeated k times, an unnumbered byte field as a buffer of 0 or 2^n bytes); subsections are found by name as QEMU finds them. A
  * section no reading tiles gets no entry.
  */
@@ -50,7 +51,8 @@ const BUFFER_SIZES = [0, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 function choices(f: CheckField, pos: number, end: number): { count: number; cost: number }[] {
   const plain = f.count ?? 1;
   const out = [{ count: plain, cost: 0 }];
-  if (f.conditional) out.push({ count: 0, cost: 1 });
+  if (f.conditional)
+    out.push({ count: 0, cost: 0 }); // a predicate: both are plain readings
   else if (f.count === undefined && f.struct !== undefined) {
     for (let k = 0; k <= MAX_STRUCT_COUNT; k++) if (k !== plain) out.push({ count: k, cost: 1 });
   } else if (f.count === undefined && f.size === 1) {
@@ -110,7 +112,7 @@ function structFields(name: string, bodies: readonly VmdescBody[], sizes: readon
   return bodies.map((struct, index) => ({ name, index, type: 'struct', struct, size: sizes[index] ?? 0 }));
 }
 
-/** Every reading of `fs[i..]` at `pos` with at most `left` departures, fewest first along each path. */
+/** Every reading of `fs[i..]` at `pos` with at most `left` departures, the plain reading first. */
 function* fieldReadings(
   fs: readonly CheckField[],
   i: number,
@@ -179,36 +181,58 @@ function* readings(
   left: number,
   budget: Budget,
 ): Generator<Reading & { body: VmdescBody; left: number }> {
+  const headers = desc.subsections.map((s) => subsectionHeader(s.name));
   for (const r of fieldReadings(desc.fields, 0, version, bytes, pos, end, left, budget)) {
-    const subsections: VmdescBody[] = [];
-    let at = r.pos;
-    let ok = true;
-    while (at < end && bytes[at] === SUBSECTION_MARKER) {
-      const len = bytes[at + 1] ?? 0;
-      const name = Buffer.from(bytes.subarray(at + 2, at + 2 + len)).toString('latin1');
-      const sub = desc.subsections.find((s) => s.name === name);
-      if (sub === undefined) break; // not ours: the parent's, as QEMU's subsection loader decides
-      const body = at + 2 + len + 4;
-      let read: (Reading & { body: VmdescBody; left: number }) | undefined;
-      for (const s of readings(sub, be32(bytes, at + 2 + len), bytes, body, end, 0, budget)) {
-        read = s;
-        break;
-      }
-      if (read === undefined) {
-        ok = false;
-        break;
-      }
-      subsections.push(read.body);
-      at = read.pos;
-    }
-    if (!ok) continue;
+    // A subsection header of this description inside its fields: a wrong reading.
+    const fields = Buffer.from(bytes.buffer, bytes.byteOffset + pos, r.pos - pos);
+    if (headers.some((h) => fields.indexOf(h) >= 0)) continue;
+    yield* subsectionReadings(desc, version, bytes, r, end, budget);
+  }
+}
+
+/** `05`, name length, name: how a subsection starts on the wire. */
+function subsectionHeader(name: string): Buffer {
+  return Buffer.concat([Buffer.from([SUBSECTION_MARKER, name.length]), Buffer.from(name, 'latin1')]);
+}
+
+/** After the fields: the subsections QEMU would find by name, each read with the departures left. */
+function* subsectionReadings(
+  desc: CheckDescription,
+  version: number,
+  bytes: Uint8Array,
+  r: Reading & { left: number },
+  end: number,
+  budget: Budget,
+  subsections: readonly VmdescBody[] = [],
+): Generator<Reading & { body: VmdescBody; left: number }> {
+  const at = r.pos;
+  const len = bytes[at + 1] ?? 0;
+  const name =
+    at < end && bytes[at] === SUBSECTION_MARKER
+      ? Buffer.from(bytes.subarray(at + 2, at + 2 + len)).toString('latin1')
+      : '';
+  const sub = desc.subsections.find((s) => s.name === name);
+  if (sub === undefined) {
+    // No (further) subsection of ours here: the rest, if any, is the parent's, as QEMU decides.
     const body: VmdescBody = {
       vmsd_name: desc.name,
       version,
       fields: [...r.fields],
-      ...(subsections.length > 0 ? { subsections } : {}),
+      ...(subsections.length > 0 ? { subsections: [...subsections] } : {}),
     };
     yield { fields: r.fields, pos: at, body, left: r.left };
+    return;
+  }
+  for (const s of readings(sub, be32(bytes, at + 2 + len), bytes, at + 2 + len + 4, end, r.left, budget)) {
+    yield* subsectionReadings(
+      desc,
+      version,
+      bytes,
+      { fields: r.fields, pos: s.pos, left: s.left },
+      end,
+      budget,
+      [...subsections, s.body],
+    );
   }
 }
 
@@ -252,14 +276,23 @@ export interface SenderVmdesc {
  * one cache to every ask about the same VM. A cached reading that no longer fits is dropped by the
  * check that follows, never trusted.
  */
-export type LayoutCache = Map<string, VmdescBody | null>;
+export interface LayoutCache {
+  readonly bodies: Map<string, VmdescBody | null>;
+  /** Keys whose reading our reader has already read through. */
+  readonly read: Set<string>;
+}
+
+export function layoutCache(): LayoutCache {
+  return { bodies: new Map(), read: new Set() };
+}
 
 export async function withSenderVmdesc(
   stream: Uint8Array,
   source: DescriptionSet,
-  cache: LayoutCache = new Map(),
+  cache: LayoutCache = layoutCache(),
 ): Promise<SenderVmdesc> {
   const devices: VmdescEntry[] = [];
+  const keys: string[] = [];
   let header: SectionItem | undefined;
   let sections = 0;
   for await (const item of readStream(stream, { vmdesc: 'none' })) {
@@ -272,28 +305,38 @@ export async function withSenderVmdesc(
     const opaque = item as OpaqueItem;
     const start = opaque.offset ?? -1;
     const end = start + opaque.body.length;
-    const desc = describedAs(source, vmsdName(header.idstr));
-    const body =
-      desc === undefined || start < 0 ? undefined : sectionBody(desc, header.version, stream, start, end);
-    if (body !== undefined) devices.push({ name: header.idstr, instance_id: header.instanceId, ...body });
+    const key = `${header.idstr}\u0000${header.instanceId}\u0000${header.version}\u0000${end - start}`;
+    let body = cache.bodies.get(key);
+    if (body === undefined) {
+      const desc = describedAs(source, vmsdName(header.idstr));
+      body = (desc && start >= 0 ? sectionBody(desc, header.version, stream, start, end) : undefined) ?? null;
+      cache.bodies.set(key, body);
+    }
+    if (body !== null) {
+      devices.push({ name: header.idstr, instance_id: header.instanceId, ...body });
+      keys.push(key);
+    }
     header = undefined;
+  }
+  if (devices.length === 0) return { stream, sections, described: 0 };
+  // Readings all read through before (the same layouts as last time): no second reading needed.
+  if (keys.every((k) => cache.read.has(k))) {
+    return { stream: withTrailer(stream, devices), sections, described: devices.length };
   }
   // Our own reader reads the result as QEMU's vmdesc: an entry it cannot follow is dropped.
   for (;;) {
     if (devices.length === 0) return { stream, sections, described: 0 };
     const out = withTrailer(stream, devices);
     const bad = await unreadable(out);
-    if (bad === undefined) return { stream: out, sections, described: devices.length };
+    if (bad === undefined) {
+      for (const k of keys) cache.read.add(k);
+      return { stream: out, sections, described: devices.length };
+    }
     const at = devices.findIndex((d) => `${d.name} (${d.instance_id})` === bad);
     if (at < 0) return { stream, sections, described: 0 };
-    const [dropped] = devices.splice(at, 1);
-    for (const [k, v] of cache)
-      if (
-        dropped !== undefined &&
-        v !== null &&
-        k.startsWith(`${dropped.name}\u0000${dropped.instance_id}\u0000`)
-      )
-        cache.delete(k);
+    devices.splice(at, 1);
+    const [key] = keys.splice(at, 1);
+    if (key !== undefined) cache.bodies.set(key, null);
   }
 }
 

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DescriptionSet } from '../compat/index.js';
 import { type PreflightOptions, type PreflightResult, preflight, type QmpLink } from './preflight.js';
+import { layoutCache } from './preflight-vmdesc.js';
 
 export interface PauseStats {
   readonly count: number;
@@ -63,7 +64,7 @@ export async function preflightUntilLoads(
   if (!(share > 0 && share <= 1)) throw new RangeError(`pauseShare must be in (0, 1], got ${share}`);
   const start = performance.now();
   const pauses: number[] = [];
-  const asks = { ...options, layouts: options.layouts ?? new Map() };
+  const asks = { ...options, layouts: options.layouts ?? layoutCache() };
   for (let attempt = 1; ; attempt++) {
     const result = await preflight(qmp, destination, asks);
     pauses.push(result.pauseMs);

@@ -8,12 +8,17 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { checkStream, type DescriptionSet, type StreamFinding } from '../compat/index.js';
-import { fail } from '../errors/index.js';
+import {
+  checkStream,
+  type DescriptionSet,
+  type StreamCheckReport,
+  type StreamFinding,
+} from '../compat/index.js';
+import { fail, MigrationError } from '../errors/index.js';
 import { writeConfiguration } from '../stream/configuration.js';
 import { STREAM_MAGIC, STREAM_VERSION } from '../stream/index.js';
 import { Writer } from '../wire/index.js';
-import { type LayoutCache, withSenderVmdesc } from './preflight-vmdesc.js';
+import { type LayoutCache, layoutCache, withSenderVmdesc } from './preflight-vmdesc.js';
 import type { QmpArgs } from './qmp.js';
 
 /** What pre-flight needs of a QMP connection (`QmpClient` fits). */
@@ -168,11 +173,19 @@ export async function preflight(
   const machine = await machineType(qmp);
   const capture = await captureDeviceState(qmp, options);
   const framed = asMigrationStream(capture.stream, machine);
+  const layouts = options.layouts ?? layoutCache();
   const sent =
-    options.source === undefined
-      ? undefined
-      : await withSenderVmdesc(framed, options.source, options.layouts);
-  const report = await checkStream(sent?.stream ?? framed, destination);
+    options.source === undefined ? undefined : await withSenderVmdesc(framed, options.source, layouts);
+  let report: StreamCheckReport;
+  try {
+    report = await checkStream(sent?.stream ?? framed, destination);
+  } catch (e) {
+    if (!(e instanceof MigrationError) || options.source === undefined) throw e;
+    // A layout remembered from an earlier ask no longer fits this state: read it afresh.
+    layouts.bodies.clear();
+    layouts.read.clear();
+    report = await checkStream((await withSenderVmdesc(framed, options.source, layouts)).stream, destination);
+  }
   return {
     verdict: report.verdict,
     findings: report.findings,

@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { DescriptionSet } from '../../compat/index.js';
 import { loadDescriptionSet } from '../../compat/index.js';
@@ -51,6 +52,7 @@ export async function senderSet(qmp: QmpLink, from: string | undefined, tmpDir: 
 /** Connects to a running QEMU's QMP socket; failing that is "cannot ask" (exit 2). */
 export async function connectQmp(socket: string): Promise<QmpClient> {
   try {
+    await access(socket); // no socket file: say so now rather than retry for the whole timeout
     return await QmpClient.connect(socket, { timeoutMs: 5_000 });
   } catch (e) {
     throw new UsageError(`cannot ask QEMU at ${socket}: ${e instanceof Error ? e.message : String(e)}`);
