@@ -76,10 +76,26 @@ const STREAMS: readonly StreamSpec[] = [
   { version: '7.2', machine: 'pc-q35-5.2', guest: prevalentGuest, name: 'prevalent-pc-q35-5.2.mig' },
   { version: '5.2', machine: 'pc-i440fx-5.2', guest: prevalentGuest, name: 'prevalent-pc-i440fx-5.2.mig' },
   { version: '5.2', machine: 'pc-i440fx-5.2', guest: ltimGuest, name: 'ltim-pc-i440fx-5.2.mig' },
+  {
+    version: '7.2',
+    machine: 'pc-i440fx-5.2',
+    guest: prevalentGuest,
+    devices: ['-device', 'am53c974'],
+    name: 'am53c974-pc-i440fx-5.2.mig',
+  },
+  {
+    version: '7.2',
+    machine: 'pc-i440fx-7.2',
+    guest: prevalentGuest,
+    devices: ['-device', 'am53c974'],
+    name: 'am53c974-pc-i440fx-7.2.mig',
+  },
 ];
 
 async function streams(): Promise<void> {
   for (const s of STREAMS) {
+    // NAME=<file name> regenerates that stream only.
+    if (process.env.NAME && process.env.NAME !== s.name) continue;
     const image = join(tmp, `${s.guest.name}.img`);
     writeFloppy(image, guestImage(s.guest));
     const file = join(tmp, s.name);

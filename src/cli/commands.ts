@@ -39,6 +39,10 @@ export const commands: Record<string, { summary: string; load: () => Promise<Cli
       'Migrate a running QEMU VM, guarded: never strand it on a destination that would refuse its state',
     load: async () => (await import('./commands/migrate.js')).command,
   },
+  lab: {
+    summary: 'Real cross-version migration lab: QEMU 5.2, 7.2, 10.0 save and load; vmstate check must agree',
+    load: async () => (await import('./commands/lab.js')).command,
+  },
   dump: {
     summary: "Print a module's descriptions in QEMU's -dump-vmstate JSON shape",
     load: async () => (await import('./commands/dump.js')).command,

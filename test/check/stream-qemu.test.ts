@@ -80,6 +80,29 @@ describe('check STREAM DEST agrees with real QEMU 7.2', () => {
     }
   }, 180_000);
 
+  it('7.2 am53c974 → 10.0 (refused) and → 5.2 on pc-i440fx-5.2 (refused): what the real QEMUs do', async () => {
+    const cases = [
+      { name: 'am53c974-pc-i440fx-7.2.mig', machine: 'pc-i440fx-7.2', to: '10.0' as const },
+      { name: 'am53c974-pc-i440fx-5.2.mig', machine: 'pc-i440fx-5.2', to: '5.2' as const },
+      { name: 'am53c974-pc-i440fx-5.2.mig', machine: 'pc-i440fx-5.2', to: '10.0' as const },
+    ];
+    requireQemu('5.2');
+    for (const c of cases) {
+      const bytes = stream('7.2', c.name);
+      const ours = await checkStream(bytes, dump(c.to, c.machine));
+      const real = await loadStream(file(`${c.to}-${c.name}`, bytes), {
+        machine: c.machine,
+        version: c.to,
+        floppy,
+        extraArgs: ['-device', 'am53c974'],
+      });
+      expect({ c, verdict: ours.verdict }).toEqual({
+        c,
+        verdict: real.status === 'completed' ? 'loads' : 'refused',
+      });
+    }
+  }, 120_000);
+
   it('a 7.2 stream into -M pc-i440fx-2.3: QEMU says "Unknown savevm section type 7", and so do we', async () => {
     const bytes = raw('7.2', 'pc-paused.mig');
     const ours = await checkStream(bytes, dump('7.2', 'pc-i440fx-2.3'));

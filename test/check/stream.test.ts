@@ -78,6 +78,28 @@ describe('check STREAM DEST: false refusals found against real QEMU (regressions
   });
 });
 
+describe('check STREAM DEST: esp across versions (confirmed with real QEMU)', () => {
+  it('7.2 am53c974 → 10.0: refused, 10.0 reads drq_state past the section ("Missing section footer")', async () => {
+    // A false "loads" found against QEMU: 10.0's conditional fields must not be dropped to make
+    // the bytes fit; only fields the sender wrote under another name may be turned on.
+    const r = await checkStream(stream('7.2', 'am53c974-pc-i440fx-7.2.mig'), dump('10.0', 'pc-i440fx-7.2'));
+    expect(r.verdict).toBe('refused');
+    const [e] = errors(r);
+    expect(e?.code).toBe('layout-misread');
+    expect(e?.path).toEqual(['0000:00:02.0/pciespscsi']);
+    expect(e?.rule).toContain('Missing section footer');
+  });
+
+  it('7.2 am53c974 on pc-i440fx-5.2 → 5.2: refused, section version 2 > 1 as QEMU says it', async () => {
+    const r = await checkStream(stream('7.2', 'am53c974-pc-i440fx-5.2.mig'), dump('5.2', 'pc-i440fx-5.2'));
+    expect(r.verdict).toBe('refused');
+    expect(errors(r)[0]?.message).toContain("savevm: unsupported version 2 for '0000:00:02.0/pciespscsi' v1");
+    expect(
+      (await checkStream(stream('7.2', 'am53c974-pc-i440fx-5.2.mig'), dump('7.2', 'pc-i440fx-5.2'))).verdict,
+    ).toBe('loads');
+  });
+});
+
 describe('check STREAM DEST: configuration section and machine type, as QEMU states them', () => {
   it('a 7.2 stream into machine type pc-i440fx-2.3: refused, "Unknown savevm section type 7"', async () => {
     const r = await checkStream(raw('7.2', 'pc-paused.mig'), dump('7.2', 'pc-i440fx-2.3'));

@@ -64,6 +64,9 @@ function coverRuns(pad: CheckField, others: readonly CheckField[], from: number)
     const o = others[k] as CheckField;
     const n = o.unused ? undefined : fixedBytes(o);
     if (n === undefined) break;
+    // A dump before QEMU 8.1 records no count: the field may be the array that fills the rest.
+    const rest = target - sum;
+    if (o.count === undefined && o.size > 0 && rest > n && rest % o.size === 0) ends.push(k + 1);
     sum += n;
     if (sum === target) ends.push(k + 1);
     if (sum >= target) break;

@@ -3,6 +3,7 @@ import { alignFields, type Step } from './align.js';
 import type { Direction, Finding, FindingCode, Severity } from './finding.js';
 import type { CheckDescription, CheckField, CheckSection, DescriptionSet, Sending } from './model.js';
 import { fixedBytes, nestedVersion, onWire, sameDescription } from './shape.js';
+import { framingOf } from './stream/framing.js';
 import { suggest } from './suggestions.js';
 
 /** A condition the findings below depend on: errors under it become warnings (or infos). */
@@ -364,12 +365,73 @@ function compareNested(
       suggest.nestedRenamed(),
       { sender: sd.name, receiver: rd.name },
     );
+    orphanedSubsections(w, gate, sd, rd, here);
   }
   // QEMU's checker compares nested versions like section versions; the stream has none for them.
   if (s.loadVersion === undefined && r.loadVersion === undefined) {
     checkVersion(w, gate, here, `nested description "${sd.name}"`, vs, rd, false);
   }
   compareBody(w, gate, sd, rd, vs, vr, rd.version, here);
+}
+
+/**
+ * QEMU's rule: a subsection's name starts with its parent description's name
+ * (`vmstate_subsection_load` stops at the first one that does not, "(prefix)"). After a rename of
+ * the parent, the sender's subsections stay in the stream where the receiver reads its next
+ * fields: a break whenever one is sent.
+ */
+function orphanedSubsections(
+  w: Walk,
+  gate: Gate | undefined,
+  sd: CheckDescription,
+  rd: CheckDescription,
+  path: readonly PathSegment[],
+): void {
+  for (const sub of sd.subsections) {
+    if (sub.name.startsWith(rd.name)) continue;
+    const how = howSent(`subsection "${sub.name}"`, sub, w.machine);
+    emit(
+      w,
+      gate,
+      'unknown-subsection',
+      how.severity,
+      [...path, sub.name],
+      `subsection "${sub.name}" does not start with the ${w.recv}'s description name "${rd.name}": the ${w.recv} ` +
+        `stops reading subsections there and reads its bytes as whatever follows, so the load breaks whenever it is sent: ${how.clause}`,
+      suggest.unknownSubsection(sub.name),
+      { ...how.details, parent: rd.name },
+    );
+  }
+}
+
+/**
+ * Padding covered by fields whose last one has no recorded count (QEMU before 8.1 omits `num`):
+ * its count is what fills the padding's bytes, taken from the other side. Says so.
+ */
+function inferredCount(
+  w: Walk,
+  gate: Gate | undefined,
+  pad: CheckField,
+  run: readonly CheckField[],
+  path: readonly PathSegment[],
+): void {
+  const last = run[run.length - 1];
+  const padBytes = fixedBytes(pad);
+  if (!last || last.count !== undefined || padBytes === undefined || last.size === 0) return;
+  const before = sumBytes(run.slice(0, -1)) ?? 0;
+  const count = (padBytes - before) / last.size;
+  if (count === 1) return;
+  emit(
+    w,
+    gate,
+    'count-from-sender',
+    'info',
+    [...path, last.name],
+    `"${last.name}" has no element count in its dump (QEMU before 8.1 omits num); the other side's padding of ` +
+      `${padBytes} bytes at the same place makes it ${count} elements`,
+    suggest.fieldsRegrouped(),
+    { field: last.name, count },
+  );
 }
 
 /** Groups of adjacent unmatched steps: padding inside one is reported once for the group. */
@@ -452,6 +514,7 @@ function compareBody(
         break;
       }
       case 'cover':
+        inferredCount(w, gate, st.pad, st.run, path);
         if (st.padOn === 'sender') {
           emit(
             w,
@@ -712,30 +775,75 @@ function compareSection(w: Walk, s: CheckSection, r: CheckSection, path: readonl
 }
 
 /**
- * QEMU dump sections missing by key, paired with the one receiver section (not in the sender) of the
- * same description name: a renamed device type, the same section in the stream.
+ * QEMU dump sections missing by key, paired with a receiver section of the same description name:
+ * the stream's section id is built from that name, never from the device type, so a renamed or
+ * other device type with that description receives it. An identical description is preferred.
  */
 function renamedSections(send: DescriptionSet, recv: DescriptionSet): Map<string, CheckSection> {
-  const onlyIn = (a: DescriptionSet, b: DescriptionSet) => {
-    const byName = new Map<string, CheckSection[]>();
-    for (const sec of a.sections.values()) {
-      // Only QEMU's type names can change without the stream noticing; our keys are stream ids.
-      if (b.sections.has(sec.key) || sec.keyOnWire) continue;
-      const list = byName.get(sec.description.name) ?? [];
-      list.push(sec);
-      byName.set(sec.description.name, list);
-    }
-    return byName;
-  };
-  const sendOnly = onlyIn(send, recv);
-  const recvOnly = onlyIn(recv, send);
+  const byName = new Map<string, CheckSection[]>();
+  for (const sec of recv.sections.values()) {
+    if (sec.keyOnWire) continue; // our keys are stream ids: they cannot change unnoticed
+    const list = byName.get(sec.description.name) ?? [];
+    list.push(sec);
+    byName.set(sec.description.name, list);
+  }
   const out = new Map<string, CheckSection>();
-  for (const [name, list] of sendOnly) {
-    const candidates = recvOnly.get(name);
-    if (list.length === 1 && candidates?.length === 1)
-      out.set((list[0] as CheckSection).key, candidates[0] as CheckSection);
+  for (const sec of send.sections.values()) {
+    if (recv.sections.has(sec.key) || sec.keyOnWire) continue;
+    const candidates = byName.get(sec.description.name);
+    if (!candidates) continue;
+    const same = candidates.find(
+      (c) => c.version === sec.version && sameDescription(c.description, sec.description),
+    );
+    out.set(sec.key, same ?? (candidates[0] as CheckSection));
   }
   return out;
+}
+
+/**
+ * Two machine types, the way QEMU's loader treats them: from 2.4 on the stream starts with a
+ * configuration section naming the sender's machine type and the receiver refuses any other
+ * (`configuration_post_load`); types up to 2.3 send none and expect none (`hw_compat_2_3`).
+ */
+function machineTypes(w: Walk, sender: string, receiver: string): void {
+  const s = framingOf(sender);
+  const r = framingOf(receiver);
+  const details = { sender, receiver };
+  let message: string;
+  if (s.configuration && r.configuration) {
+    message = `QEMU refuses the load: "Machine type received is '${sender}' and local is '${receiver}'"`;
+  } else if (s.configuration) {
+    message =
+      `the ${w.send}'s machine type ${sender} sends a configuration section and the ${w.recv}'s ${receiver} ` +
+      'expects none (2.3 and older): QEMU refuses the load with "Unknown savevm section type 7"';
+  } else if (r.configuration) {
+    message =
+      `the ${w.send}'s machine type ${sender} sends no configuration section and the ${w.recv}'s ${receiver} ` +
+      'requires one: QEMU refuses the load with "Configuration section missing"';
+  } else {
+    emit(
+      w,
+      undefined,
+      'machine-type-differs',
+      'info',
+      ['vmschkmachine'],
+      `the ${w.send} describes machine type ${sender} and the ${w.recv} ${receiver}; both are 2.3 or older, ` +
+        'whose streams carry no configuration section, so QEMU does not compare them: the descriptions decide',
+      suggest.machineTypeDiffers(),
+      details,
+    );
+    return;
+  }
+  emit(
+    w,
+    undefined,
+    'machine-type-differs',
+    'error',
+    ['vmschkmachine'],
+    message,
+    suggest.machineTypeDiffers(),
+    details,
+  );
 }
 
 /** All findings of one direction: `send` writes the stream, `recv` loads it. */
@@ -748,17 +856,7 @@ export function compareSets(send: DescriptionSet, recv: DescriptionSet, directio
     out: [],
   };
   if (send.machine !== undefined && recv.machine !== undefined && send.machine !== recv.machine) {
-    emit(
-      w,
-      undefined,
-      'machine-type-differs',
-      'info',
-      ['vmschkmachine'],
-      `the ${w.send} describes machine type ${send.machine} and the ${w.recv} ${recv.machine}; QEMU refuses to ` +
-        'migrate between different machine types, and -dump-vmstate output differs only in this name',
-      suggest.machineTypeDiffers(),
-      { sender: send.machine, receiver: recv.machine },
-    );
+    machineTypes(w, send.machine, recv.machine);
   }
   const renamed = renamedSections(send, recv);
   for (const s of send.sections.values()) {
@@ -783,16 +881,32 @@ export function compareSets(send: DescriptionSet, recv: DescriptionSet, directio
       continue;
     }
     const how = howSent(`section "${s.key}"`, s, w.machine);
-    // A QEMU dump lists device classes: the section is sent when the VM has such a device.
-    const clause =
-      s.sent === 'unknown' ? 'whenever the VM has such a device (a dump lists device classes)' : how.clause;
+    if (!s.keyOnWire && recv.origin === 'qemu-dump') {
+      // A QEMU dump lists device classes that carry a vmsd; QEMU also registers state outside them
+      // (7.2's dump has no "ide", yet 7.2 loads 10.0's piix3-ide section). Absent from the dump is
+      // not proof of a refusal: either the receiver cannot have such a device (the VM cannot even
+      // be started there) or it registers the state otherwise. `check STREAM DEST` decides.
+      emit(
+        w,
+        undefined,
+        'unknown-section',
+        'warning',
+        [s.key],
+        `the ${w.recv}'s dump has no description "${s.description.name}" (device type "${s.key}"): the ` +
+          `${w.recv} either cannot have such a device, or registers its state outside a device class ` +
+          '(a dump cannot tell); a stream with this section loads only in the second case',
+        suggest.unknownSection(s.key),
+        how.details,
+      );
+      continue;
+    }
     emit(
       w,
       undefined,
       'unknown-section',
       how.severity,
       [s.key],
-      `the ${w.recv} has no section "${s.key}", so the load fails whenever it is sent: ${clause}`,
+      `the ${w.recv} has no section "${s.key}", so the load fails whenever it is sent: ${how.clause}`,
       suggest.unknownSection(s.key),
       how.details,
     );

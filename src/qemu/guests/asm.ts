@@ -126,6 +126,26 @@ export class Asm {
     const v = eax >>> 0;
     return this.db(0x66, 0xb8, v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24, 0x66, 0xef);
   }
+  /** `mov dx, port; in eax, dx` (32-bit I/O: PCI configuration) */
+  inDx32(port: number): this {
+    this.movDx(port);
+    return this.db(0x66, 0xed);
+  }
+  /** `and ax, imm16` */
+  andAx(v: number): this {
+    return this.db(0x25, ...this.#imm16(v));
+  }
+  /** `mov bx, ax` */
+  movBxAx(): this {
+    return this.db(0x89, 0xc3);
+  }
+  /** `mov dx, bx; add dx, off; mov al, v; out dx, al`: a register at an offset from the base in BX. */
+  outBx(offset: number, al: number): this {
+    this.db(0x89, 0xda); // mov dx, bx
+    if (offset !== 0) this.db(0x83, 0xc2, offset); // add dx, imm8 (sign-extended: offset < 0x80)
+    if (offset >= 0x80) throw new Error(`offset ${offset} too large for add dx, imm8`);
+    return this.movAl(al).db(0xee);
+  }
   /** `in al, imm8` */
   inImm(port: number): this {
     return this.db(0xe4, port);

@@ -1,5 +1,6 @@
 /** Every guest workload the lab runs, by name (docs/qemu-lab.md lists the same, with the states). */
 
+import { espGuest } from './esp.js';
 import { dmaGuest, fdcCommandGuest, fdcResultGuest } from './fdc.js';
 import type { Guest } from './guest.js';
 import { i8042Guest } from './i8042.js';
@@ -22,6 +23,7 @@ export const GUESTS: readonly Guest[] = Object.freeze([
   dmaGuest,
   vgaMode13Guest,
   vbeGuest,
+  espGuest,
 ]);
 
 /** A guest by name; throws naming the known ones. */

@@ -1,5 +1,6 @@
 export { Asm, DONE_ADDRESS, DONE_MARKER } from './asm.js';
 export { GUESTS, guestByName } from './catalog.js';
+export { espGuest } from './esp.js';
 export { dmaGuest, fdcCommandGuest, fdcResultGuest } from './fdc.js';
 export { BOOT_SIGNATURE_OFFSET, FLOPPY_SIZE, floppyImage, writeFloppy } from './floppy.js';
 export { type FieldExpectation, type Guest, guestImage } from './guest.js';

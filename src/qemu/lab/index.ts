@@ -13,10 +13,13 @@ export {
   type When,
 } from './cells.js';
 export { DEVICE_SETS, type DeviceSet, deviceSetByName } from './device-sets.js';
+export { type LabHtmlOptions, renderLabQemuHtml } from './html.js';
+export { type CellOutcome, OUTCOME_COLOURS, OUTCOME_MEANING, outcomeOf } from './outcome.js';
 export { mapBounded } from './pool.js';
 export { type LabPreset, PRESETS } from './presets.js';
 export {
   disagreements,
+  flaggedByCheck,
   LAB_REPORT_FORMAT,
   type LabQemuReport,
   type LabSummary,
@@ -36,3 +39,4 @@ export type {
 export { compareRoundTrip } from './roundtrip.js';
 export { plannedCells, type QemuLabOptions, runQemuLab } from './run.js';
 export { type CellOptions, qemuWords, runCell } from './run-cell.js';
+export { formatLabQemuText, formatSummaryMarkdown, formatSummaryTable } from './text.js';

@@ -27,12 +27,12 @@ export const PRESETS: Readonly<Record<'full' | 'ci', LabPreset>> = Object.freeze
   },
   ci: {
     about:
-      'every ordered pair × the newest pc machine type both know × base and scsi devices × prevalent, ltim, i8042-pending, uart-loopback, settled',
+      'every ordered pair × the newest pc machine type both know × base and scsi devices × prevalent, ltim, i8042-pending, uart-loopback, esp-busy, settled',
     matrix: {
       pairs: allPairs(QEMU_VERSIONS),
       machines: ['pc-i440fx-7.2', 'pc-i440fx-5.2'],
       devices: ['base', 'scsi'],
-      workloads: ['prevalent', 'ltim', 'i8042-pending', 'uart-loopback'],
+      workloads: ['prevalent', 'ltim', 'i8042-pending', 'uart-loopback', 'esp-busy'],
       when: ['settled'],
     },
     convert: true,

@@ -2,8 +2,8 @@
  * The lab's report: every cell's result plus what the run was. Shards write one each; `merge`
  * joins them (each cell is independent, so a merged report is the same as one big run's).
  */
-import type { QemuVersionName } from '../versions.js';
-import type { CellResult } from './result.js';
+import { QEMU_VERSIONS, type QemuVersionName } from '../versions.js';
+import type { CellResult, SilentChange } from './result.js';
 
 export const LAB_REPORT_FORMAT = 'vmstate-lab-qemu/1';
 
@@ -32,11 +32,24 @@ export interface LabSummary {
   /** Cells whose stream convert wrote, and how many of those QEMU loaded. */
   readonly converted: number;
   readonly convertedLoaded: number;
+  /** Cells where convert asked to drop state (or failed) although the destination loads the stream as it is. */
+  readonly convertRefusedLoadable: number;
   /** Cells where the round-trip oracle ran, and those with at least one silent change. */
   readonly roundTrips: number;
   readonly silentChangeCells: number;
-  /** Silent-change cells that vmstate flagged too (a warning: "loads, with changes"). */
+  /** Silent-change cells where vmstate warned about every changed section ("loads, with changes"). */
   readonly silentChangesFlagged: number;
+}
+
+/**
+ * True when `vmstate check` warned about the section a silent change is in: the oracle's finding
+ * and the checker's "loads, with changes" agree on the place.
+ */
+export function flaggedByCheck(change: SilentChange, cell: CellResult): boolean {
+  const section = change.path.split(' › ')[0] ?? change.path;
+  return (cell.vmstate?.changes ?? []).some(
+    (w) => w.startsWith(`${section} ›`) || w.startsWith(`${section}:`),
+  );
 }
 
 export function summarize(cells: readonly CellResult[]): LabSummary {
@@ -47,6 +60,7 @@ export function summarize(cells: readonly CellResult[]): LabSummary {
   let errors = 0;
   let converted = 0;
   let convertedLoaded = 0;
+  let refusedLoadable = 0;
   let roundTrips = 0;
   let silent = 0;
   let flagged = 0;
@@ -58,6 +72,7 @@ export function summarize(cells: readonly CellResult[]): LabSummary {
     if (c.error !== undefined || c.qemu === undefined) errors++;
     if (c.agree === true) agree++;
     else if (c.qemu !== undefined) disagree++;
+    if (c.convert !== undefined && !c.convert.converted && c.qemu?.verdict === 'loads') refusedLoadable++;
     if (c.convert?.loaded !== undefined) {
       converted++;
       if (c.convert.loaded === 'loads') convertedLoaded++;
@@ -66,7 +81,7 @@ export function summarize(cells: readonly CellResult[]): LabSummary {
       roundTrips++;
       if (c.roundTrip.changes.length > 0) {
         silent++;
-        if ((c.vmstate?.changes.length ?? 0) > 0) flagged++;
+        if (c.roundTrip.changes.every((ch) => flaggedByCheck(ch, c))) flagged++;
       }
     }
   }
@@ -80,10 +95,21 @@ export function summarize(cells: readonly CellResult[]): LabSummary {
     errors,
     converted,
     convertedLoaded,
+    convertRefusedLoadable: refusedLoadable,
     roundTrips,
     silentChangeCells: silent,
     silentChangesFlagged: flagged,
   };
+}
+
+/** Version pairs oldest first (5.2 before 10.0), then the cell id: a merged report reads like one run. */
+function byCell(a: CellResult, b: CellResult): number {
+  const rank = (v: string): number => QEMU_VERSIONS.indexOf(v as QemuVersionName);
+  return (
+    rank(a.cell.from) - rank(b.cell.from) ||
+    rank(a.cell.to) - rank(b.cell.to) ||
+    (a.cell.id < b.cell.id ? -1 : a.cell.id > b.cell.id ? 1 : 0)
+  );
 }
 
 /** Cells where vmstate's verdict is not QEMU's (or vmstate could not say). */
@@ -137,6 +163,6 @@ export function mergeReports(reports: readonly LabQemuReport[]): LabQemuReport {
     shards: reports.flatMap((r) => r.shards),
     durationMs: reports.reduce((n, r) => n + r.durationMs, 0),
     jobs: Math.max(0, ...reports.map((r) => r.jobs)),
-    cells: [...byId.values()].sort((a, b) => (a.cell.id < b.cell.id ? -1 : a.cell.id > b.cell.id ? 1 : 0)),
+    cells: [...byId.values()].sort(byCell),
   };
 }

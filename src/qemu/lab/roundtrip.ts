@@ -28,6 +28,23 @@ function isVolatile(path: string): boolean {
   return VOLATILE.some((re) => re.test(path));
 }
 
+const HEX_BYTES = /^[0-9a-f]{2}( [0-9a-f]{2})*$/;
+
+/**
+ * The value a leaf stands for, whatever type the vmdesc gave it: analyze prints a bool as
+ * `false`, an integer as `0x00` (with the signed value after it), a buffer as `00 01`. When one
+ * version calls a byte `unused` (a buffer) and the other `itr_intr_pending` (a bool), a zero is
+ * still a zero. Big-endian, as the wire is.
+ */
+export function canonicalValue(text: string): string {
+  if (text === 'true') return '1';
+  if (text === 'false') return '0';
+  const int = /^0x([0-9a-f]+)(?: \(-?\d+\))?$/i.exec(text);
+  if (int?.[1] !== undefined) return BigInt(`0x${int[1]}`).toString();
+  if (HEX_BYTES.test(text) && text.length <= 8 * 3) return BigInt(`0x${text.replaceAll(' ', '')}`).toString();
+  return text;
+}
+
 function flatten(value: PyValue, prefix: string, out: Leaf[]): void {
   if (value instanceof Map) {
     for (const [k, v] of value) flatten(v, prefix === '' ? k : `${prefix} › ${k}`, out);
@@ -100,7 +117,8 @@ export async function compareRoundTrip(
     sections++;
     const section = key.replace(/#0$/, '');
     for (const [x, y] of pairLeaves(leaves, other)) {
-      if (x.value === y.value || isVolatile(`${section} › ${x.path}`)) continue;
+      if (canonicalValue(x.value) === canonicalValue(y.value) || isVolatile(`${section} › ${x.path}`))
+        continue;
       changes.push({
         path: `${section} › ${x.path}`,
         ...(x.path === y.path ? {} : { destinationPath: `${section} › ${y.path}` }),

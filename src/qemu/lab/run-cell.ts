@@ -21,13 +21,16 @@ export interface CellOptions {
   readonly timeoutMs?: number;
 }
 
-/** QEMU's refusal in its own words: its stderr lines, without the binary's name, at most 600 chars. */
+/**
+ * QEMU's refusal in its own words: its stderr lines without the binary's name, its warnings
+ * (deprecated machine type, a NIC without a peer) or module notices, at most 600 chars.
+ */
 export function qemuWords(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   const lines = text
     .split('\n')
     .map((l) => l.replace(/^qemu-system-x86_64: /, '').trim())
-    .filter((l) => l !== '' && !/^module .* not found/.test(l));
+    .filter((l) => l !== '' && !/^(qemu: )?module .* not found/.test(l) && !l.startsWith('warning:'));
   const out = lines.join(' / ');
   return out === '' ? undefined : out.slice(0, 600);
 }

@@ -72,7 +72,7 @@ interface Walk {
   readonly at: (offset: number) => Leaf | undefined;
   readonly reads: Read[];
   readonly remarks: Remark[];
-  readonly seen: Map<string, string>;
+  readonly seen: Map<string, { label: string; preferred: boolean }>;
 }
 
 function be32(bytes: Uint8Array, at: number): number {
@@ -99,23 +99,29 @@ function advance(w: Walk, n: number, path: readonly string[]): void {
   w.pos += n;
 }
 
-/** Sent fields not yet matched, consumed in order by name. */
+/**
+ * Sent fields not yet matched, consumed in order by name. A vmdesc `name[n]` is the n-th field of
+ * that name in the sender's description and matches only the destination's n-th.
+ */
 class Cursor {
   private next = 0;
   constructor(private readonly fields: readonly SentField[]) {}
-  peek(name: string): SentField | undefined {
-    for (let i = this.next; i < this.fields.length; i++)
-      if (this.fields[i]?.name === name) return this.fields[i];
-    return undefined;
-  }
-  take(name: string): SentField | undefined {
+  private find(name: string, occurrence: number): number {
     for (let i = this.next; i < this.fields.length; i++) {
-      if (this.fields[i]?.name === name) {
-        this.next = i + 1;
-        return this.fields[i];
-      }
+      const f = this.fields[i] as SentField;
+      if (f.name === name && (f.occurrence === undefined || f.occurrence === occurrence)) return i;
     }
-    return undefined;
+    return -1;
+  }
+  peek(name: string, occurrence: number): SentField | undefined {
+    const i = this.find(name, occurrence);
+    return i < 0 ? undefined : this.fields[i];
+  }
+  take(name: string, occurrence: number): SentField | undefined {
+    const i = this.find(name, occurrence);
+    if (i < 0) return undefined;
+    this.next = i + 1;
+    return this.fields[i];
   }
 }
 
@@ -143,19 +149,34 @@ function walkDescription(
   key: string,
 ): void {
   const cursor = new Cursor(sent?.fields ?? []);
+  const seen = new Map<string, number>();
   d.fields.forEach((f, k) => {
     const fkey = `${key}/${k}`;
     const here = [...path, f.name];
     let present: boolean;
+    const occurrence = seen.get(f.name) ?? 0;
+    seen.set(f.name, occurrence + 1);
     if (f.conditional) {
       if (f.existsUnderMachine !== undefined) present = f.existsUnderMachine;
       else {
-        w.seen.set(fkey, here.join('.'));
-        present = w.decide(fkey, here.join('.'), fits(f, cursor.peek(f.name)));
+        // Assumed present when the sender wrote a field of this name, or one of exactly this size
+        // right here (the same field renamed); otherwise absent, and only turning it on is tried.
+        const there = w.at(w.pos);
+        const bytes = f.count === undefined ? fixedElement(f) : (fixedElement(f) ?? 0) * f.count;
+        const thereName = there?.path[path.length];
+        const renamed =
+          there !== undefined &&
+          !f.struct &&
+          bytes !== undefined &&
+          there.size === bytes &&
+          !d.fields.slice(k + 1).some((g) => g.name === thereName);
+        const preferred = fits(f, cursor.peek(f.name, occurrence)) || renamed;
+        w.seen.set(fkey, { label: here.join('.'), preferred });
+        present = w.decide(fkey, here.join('.'), preferred);
       }
     } else present = f.since <= version;
     if (!present) return;
-    const s = fits(f, cursor.peek(f.name)) ? cursor.take(f.name) : undefined;
+    const s = fits(f, cursor.peek(f.name, occurrence)) ? cursor.take(f.name, occurrence) : undefined;
     let count = f.count;
     if (count === undefined && !s) {
       // No count in the dump and no field of this name from the sender: the field under another
@@ -165,8 +186,11 @@ function walkDescription(
       const e = fixedElement(f);
       const positional =
         there && e !== undefined && !f.struct && there.size % e === 0 ? there.size / e : undefined;
-      w.seen.set(`${fkey}#`, `${here.join('.')} (count 0)`);
-      count = w.decide(`${fkey}#`, '', false) ? 0 : (positional ?? 1);
+      // Only an array of structs may be empty here (hotplug slots and the like): a conditional
+      // field's absence is its presence decision, and a plain field reads its bytes.
+      const mayBeEmpty = !f.conditional && f.struct !== undefined;
+      if (mayBeEmpty) w.seen.set(`${fkey}#`, { label: `${here.join('.')} (count 0)`, preferred: false });
+      count = mayBeEmpty && w.decide(`${fkey}#`, '', false) ? 0 : (positional ?? 1);
       if (count > 1) {
         w.remarks.push({
           code: 'count-from-sender',
@@ -298,7 +322,7 @@ export interface LoadInput {
 function attempt(
   input: LoadInput,
   overrides: ReadonlySet<string>,
-): LoadResult & { seen: Map<string, string> } {
+): LoadResult & { seen: Map<string, { label: string; preferred: boolean }> } {
   const byOffset = new Map<number, Leaf>();
   for (const l of input.leaves) if (!byOffset.has(l.offset)) byOffset.set(l.offset, l);
   const w: Walk = {
@@ -335,7 +359,7 @@ function attempt(
     ...(refusal ? { refusal } : {}),
     reads: w.reads,
     remarks: w.remarks,
-    flipped: [...overrides].map((k) => w.seen.get(k) ?? k),
+    flipped: [...overrides].map((k) => w.seen.get(k)?.label ?? k),
     seen: w.seen,
   };
 }
@@ -358,7 +382,9 @@ const MAX_FLIPS = 3;
 export function loadSection(input: LoadInput): LoadResult {
   const first = attempt(input, new Set());
   if (!first.refusal?.layout) return first;
-  const keys = [...first.seen.keys()];
+  // Only turning on what was assumed absent (a field the destination reads and the sender named
+  // otherwise), or an array the sender wrote none of: never dropping what the sender wrote.
+  const keys = [...first.seen].filter(([, v]) => !v.preferred).map(([k]) => k);
   for (let n = 1; n <= Math.min(MAX_FLIPS, keys.length); n++) {
     let best: { result: LoadResult; score: number } | undefined;
     for (const set of subsets(keys, n)) {

@@ -7,6 +7,8 @@ import type { VmdescBody, VmdescField } from '../../../codec/index.js';
  */
 export interface SentField {
   readonly name: string;
+  /** Which of the description's fields of this name it is (vmdesc `name[n]`), when QEMU says. */
+  readonly occurrence?: number;
   readonly type: string;
   /** Bytes of one element. */
   readonly size: number;
@@ -28,8 +30,9 @@ export interface SentBody {
  * QEMU's vmdesc tells apart fields of one description that share a name by an index suffix
  * (`config[0]`, `cur_offset[1]`); the dump names them without it.
  */
-function fieldName(name: string): string {
-  return name.replace(/\[\d+\]$/, '');
+function fieldName(name: string): { name: string; occurrence?: number } {
+  const m = /^(.*)\[(\d+)\]$/.exec(name);
+  return m ? { name: m[1] as string, occurrence: Number(m[2]) } : { name };
 }
 
 function hasFields(b: VmdescBody | undefined): b is VmdescBody {
@@ -53,7 +56,7 @@ export function sentBody(body: VmdescBody): SentBody {
         run.push(list[++i] as VmdescField);
       }
       fields.push({
-        name: fieldName(f.name),
+        ...fieldName(f.name),
         type: f.type,
         size: f.size,
         count: run.length,
@@ -73,7 +76,7 @@ export function sentBody(body: VmdescBody): SentBody {
           })
         : undefined;
     fields.push({
-      name: fieldName(f.name),
+      ...fieldName(f.name),
       type: f.type,
       size: f.size,
       count: f.array_len ?? 1,
