@@ -72,7 +72,7 @@ describe('vmstate check on real QEMU dumps', () => {
     }
   });
 
-  it('reports only a machine-type note between oldest and newest i440fx and q35 (and across families)', async () => {
+  it('reports only the machine type between oldest and newest i440fx and q35 (and across families): QEMU refuses', async () => {
     const pairs: [string, string][] = [
       [machines.i440fx.oldest, machines.i440fx.newest],
       [machines.q35.oldest, machines.q35.newest],
@@ -83,12 +83,17 @@ describe('vmstate check on real QEMU dumps', () => {
       // What is true between them, from the files themselves: only vmschkmachine differs.
       expect(devices(a)).toEqual(devices(b));
       const report = await checkInputs(files[a] as string, files[b] as string);
+      // QEMU migrates only between equal machine types (configuration_post_load, or the
+      // configuration section itself when one side is 2.3 or older): an error, not a note.
       expect(report.findings.map((f) => [f.direction, f.code, f.severity, f.path])).toEqual([
-        ['forward', 'machine-type-differs', 'info', ['vmschkmachine']],
-        ['backward', 'machine-type-differs', 'info', ['vmschkmachine']],
+        ['forward', 'machine-type-differs', 'error', ['vmschkmachine']],
+        ['backward', 'machine-type-differs', 'error', ['vmschkmachine']],
       ]);
       expect(report.findings[0]?.details).toEqual({ sender: a, receiver: b });
-      expect(report.ok).toBe(true);
+      expect(report.findings[0]?.message).toMatch(
+        /Machine type received is|Unknown savevm section type 7|Configuration section missing/,
+      );
+      expect(report.ok).toBe(false);
     }
   });
 
@@ -134,14 +139,18 @@ describe('vmstate check CLI on real QEMU dumps', () => {
   });
   afterEach(() => vi.restoreAllMocks());
 
-  it('--json prints the findings; exit 0 without errors', async () => {
+  it('--json prints the findings; exit 1 for two machine types (QEMU refuses), 0 for one', async () => {
+    expect(
+      await main(['check', files[machines.q35.newest] as string, files[machines.q35.newest] as string]),
+    ).toBe(0);
+    out = '';
     const code = await main([
       'check',
       files[machines.q35.oldest] as string,
       files[machines.q35.newest] as string,
       '--json',
     ]);
-    expect(code).toBe(0);
+    expect(code).toBe(1);
     const parsed = JSON.parse(out) as { findings: Record<string, unknown>[] };
     expect(parsed.findings).toHaveLength(2);
     for (const f of parsed.findings) {

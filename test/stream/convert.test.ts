@@ -82,43 +82,30 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     const dir = tmp();
     const target = smallerDump(dir, withoutPcspkAndMediaRate);
     expect(await main(['convert', STREAM, '--to', target, '-o', join(dir, 'out.mig')])).toBe(1);
-    expect(out).toContain('section pcspk: the target has no device with a "pcspk" description');
     expect(out).toContain('subsection fdc::state::drives::fdrive/media_rate');
+    // A device class missing from a dump is not proof that QEMU refuses the section (5.2's dump has
+    // no ps2kbd, and 5.2 loads it): pcspk is passed unchanged and said so, never dropped.
+    expect(out).toMatch(/passed unchanged: .*pcspk/);
     expect(out).toContain('not converted: nothing written');
     expect(() => statSync(join(dir, 'out.mig'))).toThrow();
     out = '';
     expect(await main(['convert', STREAM, '--to', target, '--dry-run', '--json'])).toBe(1);
     const report = JSON.parse(out);
     expect(report.losses.map((l: { path: string }) => l.path)).toEqual([
-      'pcspk',
       'fdc::state::drives::fdrive/media_rate',
     ]);
     expect(report.converted).toBe(false);
+    expect(report.verdict).toBe('refused');
   });
 
-  it('with --allow-loss for each: drops exactly those, rewrites the vmdesc, and reports what was lost', async () => {
+  it('with --allow-loss: drops exactly that subsection in every element, rewrites the vmdesc, reports the loss', async () => {
     const dir = tmp();
     const target = smallerDump(dir, withoutPcspkAndMediaRate);
-    const args = ['--allow-loss', 'pcspk', '--allow-loss', 'fdc::state::drives::fdrive/media_rate'];
-    // Allowing only one of them is not enough.
-    expect(
-      await main([
-        'convert',
-        STREAM,
-        '--to',
-        target,
-        '-o',
-        join(dir, 'x.mig'),
-        args[0] as string,
-        args[1] as string,
-      ]),
-    ).toBe(1);
-    out = '';
+    const args = ['--allow-loss', 'fdc::state::drives::fdrive/media_rate'];
     expect(await main(['convert', STREAM, '--to', target, '-o', join(dir, 'out.mig'), ...args])).toBe(0);
     expect(out).toContain('lost (allowed):');
-    expect(out).toContain('allowed section pcspk');
+    expect(out).toContain('allowed subsection fdc::state::drives::fdrive/media_rate');
     const converted = await items(join(dir, 'out.mig'));
-    expect(converted.some((i) => i.type === 'section' && i.idstr === 'pcspk')).toBe(false);
     const fdc = converted.find(
       (i, k) =>
         i.type === 'device' &&
@@ -131,15 +118,13 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     expect(drives).toHaveLength(2);
     for (const d of drives) expect(d).not.toHaveProperty('fdrive/media_rate');
     const vmdesc = converted.at(-1);
-    expect(vmdesc?.type === 'vmdesc' && vmdesc.vmdesc.devices.map((d) => d.name)).not.toContain('pcspk');
     expect(vmdesc?.type === 'vmdesc' && vmdesc.text).not.toContain('media_rate');
-    // Everything else is as it was: the stream is shorter by the pcspk section and 2 × 24 subsection bytes.
+    // Everything else is as it was: the stream is shorter by 2 × 24 subsection bytes (and the vmdesc).
     const before = readFileSync(STREAM).length;
-    const pcspk = 26;
     const afterVmdesc = vmdesc?.type === 'vmdesc' ? Buffer.byteLength(vmdesc.text) : 0;
     const originalVmdesc = (await items(STREAM)).at(-1) as { text: string };
     expect(statSync(join(dir, 'out.mig')).size).toBe(
-      before - pcspk - 2 * 24 - (Buffer.byteLength(originalVmdesc.text) - afterVmdesc),
+      before - 2 * 24 - (Buffer.byteLength(originalVmdesc.text) - afterVmdesc),
     );
   });
 

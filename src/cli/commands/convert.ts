@@ -1,5 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { loadDescriptionSet, loadModuleSections } from '../../compat/index.js';
+import {
+  convertForQemu,
+  formatStreamCheckText,
+  loadDescriptionSet,
+  loadModuleSections,
+  type QemuConvertReport,
+} from '../../compat/index.js';
 import {
   type ConvertReport,
   convertQemuStream,
@@ -76,6 +83,24 @@ export const command: CliCommand = {
       allowLoss: options.allowLoss,
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     };
+    if (options.to.toLowerCase().endsWith('.json')) {
+      // A QEMU target: `check STREAM DEST` decides, and the result is checked again before it is
+      // called converted (src/compat/check/stream/convert.ts).
+      progress.stop();
+      const target = await loadDescriptionSet(options.to);
+      const { report, output } = await convertForQemu(await readFile(source), target, {
+        allowLoss: options.allowLoss,
+      });
+      if (output && !options.dryRun && options.output !== undefined) {
+        await writeFileStream(options.output, async (sink) => {
+          await new Promise<void>((res, rej) => sink.write(output, (e) => (e ? rej(e) : res())));
+        });
+      }
+      process.stdout.write(
+        options.json ? `${JSON.stringify(qemuReportJson(report), null, 2)}\n` : qemuText(report),
+      );
+      return report.converted ? ExitCode.ok : ExitCode.negative;
+    }
     const run = async (sink: NodeJS.WritableStream | undefined): Promise<ConvertReport> => {
       if (options.to.toLowerCase().endsWith('.json')) {
         const target = await loadDescriptionSet(options.to);
@@ -123,3 +148,14 @@ export const command: CliCommand = {
 };
 
 class Refused extends Error {}
+
+/** The convert report of a QEMU target, then what the target makes of the result. */
+function qemuText(report: QemuConvertReport): string {
+  const check = formatStreamCheckText(report.check, { hideInfo: true });
+  return `${formatConvertReport(report)}target check (${report.converted ? 'of the output' : 'of the input'}): ${check}`;
+}
+
+function qemuReportJson(report: QemuConvertReport): Record<string, unknown> {
+  const { check, ...rest } = report;
+  return { ...rest, verdict: check.verdict, findings: check.findings };
+}

@@ -66,7 +66,16 @@ function coverRuns(pad: CheckField, others: readonly CheckField[], from: number)
     if (n === undefined) break;
     // A dump before QEMU 8.1 records no count: the field may be the array that fills the rest.
     const rest = target - sum;
-    if (o.count === undefined && o.size > 0 && rest > n && rest % o.size === 0) ends.push(k + 1);
+    if (
+      o.count === undefined &&
+      o.countsRecorded === false &&
+      pad.countsRecorded === true &&
+      o.size > 0 &&
+      rest > n &&
+      rest % o.size === 0
+    ) {
+      ends.push(k + 1);
+    }
     sum += n;
     if (sum === target) ends.push(k + 1);
     if (sum >= target) break;

@@ -195,14 +195,16 @@ describe('checkReportJson', () => {
     delete edited['isa-pcspk'];
     const report = checkCompatibility(real, fromDumpVmstate(edited, 'b.json'));
     const json = checkReportJson(report) as { findings: Record<string, unknown>[]; ok: boolean };
-    expect(json.ok).toBe(false);
+    // A QEMU dump lists device classes only: absent from it is a warning, not proof of a refusal
+    // (7.2's dump has no "ide" and 7.2 loads 10.0's piix3-ide section).
+    expect(json.ok).toBe(true);
     expect(json.findings).toEqual([
       {
         code: 'unknown-section',
-        severity: 'error',
+        severity: 'warning',
         direction: 'forward',
         path: ['isa-pcspk'],
-        message: expect.stringContaining('has no section "isa-pcspk"'),
+        message: expect.stringContaining('dump has no description "pcspk"'),
         suggestion: expect.stringContaining('isa-pcspk'),
         details: { sent: 'unknown', machine: 'pc-i440fx-7.2' },
       },

@@ -1,6 +1,7 @@
 import type { PathSegment } from '../../errors/index.js';
 import { alignFields, type Step } from './align.js';
 import type { Direction, Finding, FindingCode, Severity } from './finding.js';
+import { gatedOff } from './machine-gates.js';
 import type { CheckDescription, CheckField, CheckSection, DescriptionSet, Sending } from './model.js';
 import { fixedBytes, nestedVersion, onWire, sameDescription } from './shape.js';
 import { framingOf } from './stream/framing.js';
@@ -600,14 +601,38 @@ function compareBody(
             { since: s.since, version: recvVersion },
           );
         } else {
+          // A receiver field read only under an existsIf predicate, of these very bytes:
+          // the receiver may read this field's bytes in its place (esp 10.0 → 7.2: 7.2's ti_cmd
+          // takes 10.0's lun, its lun 10.0's drq_state; the load completes). The stream decides.
+          const bytes = fixedBytes(s);
+          const absorbedBy = steps
+            .map((x) =>
+              // A conditional field under another name on each side (esp: mig_ti_cmd / ti_cmd):
+              // the two predicates need not agree, so the receiver may read it where the sender did not.
+              x.kind === 'rename' && maybe(x.s) && maybe(x.r)
+                ? x.r
+                : x.kind === 'receiver-only'
+                  ? x.r
+                  : undefined,
+            )
+            .find(
+              (r) =>
+                r !== undefined &&
+                maybe(r) &&
+                bytes !== undefined &&
+                fixedBytes({ ...r, conditional: false }) === bytes,
+            );
           emit(
             w,
             gate,
             onlyOn(w.send),
-            maybe(s) ? 'warning' : 'error',
+            maybe(s) || absorbedBy ? 'warning' : 'error',
             here,
             `"${s.name}" (${describeField(s)}) is only on the ${w.send}: the ${w.send} writes it and the ${w.recv} ` +
-              `does not read it, so everything after it is misread${maybe(s) ? ' whenever its existsIf predicate holds' : ''}`,
+              `does not read it, so everything after it is misread${maybe(s) ? ' whenever its existsIf predicate holds' : ''}` +
+              (absorbedBy
+                ? ` unless the ${w.recv}'s existsIf predicates read "${absorbedBy.name}" (same size) where the ${w.send}'s leave it out: then its bytes land in other fields and the load completes (check a real stream with check STREAM DEST)`
+                : ''),
             onlyOn(w.send) === 'field-added'
               ? suggest.fieldAdded(s.name, sd.version)
               : suggest.fieldRemoved(s.name),
@@ -712,6 +737,20 @@ function compareSubsections(
     const here = [...path, s.name];
     const how = howSent(`subsection "${s.name}"`, s, w.machine);
     const r = recvByName.get(s.name);
+    const off = r ? undefined : gatedOff(s.name, w.machine);
+    if (off) {
+      emit(
+        w,
+        gate,
+        'unknown-subsection',
+        'info',
+        here,
+        `the ${w.recv} does not know subsection "${s.name}", but ${off}: this never fails there`,
+        suggest.unknownSubsection(s.name),
+        { ...how.details, neededUnderMachine: false },
+      );
+      continue;
+    }
     if (!r) {
       emit(
         w,
@@ -856,7 +895,22 @@ export function compareSets(send: DescriptionSet, recv: DescriptionSet, directio
     out: [],
   };
   if (send.machine !== undefined && recv.machine !== undefined && send.machine !== recv.machine) {
-    machineTypes(w, send.machine, recv.machine);
+    if (send.origin === 'qemu-dump' && recv.origin === 'qemu-dump')
+      machineTypes(w, send.machine, recv.machine);
+    else {
+      // Our machine registries model compat properties within one program: the stream carries
+      // what the descriptions decide under each machine type, checked below.
+      emit(
+        w,
+        undefined,
+        'machine-type-differs',
+        'info',
+        ['vmschkmachine'],
+        `the ${w.send} describes machine type ${send.machine} and the ${w.recv} ${recv.machine}`,
+        suggest.machineTypeDiffers(),
+        { sender: send.machine, receiver: recv.machine },
+      );
+    }
   }
   const renamed = renamedSections(send, recv);
   for (const s of send.sections.values()) {

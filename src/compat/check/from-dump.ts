@@ -80,6 +80,9 @@ function sent(o: Obj, path: Path): Sent {
   return bad(at(path, 'needed'), '"needed" must be "always" or "predicate"');
 }
 
+/** Whether this dump records element counts (QEMU 8.1+ writes `num`); set per parse. */
+let countsRecorded = false;
+
 function field(raw: unknown, path: Path): CheckField {
   const o = obj(raw, path);
   const name = str(o, 'field', path);
@@ -101,6 +104,7 @@ function field(raw: unknown, path: Path): CheckField {
   if (existsUnderMachine !== undefined) out.existsUnderMachine = existsUnderMachine;
   const count = optInt(o, 'num', path);
   if (count !== undefined) out.count = count;
+  out.countsRecorded = countsRecorded;
   if (type !== undefined) out.type = type;
   if (o.Description !== undefined) out.struct = description(o.Description, at(path, 'Description'));
   const loadVersion = optInt(o, 'load_version', path);
@@ -181,6 +185,7 @@ export function fromDumpVmstate(
   origin: DescriptionSet['origin'] = 'qemu-dump',
 ): DescriptionSet {
   const top = obj(json, undefined);
+  countsRecorded = JSON.stringify(json).includes('"num":');
   const sections = new Map<string, CheckSection>();
   let machine: string | undefined;
   let machineProps: Record<string, PropValue> | undefined;

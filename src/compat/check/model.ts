@@ -27,6 +27,11 @@ export interface CheckField {
   readonly size: number;
   /** Fixed element count, when the input records it (QEMU ≥ 8.1 `num`, our descriptions). */
   readonly count?: number;
+  /**
+   * QEMU dumps: whether the dump records element counts at all (8.1 and later write `num`; 5.2
+   * and 7.2 never do, so there a missing count says nothing). Undefined for other inputs.
+   */
+  readonly countsRecorded?: boolean;
   /** The count comes from another field's value (VARRAY). */
   readonly varray: boolean;
   /** The size comes from another field's value (VBUFFER). */

@@ -3,12 +3,12 @@ import { checkCompatibility } from './check.js';
 import { fromDumpVmstate } from './from-dump.js';
 import { formatCheckText } from './text.js';
 
-const section = (fields: { field: string; size: number }[], subs: string[] = []) => ({
-  Name: 'dev',
+const section = (fields: { field: string; size: number }[], subs: string[] = [], name = 'dev') => ({
+  Name: name,
   version_id: 1,
   minimum_version_id: 1,
   Description: {
-    name: 'dev',
+    name,
     version_id: 1,
     minimum_version_id: 1,
     Fields: fields.map((f) => ({ ...f, version_id: 0, field_exists: false })),
@@ -16,8 +16,21 @@ const section = (fields: { field: string; size: number }[], subs: string[] = [])
   },
 });
 
-const source = fromDumpVmstate({ dev: section([{ field: 'a', size: 1 }]), gone: section([]) }, 'old.json');
-const destination = fromDumpVmstate({ dev: section([{ field: 'a', size: 1 }], ['dev/new']) }, 'new.json');
+const source = fromDumpVmstate(
+  {
+    dev: section([{ field: 'a', size: 1 }]),
+    gone: section([], [], 'gone'),
+    wide: section([{ field: 'w', size: 2 }], [], 'wide'),
+  },
+  'old.json',
+);
+const destination = fromDumpVmstate(
+  {
+    dev: section([{ field: 'a', size: 1 }], ['dev/new']),
+    wide: section([{ field: 'w', size: 4 }], [], 'wide'),
+  },
+  'new.json',
+);
 
 describe('formatCheckText', () => {
   it('groups by section, forward before backward, and ends with a summary per direction', () => {
@@ -34,14 +47,22 @@ describe('formatCheckText', () => {
       expect.stringMatching(/^ {6}fix: /),
       '',
       'gone',
-      '  forward  error   gone',
-      expect.stringMatching(/has no section "gone".*\[unknown-section\]$/),
+      '  forward  warning gone',
+      expect.stringMatching(/dump has no description "gone".*\[unknown-section\]$/),
+      expect.stringMatching(/^ {6}fix: /),
+      '',
+      'wide',
+      '  forward  error   wide › wide › w',
+      expect.stringMatching(/\[field-resized\]$/),
+      expect.stringMatching(/^ {6}fix: /),
+      '  backward error   wide › wide › w',
+      expect.stringMatching(/\[field-resized\]$/),
       expect.stringMatching(/^ {6}fix: /),
       '',
       'Summary',
-      '  forward  (upgrade: old.json → new.json): 1 error, 0 warnings, 1 info',
-      '  backward (rollback: new.json → old.json): 0 errors, 1 warning, 0 info',
-      'Result: forward migration fails or corrupts state.',
+      '  forward  (upgrade: old.json → new.json): 1 error, 1 warning, 1 info',
+      '  backward (rollback: new.json → old.json): 1 error, 1 warning, 0 info',
+      'Result: forward migration fails or corrupts state; backward migration fails or corrupts state.',
       '',
     ]);
   });

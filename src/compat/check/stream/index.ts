@@ -7,6 +7,7 @@ export {
   type StreamVerdictKind,
   streamCheckJson,
 } from './check-stream.js';
+export { convertForQemu, type QemuConvertOptions, type QemuConvertReport } from './convert.js';
 export { type Framing, framingOf } from './framing.js';
 export { isStreamFile, loadStreamCheckInputs } from './inputs.js';
 export { formatStreamCheckText, type StreamTextOptions } from './text.js';

@@ -107,17 +107,26 @@ export interface Leaf {
  * The sender's leaves, by walking its vmdesc over the body from `start`: where each field's bytes
  * are. Returns the offset after the body (its subsections included).
  */
+/** Where one subsection sits in the stream: from its 0x05 marker to the end of its body. */
+export interface SubsectionSpan {
+  /** The fields' path to it, ending with the subsection's name. */
+  readonly path: readonly string[];
+  readonly start: number;
+  readonly end: number;
+}
+
 export function senderLeaves(
   body: SentBody,
   start: number,
   out: Leaf[],
   prefix: readonly string[] = [],
+  spans?: SubsectionSpan[],
 ): number {
   let pos = start;
   for (const f of body.fields) {
     const here = [...prefix, f.name];
     if (f.inline) {
-      pos = senderLeaves(f.inline, pos, out, here);
+      pos = senderLeaves(f.inline, pos, out, here, spans);
       continue;
     }
     if (f.elements) {
@@ -125,7 +134,7 @@ export function senderLeaves(
       for (let i = 0; i < f.count; i++) {
         const e = f.elements[i] ?? f.elements[0];
         const at = f.count > 1 ? [...here, String(i)] : here;
-        if (e) pos = senderLeaves(e, pos, out, at);
+        if (e) pos = senderLeaves(e, pos, out, at, spans);
         else {
           out.push({ path: at, offset: pos, size: f.size, type: f.type });
           pos += f.size;
@@ -139,8 +148,10 @@ export function senderLeaves(
   }
   for (const s of body.subsections) {
     // 0x05, name length, name, be32 version, then the body.
+    const at = pos;
     pos += 2 + s.name.length + 4;
-    pos = senderLeaves(s, pos, out, [s.name]);
+    pos = senderLeaves(s, pos, out, [s.name], spans);
+    spans?.push({ path: [...prefix, s.name], start: at, end: pos });
   }
   return pos;
 }
