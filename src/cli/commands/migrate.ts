@@ -31,6 +31,7 @@ function progressBar(enabled: boolean): { update(p: MigrationProgress): void; st
     },
     stop() {
       if (started) bar.stop();
+      started = false;
     },
   };
 }
