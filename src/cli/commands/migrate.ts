@@ -48,6 +48,10 @@ export const command: CliCommand = {
       .requiredOption('--qmp <socket>', "the source VM's QMP unix socket")
       .requiredOption('--to <dump>', "the destination QEMU's -dump-vmstate JSON for the same machine type")
       .option(
+        '--from <dump>',
+        "the source QEMU's -dump-vmstate (default: made with the VM's own QEMU version when it is installed)",
+      )
+      .option(
         '--skip-preflight',
         'start copying without pre-flight (the guard at the switch-over pause still runs)',
       )

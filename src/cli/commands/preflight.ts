@@ -79,6 +79,10 @@ export const command: CliCommand = {
       .requiredOption('--qmp <socket>', "the running VM's QMP unix socket")
       .requiredOption('--to <dump>', "the destination QEMU's -dump-vmstate JSON for the same machine type")
       .option(
+        '--from <dump>',
+        "the source QEMU's -dump-vmstate (default: made with the VM's own QEMU version when it is installed)",
+      )
+      .option(
         '--wait-safe <duration>',
         'ask again until the state would load, for at most this long (30s, 2m)',
       )
