@@ -7,15 +7,16 @@
 import type { VmdescBody, VmdescField } from '../codec/index.js';
 import type { CheckDescription, CheckField, CheckSection, DescriptionSet } from '../compat/index.js';
 import type { Vmdesc } from '../stream/vmdesc.js';
+import { wireName } from './preflight-vmdesc.js';
 
-/**
- * The vmdesc field for a dump field: QEMU writes `name`, or `name[0]` for one of two alternatives
- * of that name (`field_exists` picks one, e.g. a PCI config space of 256 or 4096 bytes: by size).
- */
-function sentAs(fields: readonly VmdescField[], f: CheckField): VmdescField | undefined {
-  const named = fields.filter((s) => s.name === f.name || s.name === `${f.name}[0]`);
-  if (!f.conditional) return named[0];
-  return named.find((s) => s.size === f.size || s.type === 'struct');
+/** The vmdesc field for dump field `i` (QEMU names a repeated name `name[n]`, see `wireName`). */
+function sentAs(
+  vmdesc: readonly VmdescField[],
+  fields: readonly CheckField[],
+  i: number,
+): VmdescField | undefined {
+  const name = wireName(fields, i);
+  return vmdesc.find((s) => s.name === name);
 }
 
 function hasBody(b: VmdescBody | undefined): b is VmdescBody {
@@ -41,7 +42,7 @@ function hintedField(f: CheckField, sent: VmdescField | undefined): CheckField {
 export function hinted(desc: CheckDescription, body: VmdescBody): CheckDescription {
   return {
     ...desc,
-    fields: desc.fields.map((f) => hintedField(f, sentAs(body.fields, f))),
+    fields: desc.fields.map((f, i) => hintedField(f, sentAs(body.fields, desc.fields, i))),
     subsections: desc.subsections.map((s) => {
       const sent = body.subsections?.find((b) => b.vmsd_name === s.name);
       return sent === undefined ? s : { ...s, ...hinted(s, sent) };

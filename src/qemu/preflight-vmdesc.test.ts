@@ -12,13 +12,13 @@ async function vmdescOf(bytes: Uint8Array): Promise<Vmdesc> {
   throw new Error('no vmdesc');
 }
 
-/** What decides the bytes: each leaf's size × count in order, and where subsections start. */
+/** What a checker reads from a vmdesc: each leaf's name and size × count in order, and the subsections. */
 function layout(body: VmdescBody): string[] {
   const out: string[] = [];
   for (const f of body.fields) {
     if (f.type === 'struct' && f.struct !== undefined && 'fields' in f.struct) {
       for (let i = 0; i < (f.array_len ?? 1); i++) out.push(...layout(f.struct));
-    } else out.push(String(f.size * (f.array_len ?? 1)));
+    } else out.push(`${f.name}:${f.size * (f.array_len ?? 1)}`);
   }
   for (const s of body.subsections ?? []) out.push(`[${s.vmsd_name}]`, ...layout(s));
   return out;
@@ -47,7 +47,7 @@ describe('sender layouts from the source dump', () => {
       const start = item.offset ?? 0;
       const body = desc && sectionBody(desc, header.version, bytes, start, start + (item.body?.length ?? 0));
       if (body === undefined) continue;
-      // QEMU describes an array of structs with differing subsections element by element: compare bytes.
+      // QEMU describes an array of structs with differing subsections element by element: compare leaves.
       const real = item.vmdesc as VmdescBody;
       expect(layout(body).join(' '), header.idstr).toBe(layout(real).join(' '));
       described.push(header.idstr);

@@ -51,9 +51,16 @@ const BUFFER_SIZES = [0, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 function choices(f: CheckField, pos: number, end: number): { count: number; cost: number }[] {
   const plain = f.count ?? 1;
   const out = [{ count: plain, cost: 0 }];
-  if (f.conditional)
-    out.push({ count: 0, cost: 0 }); // a predicate: both are plain readings
-  else if (f.count === undefined && f.struct !== undefined) {
+  if (f.conditional) {
+    // A predicate: the outcome the hints give first (from a real vmdesc of the same QEMU and
+    // machine type); without hints both outcomes are plain readings, present first.
+    if (f.existsUnderMachine === false)
+      return [
+        { count: 0, cost: 0 },
+        { count: plain, cost: 1 },
+      ];
+    out.push({ count: 0, cost: f.existsUnderMachine === true ? 1 : 0 });
+  } else if (f.count === undefined && f.struct !== undefined) {
     for (let k = 0; k <= MAX_STRUCT_COUNT; k++) if (k !== plain) out.push({ count: k, cost: 1 });
   } else if (f.count === undefined && f.size === 1) {
     for (const k of BUFFER_SIZES) if (k <= end - pos) out.push({ count: k, cost: 1 });
@@ -112,6 +119,22 @@ function structFields(name: string, bodies: readonly VmdescBody[], sizes: readon
   return bodies.map((struct, index) => ({ name, index, type: 'struct', struct, size: sizes[index] ?? 0 }));
 }
 
+/**
+ * The name QEMU's vmdesc gives field `i`: its own, or `name[n]` when several fields of the
+ * description share the name (n counts them in order: `cur_offset[1]`, `config[0]`).
+ */
+export function wireName(fs: readonly { readonly name: string }[], i: number): string {
+  const name = fs[i]?.name ?? '';
+  let same = 0;
+  let nth = 0;
+  for (let j = 0; j < fs.length; j++) {
+    if (fs[j]?.name !== name) continue;
+    if (j < i) nth++;
+    same++;
+  }
+  return same > 1 ? `${name}[${nth}]` : name;
+}
+
 /** Every reading of `fs[i..]` at `pos` with at most `left` departures, the plain reading first. */
 function* fieldReadings(
   fs: readonly CheckField[],
@@ -142,7 +165,7 @@ function* fieldReadings(
     }
     if (f.struct !== undefined) {
       for (const e of elements(f.struct, count, bytes, pos, end, left - cost, budget)) {
-        const mine = structFields(f.name, e.bodies, e.sizes);
+        const mine = structFields(wireName(fs, i), e.bodies, e.sizes);
         for (const rest of fieldReadings(fs, i + 1, version, bytes, e.pos, end, e.left, budget)) {
           yield { fields: [...mine, ...rest.fields], pos: rest.pos, left: rest.left };
         }
@@ -151,7 +174,7 @@ function* fieldReadings(
     }
     const type = f.unused ? 'unused_buffer' : (f.type ?? INT_TYPES[f.size] ?? 'buffer');
     const field: VmdescField = {
-      name: f.name,
+      name: wireName(fs, i),
       ...(count !== 1 ? { array_len: count } : {}),
       type,
       size: f.size,
