@@ -17,6 +17,8 @@ describe('pre-flight pieces', () => {
     expect(items.map((i) => i.type)).toEqual(['header', 'configuration', 'eof']);
     expect(items[1]).toMatchObject({ type: 'configuration', machine: 'pc-i440fx-7.2', subsections: [] });
     expect(() => asMigrationStream(Uint8Array.from([1, 2, 3]), 'pc')).toThrow(MigrationError);
+    // 2.3 and older send no configuration section: nothing to put back.
+    expect(asMigrationStream(deviceState, 'pc-i440fx-2.3')).toBe(deviceState);
   });
 
   it('machine type from the QOM type name', () => {

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import {
   checkStream,
   type DescriptionSet,
+  framingOf,
   type StreamCheckReport,
   type StreamFinding,
 } from '../compat/index.js';
@@ -110,7 +111,8 @@ const HEADER_BYTES = 8;
 /**
  * The device state as a migration would send it: `xen-save-devices-state` writes the header and
  * the device sections but not the configuration section (machine type) a migration puts between
- * them, and the destination checks that first. Put it back, with the VM's machine type.
+ * them, and the destination checks that first. Put it back, with the VM's machine type, unless
+ * that machine type sends none (2.3 and older: `send-configuration` off).
  */
 export function asMigrationStream(deviceState: Uint8Array, machine: string): Uint8Array {
   const head = new DataView(deviceState.buffer, deviceState.byteOffset, deviceState.byteLength);
@@ -123,6 +125,7 @@ export function asMigrationStream(deviceState: Uint8Array, machine: string): Uin
       offset: 0,
     });
   }
+  if (!framingOf(machine).configuration) return deviceState;
   const w = new Writer(deviceState.length + machine.length + 16);
   w.bytes(deviceState.subarray(0, HEADER_BYTES));
   writeConfiguration(w, { type: 'configuration', machine, subsections: [] });
