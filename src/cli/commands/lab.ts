@@ -90,7 +90,7 @@ function matrixFrom(options: Options): { matrix: LabMatrix; convert: boolean; ro
     if (!WHENS.includes(w as When)) throw new UsageError(`--when takes ${WHENS.join(', ')}, got "${w}"`);
   }
   const machines = options.machines === undefined ? preset.matrix.machines : list(options.machines);
-  const bootWorkloads = options.when === undefined ? preset.matrix.bootWorkloads : undefined;
+  const liveWorkloads = options.when === undefined ? preset.matrix.liveWorkloads : undefined;
   return {
     matrix: {
       pairs,
@@ -98,7 +98,7 @@ function matrixFrom(options: Options): { matrix: LabMatrix; convert: boolean; ro
       devices: options.devices === undefined ? preset.matrix.devices : list(options.devices),
       workloads: options.workloads === undefined ? preset.matrix.workloads : list(options.workloads),
       when: when as When[],
-      ...(bootWorkloads === undefined ? {} : { bootWorkloads }),
+      ...(liveWorkloads === undefined ? {} : { liveWorkloads }),
     },
     convert: options.convert && preset.convert,
     roundTrip: options.roundTrip && preset.roundTrip,
@@ -184,7 +184,7 @@ export const command: CliCommand = {
       .option('--machines <types>', 'machine types (a pair uses those both versions know)')
       .option('--devices <sets>', 'device sets: base, nic, scsi')
       .option('--workloads <names>', 'guest workloads (see docs/qemu-lab.md)')
-      .option('--when <list>', 'settled, boot')
+      .option('--when <list>', 'settled (stopped once the state is reached), live (migrated while running)')
       .option('--shard <I/N>', 'run only shard I of N (every N-th cell; for a CI matrix or an Indexed Job)')
       .option('--budget <n>', 'run only the first n cells (of the shard)')
       .option('--jobs <n>', 'cells at once (default: the number of cores)')

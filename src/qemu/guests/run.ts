@@ -15,11 +15,12 @@ export interface RunGuestOptions {
   readonly devices?: readonly string[];
   /**
    * When to save: `settled` (default) once the guest reached its state, then stopped and saved;
-   * `boot` while the firmware still runs (this many ms after start), live, without stopping.
+   * `live`: from `liveAfterMs` after start, without stopping (firmware and workload go on running
+   * while RAM is copied; QEMU stops the VM only to send the device state at the end).
    */
-  readonly when?: 'settled' | 'boot';
-  /** For `boot`: how long after start (default 150 ms). */
-  readonly bootMs?: number;
+  readonly when?: 'settled' | 'live';
+  /** For `live`: how long after start the migration begins (default 150 ms). */
+  readonly liveAfterMs?: number;
   readonly memMiB?: number;
 }
 
@@ -56,7 +57,7 @@ export async function waitForDone(vm: Vm, guest: Guest): Promise<void> {
 
 /**
  * Starts the VM running, waits for the state (`settled`: stops it, so the saved state is the one
- * reached; `boot`: saves live while the firmware runs) and saves it to `file`. The VM is ended
+ * reached; `live`: migrates it while it runs) and saves it to `file`. The VM is ended
  * whatever happens.
  */
 export async function saveGuest(options: RunGuestOptions, file: string): Promise<MigrationInfo> {
@@ -69,8 +70,8 @@ export async function saveGuest(options: RunGuestOptions, file: string): Promise
     extraArgs: guestDeviceArgs(options.guest, options.devices),
   });
   try {
-    if (options.when === 'boot') {
-      await sleep(options.bootMs ?? 150);
+    if (options.when === 'live') {
+      await sleep(options.liveAfterMs ?? 150);
     } else {
       await waitForDone(vm, options.guest);
       await vm.qmp('stop');

@@ -6,9 +6,13 @@ import { guestByName } from '../guests/catalog.js';
 import { machineTypes, type QemuVersionName } from '../versions.js';
 import { deviceSetByName } from './device-sets.js';
 
-/** `settled`: stopped once the workload reached its state; `boot`: live, while the firmware runs. */
-export type When = 'boot' | 'settled';
-export const WHENS: readonly When[] = ['settled', 'boot'];
+/**
+ * `settled`: stopped once the workload reached its state, then saved; `live`: saved without
+ * stopping, from 150 ms after start — firmware and workload run while RAM is copied, and the device
+ * state is whatever they reached when QEMU stops the VM to finish.
+ */
+export type When = 'settled' | 'live';
+export const WHENS: readonly When[] = ['settled', 'live'];
 
 export interface LabCell {
   /** Stable id: `10.0>7.2 pc-i440fx-7.2 base ltim settled`. */
@@ -36,8 +40,8 @@ export interface LabMatrix {
   readonly devices: readonly string[];
   readonly workloads: readonly string[];
   readonly when: readonly When[];
-  /** Workloads that also run with `when: boot` (default: every workload, when `boot` is listed). */
-  readonly bootWorkloads?: readonly string[];
+  /** Workloads that also run with `when: live` (default: every workload, when `live` is listed). */
+  readonly liveWorkloads?: readonly string[];
 }
 
 /** Every ordered pair of distinct versions. */
@@ -83,7 +87,7 @@ export async function enumerateCells(matrix: LabMatrix): Promise<LabCell[]> {
       for (const devices of matrix.devices) {
         for (const workload of matrix.workloads) {
           for (const when of matrix.when) {
-            if (when === 'boot' && matrix.bootWorkloads && !matrix.bootWorkloads.includes(workload)) continue;
+            if (when === 'live' && matrix.liveWorkloads && !matrix.liveWorkloads.includes(workload)) continue;
             const c = { from, to, machine, devices, workload, when };
             cells.push({ id: cellId(c), ...c });
           }

@@ -4,6 +4,7 @@
  * by agreement, then the tables. Cells carry `data-cell` and `data-outcome` so tests and people
  * can find them.
  */
+import { GUESTS } from '../guests/catalog.js';
 import { type CellOutcome, OUTCOME_COLOURS, OUTCOME_MEANING, outcomeOf } from './outcome.js';
 import { disagreements, flaggedByCheck, type LabQemuReport, summarize } from './report.js';
 import type { CellResult } from './result.js';
@@ -42,9 +43,18 @@ const CELL_H = 18;
 
 function heatmap(cells: readonly CellResult[], width: number): string {
   const rows = [...new Set(cells.map(rowKey))];
-  const cols = [...new Set(cells.map(colKey))];
-  const cellW = Math.max(14, Math.min(70, Math.floor((width - LABEL_W - 20) / Math.max(1, cols.length))));
-  const w = LABEL_W + cols.length * cellW + 10;
+  // Columns in the catalog's order (a merged report is sorted by cell id), settled before live.
+  const order = (c: CellResult): number => {
+    const i = GUESTS.findIndex((g) => g.name === c.cell.workload);
+    return (i < 0 ? GUESTS.length : i) * 2 + (c.cell.when === 'settled' ? 0 : 1);
+  };
+  const cols = [...new Set([...cells].sort((a, b) => order(a) - order(b)).map(colKey))];
+  // The page's margins (32) and room on the right for the last column's slanted label (70).
+  const cellW = Math.max(
+    14,
+    Math.min(70, Math.floor((width - 32 - LABEL_W - 70) / Math.max(1, cols.length))),
+  );
+  const w = LABEL_W + cols.length * cellW + 70;
   const h = HEAD_H + rows.length * CELL_H + 10;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="lab heat map">`,

@@ -14,13 +14,13 @@ export interface LabPreset {
 export const PRESETS: Readonly<Record<'full' | 'ci', LabPreset>> = Object.freeze({
   full: {
     about:
-      'every ordered pair of 5.2, 7.2, 10.0 × the newest pc and q35 machine types both know × every device set × every workload, settled; the prevalent workload also mid-boot',
+      'every ordered pair of 5.2, 7.2, 10.0 × the newest pc and q35 machine types both know × every device set × every workload, settled; the prevalent and ltim workloads also live',
     matrix: {
       pairs: allPairs(QEMU_VERSIONS),
       devices: DEVICE_SETS.map((d) => d.name),
       workloads: GUESTS.map((g) => g.name),
-      when: ['settled', 'boot'],
-      bootWorkloads: ['prevalent'],
+      when: ['settled', 'live'],
+      liveWorkloads: ['prevalent', 'ltim'],
     },
     convert: true,
     roundTrip: true,

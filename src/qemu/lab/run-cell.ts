@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { checkStream, type StreamFinding } from '../../compat/index.js';
 import { formatPath } from '../../errors/index.js';
-import { convertQemuStream } from '../../stream/index.js';
+import { type ConvertReport, convertQemuStream } from '../../stream/index.js';
 import { loadStream, saveStream } from '../vm.js';
 import type { LabArtifacts } from './artifacts.js';
 import type { LabCell } from './cells.js';
@@ -98,9 +98,13 @@ async function convertAndLoad(
   const out = join(scratch, 'converted.mig');
   const tmp = `${out}.tmp`;
   const sink = createWriteStream(tmp);
-  const report = await convertQemuStream(stream, set, sink, lossAllowed ? { allowLoss: losses } : {});
-  sink.end();
-  await finished(sink);
+  let report: ConvertReport;
+  try {
+    report = await convertQemuStream(stream, set, sink, lossAllowed ? { allowLoss: losses } : {});
+  } finally {
+    sink.end();
+    await finished(sink).catch(() => undefined);
+  }
   if (!report.converted) {
     await rm(tmp, { force: true });
     return {
