@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import {
   dumpVmstate,
   type Guest,
+  guestByName,
   guestImage,
   ltimGuest,
   prevalentGuest,
@@ -58,6 +59,13 @@ const STREAMS: readonly StreamSpec[] = [
   { version: '10.0', machine: 'pc-i440fx-7.2', guest: ltimGuest, name: 'ltim-pc-i440fx-7.2.mig' },
   { version: '10.0', machine: 'pc-i440fx-5.2', guest: ltimGuest, name: 'ltim-pc-i440fx-5.2.mig' },
   { version: '10.0', machine: 'pc-i440fx-7.2', guest: prevalentGuest, name: 'prevalent-pc-i440fx-7.2.mig' },
+  // A busy esp (selection to LUN 1 done): 7.2 loads it and reads 10.0's lun (1) as its ti_cmd.
+  {
+    version: '10.0',
+    machine: 'pc-i440fx-7.2',
+    guest: guestByName('esp-busy'),
+    name: 'esp-busy-pc-i440fx-7.2.mig',
+  },
   { version: '10.0', machine: 'pc-q35-7.2', guest: prevalentGuest, name: 'prevalent-pc-q35-7.2.mig' },
   {
     version: '10.0',

@@ -146,6 +146,19 @@ describe('check STREAM DEST: loads, with changes (issue 17)', () => {
       expect(f.details).toMatchObject({ value: '0x00', harmless: true });
       expect(f.message).toContain('nothing changes for this stream');
     }
+  });
+
+  it('esp-busy 10.0 → 7.2: loads, and says what really changes: ti_cmd becomes 0x01, lun 0x01 → 0x00', async () => {
+    // The lab's round trip (7.2 saving again after the load) shows exactly this: lun 1 → 0.
+    const r = await checkStream(stream('10.0', 'esp-busy-pc-i440fx-7.2.mig'), dump('7.2', 'pc-i440fx-7.2'));
+    expect(r.verdict).toBe('loads');
+    const reads = warnings(r).filter((f) => f.code === 'read-as-other-field');
+    expect(reads.map((f) => f.details)).toEqual([
+      { sender: 'esp.lun', destination: 'esp.ti_cmd', value: '0x01', harmless: false },
+      { sender: 'esp.drq_state', destination: 'esp.lun', value: '0x00', senderOwn: '0x01', harmless: false },
+    ]);
+    expect(reads[1]?.message).toContain('esp.lun changes from 0x01 to 0x00');
+    const text = warnings(r).map((f) => f.message);
     // data_ready ↔ data_in_ready is a pure rename: no warning for it.
     expect(text.some((t) => t.includes('data_ready'))).toBe(false);
   });

@@ -161,19 +161,37 @@ function changes(
         );
         continue;
       }
+      // What the guest state of that name was on the sender, when it sent one: then the value the
+      // destination ends up with is compared with it (esp-busy: 10.0's lun 1 becomes 7.2's ti_cmd,
+      // and 7.2's lun takes 10.0's drq_state 0: lun changes from 1 to 0).
+      const own = leaves.find((l) => l.path.join('.') === dpath && l.size === r.size);
+      const before = own ? bytes.subarray(own.offset, own.offset + own.size) : undefined;
+      const same = before !== undefined && Buffer.compare(before, value) === 0;
+      const harmless = before !== undefined ? same : zero;
+      const effect =
+        before !== undefined
+          ? same
+            ? `, as the sender's own ${dpath}: nothing changes for this stream`
+            : `, while the sender's own ${dpath} is ${formatValue(before)}: ${dpath} changes from ${formatValue(before)} to ${formatValue(value)}`
+          : zero
+            ? ' (zero: nothing changes for this stream)'
+            : `, so the destination's ${dpath} becomes it`;
       out.push(
         finding(
           'read-as-other-field',
           'warning',
           path,
           `${spath} → ${dpath}: the destination reads the sender's ${spath} as its ${dpath}; the value sent is ` +
-            `${formatValue(value)}` +
-            (zero
-              ? ' (zero: nothing changes for this stream)'
-              : `, so the destination's ${dpath} becomes it`),
+            `${formatValue(value)}${effect}`,
           {
             offset: r.offset,
-            details: { sender: spath, destination: dpath, value: formatValue(value), harmless: zero },
+            details: {
+              sender: spath,
+              destination: dpath,
+              value: formatValue(value),
+              ...(before === undefined ? {} : { senderOwn: formatValue(before) }),
+              harmless,
+            },
           },
         ),
       );
