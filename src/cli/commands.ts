@@ -30,6 +30,15 @@ export const commands: Record<string, { summary: string; load: () => Promise<Cli
     summary: 'Check statically what breaks when migrating between two description sets',
     load: async () => (await import('./commands/check.js')).command,
   },
+  preflight: {
+    summary: "Would a destination QEMU load this running VM's device state? Asks without migrating",
+    load: async () => (await import('./commands/preflight.js')).command,
+  },
+  migrate: {
+    summary:
+      'Migrate a running QEMU VM, guarded: never strand it on a destination that would refuse its state',
+    load: async () => (await import('./commands/migrate.js')).command,
+  },
   lab: {
     summary: 'Real cross-version migration lab: QEMU 5.2, 7.2, 10.0 save and load; vmstate check must agree',
     load: async () => (await import('./commands/lab.js')).command,

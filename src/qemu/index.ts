@@ -3,7 +3,18 @@
  * save / load helpers, and the project's own boot-sector guests. A layer above `compat`.
  */
 
+export {
+  GuardError,
+  type GuardedMigrateOptions,
+  type GuardedMigrationResult,
+  type GuardedOutcome,
+  guardedMigrate,
+  type MigrationProgress,
+  progressOf,
+} from './guarded-migrate.js';
+export { fillRamCode, fillRamGuest } from './guests/fill-ram.js';
 export * from './guests/index.js';
+export { ltimToggleGuest } from './guests/ltim-toggle.js';
 export * from './lab/index.js';
 export {
   compareVersions,
@@ -12,6 +23,48 @@ export {
   machineVersion,
   parseMachineHelp,
 } from './machines.js';
+export {
+  asMigrationStream,
+  type CaptureOptions,
+  captureDeviceState,
+  type DeviceStateCapture,
+  machineType,
+  machineTypeOf,
+  type PreflightOptions,
+  type PreflightResult,
+  preflight,
+  type QmpLink,
+  type RunStatus,
+  runStatus,
+  type Verdict,
+} from './preflight.js';
+export { hinted, hintedSet } from './preflight-hints.js';
+export {
+  guardedJson,
+  guardedText,
+  preflightJson,
+  preflightText,
+  progressText,
+  reasonsText,
+  waitSafeJson,
+  waitSafeText,
+} from './preflight-report.js';
+export { installedVersionOf, sourceDescriptions } from './preflight-source.js';
+export {
+  type LayoutCache,
+  layoutCache,
+  type SenderVmdesc,
+  sectionBody,
+  withSenderVmdesc,
+} from './preflight-vmdesc.js';
+export {
+  nextInterval,
+  type PauseStats,
+  pauseStats,
+  preflightUntilLoads,
+  type WaitSafeOptions,
+  type WaitSafeResult,
+} from './preflight-wait.js';
 export {
   type QmpArgs,
   QmpClient,
