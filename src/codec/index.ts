@@ -12,5 +12,5 @@ export {
 export { type DumpDescription, type DumpField, toDumpVmstate } from './dump.js';
 export { NULL_MARKER } from './elements.js';
 export { planOf, SUBSECTION_MARKER } from './plan.js';
-export { nodesOf, rememberNodes, type VmdescBody, type VmdescField, type VmdescNode } from './vmdesc-json.js';
 export { fieldExists, presentOrFailed, sectionNeeded, subsectionNeeded } from './presence.js';
+export { nodesOf, rememberNodes, type VmdescBody, type VmdescField, type VmdescNode } from './vmdesc-json.js';
