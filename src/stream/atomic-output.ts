@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { fstatSync, type Stats, statSync } from 'node:fs';
+import { createWriteStream, fstatSync, type Stats, statSync } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -48,9 +48,10 @@ function tempName(path: string, tag: string): string {
   return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** Flushes a file (or a directory's entries) to disk, so a rename never publishes a hole. */
+async function syncFile(path: string): Promise<void> {
   try {
-    const fh = await open(dir, 'r');
+    const fh = await open(path, 'r');
     try {
       await fh.sync();
     } finally {
@@ -75,31 +76,29 @@ export async function writeFileAtomic<T>(
   const existing = statOf(path);
   if (existing?.isDirectory()) throw new OutputError(`${path} is a directory`);
   const temp = tempName(path, 'tmp');
-  let fh: Awaited<ReturnType<typeof open>>;
-  try {
-    fh = await open(temp, 'wx', existing ? existing.mode & 0o7777 : 0o666);
-  } catch (e) {
-    throw new OutputError(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const sink = fh.createWriteStream({ autoClose: false });
+  const sink = createWriteStream(temp, { flags: 'wx', mode: existing ? existing.mode & 0o7777 : 0o666 });
   let done = false;
   try {
+    await new Promise<void>((res, rej) => {
+      sink.once('open', () => res());
+      sink.once('error', (e) =>
+        rej(new OutputError(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`)),
+      );
+    });
     const result = await fn(sink);
     await new Promise<void>((res, rej) => {
       sink.once('error', rej);
       sink.end(() => res());
     });
-    await fh.sync();
-    await fh.close();
+    await syncFile(temp);
     if (existing) await chmod(temp, existing.mode & 0o7777).catch(() => undefined);
     await rename(temp, path);
     done = true;
-    await syncDirectory(dirname(resolve(path)));
+    await syncFile(dirname(resolve(path)));
     return result;
   } finally {
     if (!done) {
       sink.destroy();
-      await fh.close().catch(() => undefined);
       await rm(temp, { force: true });
     }
   }
@@ -167,6 +166,6 @@ export async function replaceDirectory<T>(
     throw new OutputError(`cannot replace ${dir}: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (old) await rm(old, { recursive: true, force: true });
-  await syncDirectory(parent);
+  await syncFile(parent);
   return result;
 }

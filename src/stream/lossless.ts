@@ -194,15 +194,29 @@ function entryOf(item: StreamItem): J {
       if (item.continued) body.continued = true;
       return { [item.type === 'ram-eos' ? 'eos' : 'flush']: body };
     }
-    case 'device':
+    case 'device': {
+      const state = stateToJson(item.desc, item.state);
+      // Bytes the typed state cannot give back (a bool byte other than 0 or 1, …) are kept as
+      // they are: lossless means the same bytes, so this section is not editable as state.
+      if (item.body && !reencodes(item.desc, state, item.body, item.vmdesc)) {
+        return {
+          opaque: {
+            boundary: 'device',
+            ...(item.vmdescIndex === undefined ? {} : { vmdesc: item.vmdescIndex }),
+            hex: hexText(item.body),
+            why: 'its state does not encode back to these bytes and this vmdesc entry (a non-canonical value): kept as bytes',
+          },
+        };
+      }
       return {
         device: {
           ...(item.vmdescIndex === undefined
             ? { description: item.desc.name }
             : { vmdesc: item.vmdescIndex }),
-          state: stateToJson(item.desc, item.state),
+          state,
         },
       };
+    }
     case 'opaque':
       return {
         opaque: {
@@ -230,6 +244,22 @@ function entryOf(item: StreamItem): J {
       // (duplicate keys in qtailq/gtree entries do that, and any edit QEMU would not make).
       return { vmdesc: pyJson(json) === item.text ? { json } : { json, text: item.text } };
     }
+  }
+}
+
+/** Whether a device's JSON state, read back and encoded, gives exactly the bytes it was read from. */
+function reencodes(desc: Vmsd, state: J, body: Uint8Array, entry: VmdescEntry | undefined): boolean {
+  try {
+    const again = saveDescribed(desc, stateFromJson(desc, state, []) as never);
+    if (again.bytes.length !== body.length || !Buffer.from(again.bytes).equals(Buffer.from(body)))
+      return false;
+    // `assemble` regenerates a vmdesc entry that differs from what the state describes (an edit):
+    // an entry that differs already (not as QEMU writes it) must not be touched.
+    if (!entry) return true;
+    const described = { name: entry.name, instance_id: entry.instance_id, ...again.vmdesc };
+    return JSON.stringify(described) === JSON.stringify(entry);
+  } catch {
+    return false;
   }
 }
 
