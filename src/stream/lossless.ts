@@ -10,6 +10,7 @@ import {
   type SectionKind,
   type StreamItem,
 } from './items.js';
+import { knownSection } from './known-sections.js';
 import { pyJson } from './pyjson.js';
 import type { DescriptionLookup } from './reader.js';
 import { type JsonValue, stateFromJson, stateToJson } from './state-json.js';
@@ -572,7 +573,7 @@ export function* itemsOf(
           break;
         }
         const name = str(v.description, [...p, 'description']);
-        const desc = open && options.descriptions?.(open);
+        const desc = open && (options.descriptions?.(open) ?? knownSection(open));
         if (!desc) bad(`no description given for section "${open?.idstr ?? '?'}" (description "${name}")`, p);
         yield {
           type: 'device',
