@@ -94,7 +94,7 @@ export async function findOpaqueEnd(
       return fail(
         'truncated',
         footers
-          ? 'the input ends before the end of an undescribed section was found (no footer for it)'
+          ? 'no footer (0x7e + section id) for this undescribed section before the input ends: its footer is damaged, or the input was cut short'
           : 'the input ends inside an undescribed section without footers: no EOF byte can be told from its ' +
               'bytes (cut short? pass its description)',
         {

@@ -478,7 +478,11 @@ class StreamReader {
       fail('truncated', 'the input ends inside a subsection header', { offset: at, path });
     }
     if (marker !== SectionType.FOOTER) {
-      fail('bad-footer', `missing section footer: found ${hex2(marker)} instead of 0x7e`, {
+      const why =
+        marker === SUBSECTION_MARKER
+          ? 'a subsection its description does not have, or a damaged footer'
+          : 'the section body ends here by its description: a damaged subsection marker (0x05) or footer, or a body of another layout';
+      fail('bad-footer', `missing section footer: found ${hex2(marker)} instead of 0x7e (${why})`, {
         offset: at,
         path,
         details: { found: marker },
@@ -556,7 +560,7 @@ class StreamReader {
       }
       let decoded: { state: Record<string, unknown>; body: Uint8Array };
       try {
-        decoded = await this.decode(desc, s.version, path);
+        decoded = await this.decode(desc, s.version, path, s.sectionId);
       } catch (e) {
         const fallback = e instanceof MigrationError ? await this.mismatch(s, entry, path) : undefined;
         if (fallback) return fallback;
@@ -631,6 +635,7 @@ class StreamReader {
     desc: Vmsd,
     version: number,
     path: string[],
+    footerOf?: number,
   ): Promise<{ state: Record<string, unknown>; body: Uint8Array }> {
     const src = this.src;
     if (src.available < 65536) await src.fill(65536);
@@ -649,6 +654,22 @@ class StreamReader {
       const trusted = src.done || (error?.code !== 'truncated' && r.pos + PEEK_MARGIN <= src.available);
       if (trusted) {
         if (error) throw error.within(...path);
+        // With `footerOf`, a body that does not end at its footer fails before anything is taken,
+        // so the caller can read the section another way (a vmdesc entry that does not fit).
+        if (footerOf !== undefined && (this.footers ?? this.config !== undefined)) {
+          const at = src.pos + r.pos;
+          const ok =
+            at + 5 <= src.end && src.buf[at] === SectionType.FOOTER && src.peekU32(r.pos + 1) === footerOf;
+          if (!ok) {
+            const found = at < src.end ? hex2(src.buf[at] as number) : 'the end of the input';
+            fail(
+              'bad-footer',
+              `the section body ends here by its description, but its footer does not follow (found ${found}): ` +
+                'a damaged subsection marker (0x05) or footer, or a body of another layout',
+              { offset: src.offset + r.pos, path },
+            );
+          }
+        }
         return { state: state as Record<string, unknown>, body: src.take(r.pos) };
       }
       if (src.available >= this.maxSection) {
