@@ -560,7 +560,7 @@ class StreamReader {
       }
       let decoded: { state: Record<string, unknown>; body: Uint8Array };
       try {
-        decoded = await this.decode(desc, s.version, path, s.sectionId);
+        decoded = await this.decode(desc, s.version, path, true);
       } catch (e) {
         const fallback = e instanceof MigrationError ? await this.mismatch(s, entry, path) : undefined;
         if (fallback) return fallback;
@@ -635,7 +635,7 @@ class StreamReader {
     desc: Vmsd,
     version: number,
     path: string[],
-    footerOf?: number,
+    checkFooter = false,
   ): Promise<{ state: Record<string, unknown>; body: Uint8Array }> {
     const src = this.src;
     if (src.available < 65536) await src.fill(65536);
@@ -654,12 +654,12 @@ class StreamReader {
       const trusted = src.done || (error?.code !== 'truncated' && r.pos + PEEK_MARGIN <= src.available);
       if (trusted) {
         if (error) throw error.within(...path);
-        // With `footerOf`, a body that does not end at its footer fails before anything is taken,
+        // With `checkFooter`, a body that does not end at its footer fails before anything is taken,
         // so the caller can read the section another way (a vmdesc entry that does not fit).
-        if (footerOf !== undefined && (this.footers ?? this.config !== undefined)) {
+        if (checkFooter && (this.footers ?? this.config !== undefined)) {
           const at = src.pos + r.pos;
-          const ok =
-            at + 5 <= src.end && src.buf[at] === SectionType.FOOTER && src.peekU32(r.pos + 1) === footerOf;
+          // A footer naming another section is left to `footer`, which says which.
+          const ok = at < src.end && src.buf[at] === SectionType.FOOTER;
           if (!ok) {
             const found = at < src.end ? hex2(src.buf[at] as number) : 'the end of the input';
             fail(
