@@ -49,7 +49,7 @@ export async function sourceDescriptions(
     }
     const trailer = await readTrailer(stream);
     const dump = await loadDescriptionSet(file);
-    return trailer === undefined ? dump : hintedSet(dump, trailer.vmdesc);
+    return trailer?.vmdesc === undefined ? dump : hintedSet(dump, trailer.vmdesc);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -16,6 +16,8 @@ import { formatIssue, type Issue, MigrationError } from '../../errors/index.js';
 import { coloursFor } from '../colours.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { refuseDeepJson, tooDeep } from '../json-depth.js';
+import { fileInput } from '../output.js';
 
 const pc = coloursFor(process.stdout);
 
@@ -35,7 +37,7 @@ export const command: CliCommand = {
     cmd
       .argument(
         '<source>',
-        'the side that sends on upgrade: a -dump-vmstate .json file or a module; or a migration stream (QEVM)',
+        'the side that sends on upgrade: a -dump-vmstate .json file or a module; or a migration stream (QEVM); - for stdin',
       )
       .argument('<destination>', 'the side that receives on upgrade (and sends on rollback)')
       .addOption(
@@ -58,51 +60,69 @@ export const command: CliCommand = {
           'another meaning (loads, with changes). --json adds "verdict" beside "findings".\n' +
           'Exit codes: 0 loads, 1 refused, 2 unreadable input, 3 the stream itself is malformed.',
       ),
-  async run(
-    [source, destination],
-    options: { direction: DirectionOption; machine?: string; json?: boolean; hideInfo?: boolean },
-  ) {
-    if (await isStreamFile(source as string)) {
-      let inputs: Awaited<ReturnType<typeof loadStreamCheckInputs>>;
-      try {
-        inputs = await loadStreamCheckInputs(source as string, destination as string);
-      } catch (e) {
-        if (e instanceof MigrationError) throw inputProblem(e);
-        throw e;
-      }
-      // A malformed stream is a MigrationError here: exit 3, naming the offset.
-      const streamReport = await checkStream(inputs.bytes, inputs.destination);
-      if (options.json) process.stdout.write(`${JSON.stringify(streamCheckJson(streamReport), null, 2)}\n`);
-      else {
-        process.stdout.write(
-          formatStreamCheckText(streamReport, {
-            paint: (severity, text) => PAINT[severity](text),
-            ...(options.hideInfo ? { hideInfo: true } : {}),
-          }),
-        );
-      }
-      return streamReport.verdict === 'loads' ? ExitCode.ok : ExitCode.negative;
-    }
-    let report: CheckReport;
+  async run([source, destination], options: CheckOptionValues) {
+    if (source === '-' && destination === '-') throw new UsageError('only one input can be stdin (-)');
+    // stdin is copied to a temporary file: a stream is told by its magic, anything else is dump JSON.
+    const inputs = await Promise.all([
+      fileInput(source as string, '.json'),
+      fileInput(destination as string, '.json'),
+    ]);
     try {
-      report = await checkInputs(source as string, destination as string, {
-        direction: options.direction,
-        ...(options.machine === undefined ? {} : { machine: options.machine }),
-      });
-    } catch (e) {
-      // An input that cannot be read or is not a description set is a usage problem (exit 2).
-      if (e instanceof MigrationError) throw inputProblem(e);
-      throw e;
+      if (await isStreamFile(inputs[0].path))
+        return await checkStreamInput(inputs[0].path, inputs[1].path, options);
+      return await checkDescriptions(inputs[0].path, inputs[1].path, options);
+    } finally {
+      for (const input of inputs) await input.done();
     }
-    if (options.json) process.stdout.write(`${JSON.stringify(checkReportJson(report), null, 2)}\n`);
-    else {
-      process.stdout.write(
-        formatCheckText(report, {
-          paint: (severity, text) => PAINT[severity](text),
-          ...(options.hideInfo ? { hideInfo: true } : {}),
-        }),
-      );
-    }
-    return report.ok ? ExitCode.ok : ExitCode.negative;
   },
 };
+
+type CheckOptionValues = { direction: DirectionOption; machine?: string; json?: boolean; hideInfo?: boolean };
+
+async function checkStreamInput(stream: string, destination: string, options: CheckOptionValues) {
+  let inputs: Awaited<ReturnType<typeof loadStreamCheckInputs>>;
+  try {
+    await refuseDeepJson(destination);
+    inputs = await loadStreamCheckInputs(stream, destination);
+  } catch (e) {
+    if (e instanceof MigrationError) throw inputProblem(e);
+    return tooDeep(e, 'the destination');
+  }
+  // A malformed stream is a MigrationError here: exit 3, naming the offset.
+  const streamReport = await checkStream(inputs.bytes, inputs.destination);
+  if (options.json) process.stdout.write(`${JSON.stringify(streamCheckJson(streamReport), null, 2)}\n`);
+  else {
+    process.stdout.write(
+      formatStreamCheckText(streamReport, {
+        paint: (severity, text) => PAINT[severity](text),
+        ...(options.hideInfo ? { hideInfo: true } : {}),
+      }),
+    );
+  }
+  return streamReport.verdict === 'loads' ? ExitCode.ok : ExitCode.negative;
+}
+
+async function checkDescriptions(source: string, destination: string, options: CheckOptionValues) {
+  let report: CheckReport;
+  try {
+    for (const input of [source, destination]) await refuseDeepJson(input);
+    report = await checkInputs(source, destination, {
+      direction: options.direction,
+      ...(options.machine === undefined ? {} : { machine: options.machine }),
+    });
+  } catch (e) {
+    // An input that cannot be read or is not a description set is a usage problem (exit 2).
+    if (e instanceof MigrationError) throw inputProblem(e);
+    return tooDeep(e, 'an input');
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(checkReportJson(report), null, 2)}\n`);
+  else {
+    process.stdout.write(
+      formatCheckText(report, {
+        paint: (severity, text) => PAINT[severity](text),
+        ...(options.hideInfo ? { hideInfo: true } : {}),
+      }),
+    );
+  }
+  return report.ok ? ExitCode.ok : ExitCode.negative;
+}

@@ -2,21 +2,20 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   convertForQemu,
+  type DescriptionSet,
   formatStreamCheckText,
   loadDescriptionSet,
   loadModuleSections,
   type QemuConvertReport,
 } from '../../compat/index.js';
-import {
-  type ConvertReport,
-  convertQemuStream,
-  convertWithDescriptions,
-  formatConvertReport,
-} from '../../stream/index.js';
+import { MigrationError } from '../../errors/index.js';
+import { type ConvertReport, convertWithDescriptions, formatConvertReport } from '../../stream/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { refuseDeepJson, tooDeep } from '../json-depth.js';
+import { fileInput, inputRef, writeOutput } from '../output.js';
 import { progressFor, streamArg } from './analyze.js';
-import { writeFileStream } from './assemble.js';
+import { inputProblem } from './check.js';
 
 interface Options {
   to: string;
@@ -38,12 +37,12 @@ export const command: CliCommand = {
     'Rewrite saved state for a receiver that knows less or more (refuses to drop state unless allowed)',
   configure: (cmd: Command) =>
     cmd
-      .argument('<stream>', 'the migration stream to convert')
+      .argument('<stream>', 'the migration stream to convert, or - for stdin')
       .requiredOption(
         '--to <target>',
         'the receiver: a QEMU -dump-vmstate JSON (*.json), or our descriptions as module.ts#release (a lab version set)',
       )
-      .option('-o, --output <stream>', 'where to write the converted stream')
+      .option('-o, --output <stream>', 'where to write the converted stream (- for stdout)')
       .option(
         '--from <source>',
         'descriptions the stream was written with (module.ts#release); for module targets',
@@ -68,86 +67,115 @@ export const command: CliCommand = {
       .addHelpText(
         'after',
         '\nLoss paths look like `fdc::state::drives::fdrive/media_rate` or `dma#1` (section idstr, #instance when not 0).\n' +
+          'The output is written to a temporary file and renamed into place only when the conversion succeeds:\n' +
+          'a refusal or a rejected stream leaves an existing file untouched. An output that is the input is refused.\n' +
           'Exit codes: 0 converted (or, with --dry-run, convertible); 1 refused: state would be lost without\n' +
           '--allow-loss, or cannot be converted; 2 bad arguments or unreadable inputs; 3 the stream was rejected\n' +
           '(the error names the offset and section); 70 internal error.',
       ),
   async run([path], options: Options) {
     if (!options.dryRun && options.output === undefined) throw new UsageError('give -o OUT (or --dry-run)');
-    const { source, size } = await streamArg(path as string);
-    if (typeof source !== 'string') throw new UsageError('convert reads a file (it reads the stream twice)');
-    let report: ConvertReport;
-    // The stream is read twice (plan, then write): the bar runs over twice its size.
-    const progress = progressFor(size === undefined ? undefined : size * 2, options.progress);
-    const convertOptions = {
-      allowLoss: options.allowLoss,
-      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-    };
-    if (options.to.toLowerCase().endsWith('.json')) {
-      // A QEMU target: `check STREAM DEST` decides, and the result is checked again before it is
-      // called converted (src/compat/check/stream/convert.ts).
-      progress.stop();
-      const target = await loadDescriptionSet(options.to);
-      const { report, output } = await convertForQemu(await readFile(source), target, {
-        allowLoss: options.allowLoss,
-      });
-      if (output && !options.dryRun && options.output !== undefined) {
-        await writeFileStream(options.output, async (sink) => {
-          await new Promise<void>((res, rej) => sink.write(output, (e) => (e ? rej(e) : res())));
-        });
-      }
-      process.stdout.write(
-        options.json ? `${JSON.stringify(qemuReportJson(report), null, 2)}\n` : qemuText(report),
-      );
-      return report.converted ? ExitCode.ok : ExitCode.negative;
-    }
-    const run = async (sink: NodeJS.WritableStream | undefined): Promise<ConvertReport> => {
-      if (options.to.toLowerCase().endsWith('.json')) {
-        const target = await loadDescriptionSet(options.to);
-        return convertQemuStream(source, target, sink, convertOptions);
-      }
-      if (options.from === undefined)
-        throw new UsageError('--from module.ts#release is needed with a module target');
-      const [from, to] = await Promise.all([
-        loadModuleSections(options.from),
-        loadModuleSections(options.to),
-      ]);
-      const toMachine = options.machine ?? to.machine;
-      const fromMachine = options.fromMachine ?? from.machine;
-      return convertWithDescriptions(
-        source,
-        {
-          from: from.sections,
-          to: to.sections,
-          ...(from.machines && fromMachine ? { fromCtx: from.machines.context(fromMachine) } : {}),
-          ...(to.machines && toMachine ? { toCtx: to.machines.context(toMachine) } : {}),
-        },
-        sink,
-        convertOptions,
-      );
-    };
+    // The stream is read twice: stdin is copied to a temporary file first.
+    const input = await fileInput(path as string, '.mig');
     try {
-      if (options.dryRun || options.output === undefined) report = await run(undefined);
-      else {
-        let r: ConvertReport | undefined;
-        await writeFileStream(options.output, async (sink) => {
-          r = await run(sink);
-          // Refused: remove the (empty) output rather than leave a file that is not the stream.
-          if (!r.converted) throw new Refused();
-        }).catch((e: unknown) => {
-          if (!(e instanceof Refused)) throw e;
-        });
-        report = r as ConvertReport;
-      }
+      return await convert(path as string, input.path, options);
     } finally {
-      progress.stop();
+      await input.done();
     }
-    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatConvertReport(report));
-    return report.converted ? ExitCode.ok : ExitCode.negative;
   },
 };
 
+/** Loads a description input; one that cannot be read or is not a description set is exit 2. */
+async function loadInput<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if (e instanceof MigrationError) throw inputProblem(e);
+    return tooDeep(e, 'a description input');
+  }
+}
+
+async function convert(arg: string, file: string, options: Options) {
+  const { source, size } = await streamArg(file);
+  if (typeof source !== 'string') throw new UsageError('convert reads a file (it reads the stream twice)');
+  let report: ConvertReport | undefined;
+  // The stream is read twice (plan, then write): the bar runs over twice its size.
+  const progress = progressFor(size === undefined ? undefined : size * 2, options.progress);
+  const convertOptions = {
+    allowLoss: options.allowLoss,
+    ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+  };
+  // Inputs are loaded before anything is read or written: an unreadable --to is a usage error.
+  if (options.to.toLowerCase().endsWith('.json')) {
+    // A QEMU target: `check STREAM DEST` decides, and the result is checked again before it is
+    // called converted (src/compat/check/stream/convert.ts).
+    progress.stop();
+    await refuseDeepJson(options.to);
+    const target = await loadInput(() => loadDescriptionSet(options.to));
+    return convertToQemu(arg, source, target, options);
+  }
+  const fromArg = options.from;
+  if (fromArg === undefined) throw new UsageError('--from module.ts#release is needed with a module target');
+  const [from, to] = await loadInput(() =>
+    Promise.all([loadModuleSections(fromArg), loadModuleSections(options.to)]),
+  );
+  const toMachine = options.machine ?? to.machine;
+  const fromMachine = options.fromMachine ?? from.machine;
+  const run = (sink: NodeJS.WritableStream | undefined): Promise<ConvertReport> =>
+    convertWithDescriptions(
+      source,
+      {
+        from: from.sections,
+        to: to.sections,
+        ...(from.machines && fromMachine ? { fromCtx: from.machines.context(fromMachine) } : {}),
+        ...(to.machines && toMachine ? { toCtx: to.machines.context(toMachine) } : {}),
+      },
+      sink,
+      convertOptions,
+    );
+  try {
+    if (options.dryRun || options.output === undefined) report = await run(undefined);
+    else {
+      const inputs = [inputRef(arg), options.to, ...(options.from ? [options.from] : [])];
+      await writeOutput(options.output, inputs, async (sink) => {
+        report = await run(sink);
+        // Refused: nothing replaces the destination.
+        if (!report.converted) throw new Refused();
+      }).catch((e: unknown) => {
+        if (!(e instanceof Refused)) throw e;
+      });
+    }
+  } finally {
+    progress.stop();
+  }
+  // `-o -` closed early (`| head`): nothing more to say.
+  if (report === undefined) return ExitCode.ok;
+  const text = options.json ? `${JSON.stringify(report, null, 2)}\n` : formatConvertReport(report);
+  // With -o - the stream is on stdout: the report goes to stderr.
+  (options.output === '-' ? process.stderr : process.stdout).write(text);
+  return report.converted ? ExitCode.ok : ExitCode.negative;
+}
+
 class Refused extends Error {}
+
+/** A QEMU target: the converted bytes, written only when the target would load them. */
+async function convertToQemu(arg: string, file: string, target: DescriptionSet, options: Options) {
+  const { report, output } = await convertForQemu(await readFile(file), target, {
+    allowLoss: options.allowLoss,
+  });
+  if (report.converted && output && !options.dryRun && options.output !== undefined) {
+    const written = await writeOutput(options.output, [inputRef(arg), options.to], async (sink) => {
+      await new Promise<void>((res, rej) => sink.write(output, (e) => (e ? rej(e) : res())));
+      return true;
+    });
+    // `-o -` closed early (`| head`): nothing more to say.
+    if (written === undefined) return ExitCode.ok;
+  }
+  const text = options.json ? `${JSON.stringify(qemuReportJson(report), null, 2)}\n` : qemuText(report);
+  // With -o - the stream is on stdout: the report goes to stderr.
+  (options.output === '-' ? process.stderr : process.stdout).write(text);
+  return report.converted ? ExitCode.ok : ExitCode.negative;
+}
 
 /** The convert report of a QEMU target, then what the target makes of the result. */
 function qemuText(report: QemuConvertReport): string {
