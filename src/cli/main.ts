@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { formatIssue, MigrationError } from '../errors/index.js';
+import { OutputError } from '../stream/atomic-output.js';
 import { coloursFor } from './colours.js';
 import { commands } from './commands.js';
 import { ExitCode, type ExitCodeValue, UsageError } from './exit-codes.js';
+import { isClosedOutput, quietOnClosedOutput } from './output.js';
 
 const VERSION = '0.1.0';
 
@@ -24,6 +26,7 @@ function topHelp(): string {
 
 /** Runs the CLI and returns the exit code; never calls process.exit itself (tests call this). */
 export async function main(argv: readonly string[]): Promise<ExitCodeValue> {
+  quietOnClosedOutput();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${topHelp()}\n`);
@@ -63,7 +66,9 @@ export function reportError(e: unknown): ExitCodeValue {
   if (e instanceof CommanderError) {
     return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  if (e instanceof UsageError) {
+  // The reader of our output went away (`| head`): not an error.
+  if (isClosedOutput(e)) return ExitCode.ok;
+  if (e instanceof UsageError || e instanceof OutputError) {
     process.stderr.write(`${pc.red('error:')} ${e.message}\n`);
     return ExitCode.usage;
   }

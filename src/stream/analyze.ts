@@ -1,4 +1,5 @@
 import { saveDescribed } from '../codec/index.js';
+import { MigrationError } from '../errors/index.js';
 import { hexBytes, RamRender, renderDevice } from './analyze-state.js';
 import { RamExtractor } from './extract.js';
 import type { StreamItem } from './items.js';
@@ -8,6 +9,7 @@ import {
   losslessHead,
   losslessItemText,
   losslessTail,
+  rejectedEntry,
 } from './lossless.js';
 import { PageStore } from './page-store.js';
 import { type PyValue, pyJson, pyJsonChunks } from './pyjson.js';
@@ -78,6 +80,7 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
   let ram: RamRender | undefined;
   let opaque = 0;
   let heuristic = false;
+  let damaged: string | undefined;
   let end = 0;
   let pageSize = options.pageSize;
   /** Lossless text pieces waiting for `losslessTo`, and how many went out. */
@@ -167,7 +170,14 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
           current = undefined;
           break;
         case 'vmdesc':
-          vmdesc = { text: item.text, json: item.vmdesc as unknown as PyValue };
+          if (item.damaged === undefined)
+            vmdesc = { text: item.text, json: item.vmdesc as unknown as PyValue };
+          else {
+            damaged = item.damaged;
+            // Still parsed (it only did not fit some sections): analyze-migration.py would print it.
+            if (item.vmdesc.devices.length > 0)
+              vmdesc = { text: item.text, json: item.vmdesc as unknown as PyValue };
+          }
           break;
         default:
           break;
@@ -181,13 +191,29 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
       }
       await options.losslessTo(losslessTail(emitted === 0));
     }
+  } catch (e) {
+    // The lossless text already handed out is not the stream: it ends with a `rejected` item
+    // (and is closed, so it stays JSON) that `assemble` refuses.
+    if (e instanceof MigrationError && options.losslessTo && lossless) {
+      for (const piece of pieces.splice(0)) {
+        emitted++;
+        await options.losslessTo(piece);
+      }
+      await options.losslessTo(losslessItemText(rejectedEntry(e), emitted === 0));
+      await options.losslessTo(losslessTail(false));
+    }
+    throw e;
   } finally {
     extractor?.close();
   }
   const state = new Map<string, PyValue>();
   for (const e of sections.values()) state.set(e.key, e.value());
   const notes: string[] = [];
-  if (!vmdesc) {
+  if (damaged !== undefined) {
+    notes.push(
+      `the stream's vmdesc is damaged (${damaged}): sections were read without it; QEMU does not read the vmdesc`,
+    );
+  } else if (!vmdesc) {
     notes.push(
       'this stream has no vmdesc (machine types 2.2 and older, postcopy and device-only saves write none): ' +
         'analyze-migration.py cannot read it at all',

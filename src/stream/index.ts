@@ -6,6 +6,13 @@ export {
   analyzeStream,
 } from './analyze.js';
 export { hexBytes, type PageSink, renderDevice } from './analyze-state.js';
+export {
+  type InputRef,
+  OutputError,
+  refuseSameFile,
+  replaceDirectory,
+  writeFileAtomic,
+} from './atomic-output.js';
 export { findOpaqueEnd, plausibleItemAt } from './boundary.js';
 export { CONFIG_SUBSECTIONS, capabilitiesOf } from './configuration.js';
 export {

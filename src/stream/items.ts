@@ -215,9 +215,14 @@ export interface EofItem extends At {
 /** The trailing JSON description (0x06, be32 length, JSON; spec §13). */
 export interface VmdescItem extends At {
   readonly type: 'vmdesc';
-  /** The JSON text exactly as in the stream. */
+  /** The JSON text exactly as in the stream (UTF-8 decoded; see `bytes`). */
   readonly text: string;
+  /** Parsed; a damaged vmdesc (see `damaged`) is `{ devices: [] }`. */
   readonly vmdesc: Vmdesc;
+  /** The exact bytes, when `text` does not encode back to them (invalid UTF-8); written as they are. */
+  readonly bytes?: Uint8Array;
+  /** Why the vmdesc could not be used (not JSON, not of the expected shape, not UTF-8). */
+  readonly damaged?: string;
 }
 
 /** Spec §11.1 RAM record flags. */

@@ -2,8 +2,13 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { fail } from '../errors/index.js';
 import type { StreamItem } from './items.js';
-import { type AssembleOptions, itemsOf, LOSSLESS_FORMAT, vmdescOfItem } from './lossless.js';
-import type { Vmdesc } from './vmdesc.js';
+import {
+  type AssembleOptions,
+  itemsOf,
+  LOSSLESS_FORMAT,
+  type LosslessVmdesc,
+  vmdescOfItem,
+} from './lossless.js';
 
 /**
  * A lossless document file read piece by piece, for documents too big to parse whole (a string
@@ -67,21 +72,36 @@ function scan(path: string): { pageSize: number; items: Generator<Raw> } | undef
     try {
       if (empty) return;
       let item: string[] | undefined;
+      // The document is whole only with its closing lines: `analyze --lossless` cut short
+      // (killed, `head -n`) stops at an item boundary and would otherwise look complete.
+      let closing = 0;
+      let count = 0;
       for (const line of it) {
         if (item === undefined) {
-          if (line === '  {') item = [line];
-          else if (line === ' ]' || line === '}' || line === '') continue;
+          if (line === '  {' && closing === 0) item = [line];
+          else if ((line === ' ]' && closing === 0) || (line === '}' && closing === 1)) closing++;
+          else if (line === '') continue;
           else throw new Layout();
         } else {
           const end = line === '  }' || line === '  },';
           item.push(end ? '  }' : line);
           if (end) {
             yield { text: item.join('\n'), second: item[1] ?? '' };
+            count++;
             item = undefined;
           }
         }
       }
       if (item !== undefined) throw new Layout();
+      if (closing < 2) {
+        fail(
+          'truncated',
+          `the document ends after item ${count - 1}, before its closing "]}": it was cut short`,
+          {
+            path: ['items', count],
+          },
+        );
+      }
     } finally {
       it.return(undefined);
     }
@@ -111,7 +131,7 @@ export function losslessFileItems(
 ): { pageSize: number; items: Iterable<StreamItem> } | undefined {
   const first = scan(path);
   if (!first) return undefined;
-  let vd: { vmdesc: Vmdesc; text: string } | undefined;
+  let vd: LosslessVmdesc | undefined;
   let count = 0;
   try {
     for (const raw of first.items) {

@@ -4,6 +4,7 @@ import { fail, MigrationError } from '../errors/index.js';
 import { CONFIG_SUBSECTIONS } from './configuration.js';
 import {
   COMMAND_NAMES,
+  Command,
   type ConfigSubsection,
   type RamBlock,
   type SectionKind,
@@ -12,7 +13,7 @@ import {
 import { pyJson } from './pyjson.js';
 import type { DescriptionLookup } from './reader.js';
 import { type JsonValue, stateFromJson, stateToJson } from './state-json.js';
-import { parseVmdesc } from './trailer.js';
+import { parseVmdesc, tryParseVmdesc } from './trailer.js';
 import { fromVmdescBody, isOpenCoded, type Vmdesc, type VmdescEntry } from './vmdesc.js';
 import { type StreamSink, writeStream } from './writer.js';
 
@@ -193,15 +194,29 @@ function entryOf(item: StreamItem): J {
       if (item.continued) body.continued = true;
       return { [item.type === 'ram-eos' ? 'eos' : 'flush']: body };
     }
-    case 'device':
+    case 'device': {
+      const state = stateToJson(item.desc, item.state);
+      // Bytes the typed state cannot give back (a bool byte other than 0 or 1, …) are kept as
+      // they are: lossless means the same bytes, so this section is not editable as state.
+      if (item.body && !reencodes(item.desc, state, item.body, item.vmdesc)) {
+        return {
+          opaque: {
+            boundary: 'device',
+            ...(item.vmdescIndex === undefined ? {} : { vmdesc: item.vmdescIndex }),
+            hex: hexText(item.body),
+            why: 'its state does not encode back to these bytes and this vmdesc entry (a non-canonical value): kept as bytes',
+          },
+        };
+      }
       return {
         device: {
           ...(item.vmdescIndex === undefined
             ? { description: item.desc.name }
             : { vmdesc: item.vmdescIndex }),
-          state: stateToJson(item.desc, item.state),
+          state,
         },
       };
+    }
     case 'opaque':
       return {
         opaque: {
@@ -217,12 +232,48 @@ function entryOf(item: StreamItem): J {
     case 'eof':
       return { eof: {} };
     case 'vmdesc': {
-      const json = JSON.parse(item.text) as JsonValue;
+      // Not UTF-8: only its bytes say what it is.
+      if (item.bytes) return { vmdesc: { base64: Buffer.from(item.bytes).toString('base64') } };
+      let json: JsonValue;
+      try {
+        json = JSON.parse(item.text) as JsonValue;
+      } catch {
+        return { vmdesc: { text: item.text } };
+      }
       // The text is kept only when re-serialising the parsed JSON would not give it back
-      // (duplicate keys in qtailq/gtree entries do that).
+      // (duplicate keys in qtailq/gtree entries do that, and any edit QEMU would not make).
       return { vmdesc: pyJson(json) === item.text ? { json } : { json, text: item.text } };
     }
   }
+}
+
+/** Whether a device's JSON state, read back and encoded, gives exactly the bytes it was read from. */
+function reencodes(desc: Vmsd, state: J, body: Uint8Array, entry: VmdescEntry | undefined): boolean {
+  try {
+    const again = saveDescribed(desc, stateFromJson(desc, state, []) as never);
+    if (again.bytes.length !== body.length || !Buffer.from(again.bytes).equals(Buffer.from(body)))
+      return false;
+    // `assemble` regenerates a vmdesc entry that differs from what the state describes (an edit):
+    // an entry that differs already (not as QEMU writes it) must not be touched.
+    if (!entry) return true;
+    const described = { name: entry.name, instance_id: entry.instance_id, ...again.vmdesc };
+    return JSON.stringify(described) === JSON.stringify(entry);
+  } catch {
+    return false;
+  }
+}
+
+/** What a stream that was rejected half-way leaves as the last item of its lossless document. */
+export function rejectedEntry(e: MigrationError): J {
+  const issue = e.issues[0];
+  return {
+    rejected: {
+      code: issue?.code ?? 'other',
+      message: issue?.message ?? e.message,
+      offset: issue?.offset ?? null,
+      path: (issue?.path ?? []).map(String),
+    },
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -313,7 +364,7 @@ export function checkLossless(doc: unknown): LosslessDoc {
   return d as LosslessDoc;
 }
 
-function vmdescOf(doc: LosslessDoc): { vmdesc: Vmdesc; text: string } | undefined {
+function vmdescOf(doc: LosslessDoc): LosslessVmdesc | undefined {
   for (let i = doc.items.length - 1; i >= 0; i--) {
     const e = doc.items[i];
     if (e && typeof e === 'object' && 'vmdesc' in e) return vmdescOfItem(e, i);
@@ -331,12 +382,37 @@ export function* itemsFromLossless(input: unknown, options: AssembleOptions = {}
   yield* itemsOf(doc.pageSize, doc.items, vmdescOf(doc), options);
 }
 
+/** A lossless document's vmdesc: parsed when it can be (a damaged one is carried as it is). */
+export interface LosslessVmdesc {
+  readonly vmdesc: Vmdesc | undefined;
+  readonly text: string;
+  /** Its exact bytes when they are not UTF-8 text. */
+  readonly bytes?: Uint8Array;
+  /** Why it cannot be parsed. */
+  readonly problem?: string;
+}
+
 /** The vmdesc of a lossless document from its (last) `vmdesc` item, as `itemsOf` needs it. */
-export function vmdescOfItem(item: unknown, index: number): { vmdesc: Vmdesc; text: string } {
+export function vmdescOfItem(item: unknown, index: number): LosslessVmdesc {
+  const p = ['items', index, 'vmdesc'];
   const e = obj(item as JsonValue, ['items', index]);
-  const v = obj(e.vmdesc, ['items', index, 'vmdesc']);
-  const text = typeof v.text === 'string' ? v.text : pyJson(v.json as JsonValue);
-  return { vmdesc: parseVmdesc(text, 0), text };
+  const v = obj(e.vmdesc, p);
+  if (v.base64 !== undefined) {
+    const bytes = bytesOf(v.base64, [...p, 'base64'], 'base64');
+    const parsed = tryParseVmdesc(bytes, 0);
+    return parsed.vmdesc
+      ? { vmdesc: parsed.vmdesc, text: parsed.text }
+      : { vmdesc: undefined, text: parsed.text, bytes, problem: parsed.problem ?? 'unreadable' };
+  }
+  const text =
+    typeof v.text === 'string' ? v.text : v.json !== undefined ? pyJson(v.json as JsonValue) : undefined;
+  if (text === undefined) return bad('a vmdesc item has "json", "text" or "base64"', p);
+  try {
+    return { vmdesc: parseVmdesc(text, 0), text };
+  } catch (err) {
+    if (!(err instanceof MigrationError)) throw err;
+    return { vmdesc: undefined, text, problem: err.issues[0]?.message ?? err.message };
+  }
 }
 
 /**
@@ -346,7 +422,7 @@ export function vmdescOfItem(item: unknown, index: number): { vmdesc: Vmdesc; te
 export function* itemsOf(
   pageSize: number,
   items: Iterable<unknown>,
-  vd: { vmdesc: Vmdesc; text: string } | undefined,
+  vd: LosslessVmdesc | undefined,
   options: AssembleOptions = {},
 ): Generator<StreamItem> {
   const descs = new Map<number, Vmsd>();
@@ -356,9 +432,16 @@ export function* itemsOf(
     | undefined;
   const step = BigInt(pageSize);
   const blockLengths = new Map<string, bigint>();
+  // Wholeness: the stream ends with a top-level EOF (PACKAGED blobs hold their own), then at
+  // most the vmdesc; a document that stops before is not the stream.
+  let packaged = 0;
+  let ended = false;
   let i = -1;
   for (const raw of items) {
     i++;
+    if (ended && !(raw !== null && typeof raw === 'object' && 'vmdesc' in raw)) {
+      bad('only the vmdesc may follow the top-level "eof" item', ['items', i]);
+    }
     const path: (string | number)[] = ['items', i];
     const e = obj(raw as JsonValue, path);
     const keys = Object.keys(e);
@@ -468,7 +551,7 @@ export function* itemsOf(
         const stateJson = obj(v.state, [...p, 'state']);
         if (v.vmdesc !== undefined) {
           const index = int(v.vmdesc, [...p, 'vmdesc']);
-          const entry = vd?.vmdesc.devices[index];
+          const entry = vd?.vmdesc?.devices[index];
           if (!entry || isOpenCoded(entry))
             bad(`no vmdesc device entry ${index} describes this section`, [...p, 'vmdesc']);
           let desc = descs.get(index);
@@ -502,21 +585,39 @@ export function* itemsOf(
       case 'opaque':
         yield { type: 'opaque', body: bytesOf(v.hex, [...p, 'hex'], 'hex'), boundary: 'given' };
         break;
-      case 'command':
-        yield {
-          type: 'command',
-          cmd: int(v.cmd, [...p, 'cmd'], 0xffff),
-          data: bytesOf(v.hex, [...p, 'hex'], 'hex'),
-        };
+      case 'command': {
+        const cmd = int(v.cmd, [...p, 'cmd'], 0xffff);
+        if (cmd === Command.PACKAGED) packaged++;
+        yield { type: 'command', cmd, data: bytesOf(v.hex, [...p, 'hex'], 'hex') };
         break;
+      }
       case 'packaged-end':
+        packaged = Math.max(0, packaged - 1);
         yield { type: 'packaged-end', rest: bytesOf(v.hex, [...p, 'hex'], 'hex') };
         break;
       case 'eof':
+        if (packaged === 0) ended = true;
         yield { type: 'eof' };
         break;
+      case 'rejected':
+        return fail(
+          'truncated',
+          `the stream this document was made from was rejected here, so it is not whole: ${String(v.message)}` +
+            (typeof v.offset === 'number' ? ` (at byte ${v.offset})` : ''),
+          { path: p },
+        );
       case 'vmdesc': {
         if (!vd) return bad('unreachable: vmdesc not found', p);
+        if (!vd.vmdesc) {
+          yield {
+            type: 'vmdesc',
+            text: vd.text,
+            vmdesc: { devices: [] } as unknown as Vmdesc,
+            ...(vd.bytes ? { bytes: vd.bytes } : {}),
+            damaged: vd.problem ?? 'unreadable',
+          };
+          break;
+        }
         if (regenerated.size === 0) {
           yield { type: 'vmdesc', text: vd.text, vmdesc: vd.vmdesc };
           break;
@@ -529,6 +630,11 @@ export function* itemsOf(
       default:
         bad(`unknown item kind "${kind}"`, path);
     }
+  }
+  if (!ended) {
+    fail('truncated', `the document stops after item ${i} without its "eof" item: the stream is not whole`, {
+      path: ['items', i + 1],
+    });
   }
 }
 

@@ -49,7 +49,7 @@ describe('every golden stream reads to the end and writes back byte for byte', (
         expect(devices.every((d) => d.type === 'opaque' && d.boundary === 'heuristic')).toBe(true);
         expect(devices).toHaveLength(28);
       } else {
-        expect(devices).toHaveLength(trailer?.vmdesc.devices.length ?? -1);
+        expect(devices).toHaveLength(trailer?.vmdesc?.devices.length ?? -1);
         // Only the open-coded slirp section is not VMState-decoded.
         expect(devices.filter((d) => d.type === 'opaque').map((d) => d.vmdesc?.name)).toEqual(
           name.includes('slirp') ? ['slirp'] : [],

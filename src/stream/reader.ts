@@ -17,7 +17,14 @@ import {
 } from './items.js';
 import { SectionType } from './section.js';
 import { ByteSource, type StreamSource } from './source.js';
-import { findTrailer, parseVmdesc, readTrailer, VMDESC_MARKER, type VmdescLimits } from './trailer.js';
+import {
+  describedSize,
+  findTrailer,
+  readTrailer,
+  tryParseVmdesc,
+  VMDESC_MARKER,
+  type VmdescLimits,
+} from './trailer.js';
 import { fromVmdescBody, isOpenCoded, type Vmdesc, type VmdescEntry } from './vmdesc.js';
 
 /** "QEVM" */
@@ -165,26 +172,23 @@ class StreamReader {
     const o = this.options;
     if (o.vmdesc !== undefined && o.vmdesc !== 'auto' && o.vmdesc !== 'none') this.useVmdesc(o.vmdesc);
     else if (o.vmdesc !== 'none') {
+      let found: { text: string; vmdesc?: Vmdesc; problem?: string } | undefined;
       if (typeof this.source === 'string') {
-        const found = await readTrailer(this.source, o.vmdescLimits);
-        if (found) {
-          this.useVmdesc(found.vmdesc);
-          this.vmdescText = found.text;
-        }
+        found = await readTrailer(this.source, o.vmdescLimits);
       } else if (this.source instanceof Uint8Array) {
         const bytes = this.source;
         const window = Math.min(bytes.length, (o.vmdescLimits?.maxBytes ?? 64 << 20) + 6);
-        const found = findTrailer(bytes.subarray(bytes.length - window), bytes.length - window);
-        if (found && found !== 'more') {
-          try {
-            // A device cannot describe more bytes than the whole stream has.
-            const maxDeviceBytes = Math.min(o.vmdescLimits?.maxDeviceBytes ?? 64 << 20, bytes.length);
-            this.useVmdesc(parseVmdesc(found.text, found.offset, { ...o.vmdescLimits, maxDeviceBytes }));
-            this.vmdescText = found.text;
-          } catch (e) {
-            if (!(e instanceof MigrationError)) throw e;
-          }
+        const at = findTrailer(bytes.subarray(bytes.length - window), bytes.length - window);
+        if (at && at !== 'more') {
+          // A device cannot describe more bytes than the whole stream has.
+          const maxDeviceBytes = Math.min(o.vmdescLimits?.maxDeviceBytes ?? 64 << 20, bytes.length);
+          found = tryParseVmdesc(at.bytes, at.offset, { ...o.vmdescLimits, maxDeviceBytes });
         }
+      }
+      // A damaged vmdesc: the sections are read without it, as for a stream that has none.
+      if (found?.vmdesc) {
+        this.useVmdesc(found.vmdesc);
+        this.vmdescText = found.text;
       }
     }
     const size = o.pageSize ?? this.vmdesc?.page_size;
@@ -259,16 +263,41 @@ class StreamReader {
       });
     }
     await src.need(len, ['vmdesc'], 'the vmdesc JSON');
-    const text = Buffer.from(src.view(len)).toString('utf8');
-    // The same text as the trailer read up front: parsed once.
-    const vmdesc =
-      this.vmdescText === text && this.vmdesc
-        ? this.vmdesc
-        : parseVmdesc(text, at + 5, this.options.vmdescLimits);
+    const bytes = src.take(len);
     if (await src.fill(1)) {
       fail('trailing-bytes', 'bytes after the vmdesc', { offset: src.offset });
     }
-    this.trailerItem = { type: 'vmdesc', offset: at, text, vmdesc };
+    const parsed = tryParseVmdesc(bytes, at + 5, this.options.vmdescLimits);
+    const text = parsed.text;
+    const exact = Buffer.from(text, 'utf8').equals(bytes) ? {} : { bytes };
+    if (parsed.problem !== undefined || !parsed.vmdesc) {
+      // Damaged, but whole (marker, length and that many bytes): carried as it is. QEMU never
+      // reads it; the sections were read without it.
+      this.trailerItem = {
+        type: 'vmdesc',
+        offset: at,
+        text,
+        vmdesc: { devices: [] } as unknown as Vmdesc,
+        ...exact,
+        damaged: parsed.problem ?? 'unreadable',
+      };
+      return;
+    }
+    // The same text as the trailer read up front: parsed once.
+    const vmdesc = this.vmdescText === text && this.vmdesc ? this.vmdesc : parsed.vmdesc;
+    const misfits = this.vmdescMismatches;
+    this.trailerItem = {
+      type: 'vmdesc',
+      offset: at,
+      text,
+      vmdesc,
+      ...exact,
+      ...(misfits.length === 0
+        ? {}
+        : {
+            damaged: `it does not fit ${misfits.length} section(s), read without it (${misfits.join('; ')})`,
+          }),
+    };
   }
 
   /**
@@ -489,12 +518,59 @@ class StreamReader {
         if (e instanceof MigrationError && e.code === 'invalid-description') return this.opaque(s, path);
         throw e;
       }
-      const { state, body } = await this.decode(desc, s.version, path);
+      let decoded: { state: Record<string, unknown>; body: Uint8Array };
+      try {
+        decoded = await this.decode(desc, s.version, path);
+      } catch (e) {
+        const fallback = e instanceof MigrationError ? await this.mismatch(s, entry, path) : undefined;
+        if (fallback) return fallback;
+        throw e;
+      }
+      const { state, body } = decoded;
       const vmdescIndex = this.entryIndex.get(entry) as number;
       return { type: 'device', offset, decodedBy: 'vmdesc', desc, state, body, vmdesc: entry, vmdescIndex };
     }
     return this.opaque(s, path);
   }
+
+  /**
+   * A section its vmdesc entry could not decode. When the footer puts its end elsewhere than the
+   * entry's size says, the vmdesc is what is wrong (QEMU never reads it): the section is carried as
+   * opaque bytes and `vmdescMismatches` says so. When the sizes agree, the body itself is damaged:
+   * undefined, and the decoding error stands.
+   */
+  private async mismatch(
+    s: SectionItem,
+    entry: VmdescEntry,
+    path: string[],
+  ): Promise<StreamItem | undefined> {
+    const footers = this.footers ?? this.config !== undefined;
+    if (!footers) return undefined;
+    const size = describedSize(entry);
+    const start = this.src.offset;
+    let length: number;
+    try {
+      length = await findOpaqueEnd(
+        this.src,
+        s.sectionId,
+        true,
+        { startIds: this.startIds },
+        this.maxSection,
+        path,
+      );
+    } catch (e) {
+      if (e instanceof MigrationError) return undefined;
+      throw e;
+    }
+    if (size === length) return undefined;
+    this.vmdescMismatches.push(
+      `${path[0]}: the vmdesc describes ${size ?? 'an unknown number of'} bytes, its footer ends it after ${length}`,
+    );
+    return { type: 'opaque', offset: start, body: this.src.take(length), boundary: 'footer' };
+  }
+
+  /** Sections read without their vmdesc entry because it does not fit them (see `mismatch`). */
+  readonly vmdescMismatches: string[] = [];
 
   private async opaque(s: SectionItem, path: string[]): Promise<StreamItem> {
     const src = this.src;

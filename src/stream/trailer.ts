@@ -36,7 +36,7 @@ function be32(b: Uint8Array, at: number): number {
 export function findTrailer(
   tail: Uint8Array,
   tailStart: number,
-): { offset: number; text: string } | undefined | 'more' {
+): { offset: number; text: string; bytes: Uint8Array } | undefined | 'more' {
   // JSON from QEMU holds neither 0x00 nor 0x06 (control characters are escaped, UTF-8 continuation
   // bytes are ≥ 0x80): the last such byte is the marker, a byte of L, or the EOF byte before them.
   const last = Math.max(tail.lastIndexOf(0x00), tail.lastIndexOf(VMDESC_MARKER));
@@ -48,16 +48,52 @@ export function findTrailer(
     if (i > 0 && tail[i - 1] !== 0x00) continue;
     const json = tail.subarray(i + 5);
     if (json[0] !== 0x7b) continue;
-    return { offset: tailStart + i, text: Buffer.from(json).toString('utf8') };
+    return { offset: tailStart + i, text: Buffer.from(json).toString('utf8'), bytes: json };
   }
   return undefined;
+}
+
+/** The vmdesc's bytes as text, and whether that text encodes back to exactly those bytes. */
+export function vmdescText(bytes: Uint8Array): { text: string; exact: boolean } {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return {
+    text,
+    exact: Buffer.byteLength(text, 'utf8') === bytes.length && Buffer.from(text, 'utf8').equals(bytes),
+  };
+}
+
+/** Parses a vmdesc, or says why it cannot be used (a damaged trailer: sections are read without it). */
+export function tryParseVmdesc(
+  bytes: Uint8Array,
+  offset: number,
+  limits: VmdescLimits = {},
+): { text: string; vmdesc?: Vmdesc; problem?: string } {
+  const { text, exact } = vmdescText(bytes);
+  if (!exact) return { text, problem: 'it is not valid UTF-8' };
+  try {
+    return { text, vmdesc: parseVmdesc(text, offset, limits) };
+  } catch (e) {
+    if (e instanceof MigrationError) return { text, problem: e.issues[0]?.message ?? e.message };
+    throw e;
+  }
+}
+
+/** The byte size a vmdesc device entry describes (subsection headers included), when it can tell. */
+export function describedSize(entry: unknown): number | undefined {
+  try {
+    return new Checker(0, Number.MAX_SAFE_INTEGER).body(entry as Json, 0);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads a file's vmdesc trailer from its end (a few seeks), without reading the rest of the file. */
 export async function readTrailer(
   path: string,
   limits: VmdescLimits = {},
-): Promise<{ offset: number; text: string; vmdesc: Vmdesc; fileSize: number } | undefined> {
+): Promise<
+  { offset: number; fileSize: number; text: string; vmdesc?: Vmdesc; problem?: string } | undefined
+> {
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
@@ -76,16 +112,11 @@ export async function readTrailer(
       if (want >= max) return undefined;
     }
     if (found === undefined) return undefined;
-    try {
-      const bounded = {
-        ...limits,
-        maxDeviceBytes: Math.min(limits.maxDeviceBytes ?? DEFAULT_MAX_DEVICE, size),
-      };
-      return { ...found, vmdesc: parseVmdesc(found.text, found.offset, bounded), fileSize: size };
-    } catch (e) {
-      if (e instanceof MigrationError) return undefined;
-      throw e;
-    }
+    const bounded = {
+      ...limits,
+      maxDeviceBytes: Math.min(limits.maxDeviceBytes ?? DEFAULT_MAX_DEVICE, size),
+    };
+    return { offset: found.offset, ...tryParseVmdesc(found.bytes, found.offset, bounded), fileSize: size };
   } finally {
     await fh.close();
   }

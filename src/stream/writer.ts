@@ -251,7 +251,7 @@ export class StreamEncoder {
         w.u8(SectionType.EOF);
         return;
       case 'vmdesc': {
-        const bytes = Buffer.from(item.text, 'utf8');
+        const bytes = item.bytes ?? Buffer.from(item.text, 'utf8');
         w.u8(VMDESC_MARKER);
         w.u32(bytes.length);
         w.bytes(bytes);
@@ -283,17 +283,48 @@ export async function writeStream(
   options: WriteOptions = {},
 ): Promise<number> {
   const enc = new StreamEncoder(options);
+  // A sink that fails (ENOSPC, EPIPE) or closes never drains: it ends the write with its error.
+  let failed: Error | undefined;
+  const onError = (e: Error) => {
+    failed ??= e;
+  };
+  if (typeof sink !== 'function') sink.on('error', onError);
   const put = async (chunk: Uint8Array): Promise<void> => {
     if (typeof sink === 'function') {
       await sink(chunk);
       return;
     }
-    if (!sink.write(chunk)) await new Promise<void>((res) => sink.once('drain', () => res()));
+    if (failed) throw failed;
+    if (!sink.write(chunk)) await drained(sink);
+    if (failed) throw failed;
   };
-  for await (const item of items) {
-    enc.write(item);
-    if (enc.pending >= FLUSH_AT) await put(enc.take());
+  try {
+    for await (const item of items) {
+      enc.write(item);
+      if (enc.pending >= FLUSH_AT) await put(enc.take());
+    }
+    if (enc.pending > 0) await put(enc.take());
+  } finally {
+    if (typeof sink !== 'function') sink.off('error', onError);
   }
-  if (enc.pending > 0) await put(enc.take());
   return enc.offset;
+}
+
+/** Resolves when a Writable drains, or fails when it errors or closes first. */
+function drained(sink: NodeJS.WritableStream): Promise<void> {
+  return new Promise<void>((res, rej) => {
+    const done = (e?: Error) => {
+      sink.off('drain', onDrain);
+      sink.off('error', onFail);
+      sink.off('close', onClose);
+      if (e) rej(e);
+      else res();
+    };
+    const onDrain = () => done();
+    const onFail = (e: Error) => done(e);
+    const onClose = () => done(Object.assign(new Error('the output was closed'), { code: 'EPIPE' }));
+    sink.once('drain', onDrain);
+    sink.once('error', onFail);
+    sink.once('close', onClose);
+  });
 }

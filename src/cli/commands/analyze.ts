@@ -1,11 +1,12 @@
 import { createWriteStream, fstatSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Vmsd } from '../../describe/index.js';
 import {
+  type Analysis,
   analysisChunks,
   analyzeStream,
   type DescriptionLookup,
@@ -16,6 +17,7 @@ import {
 } from '../../stream/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { buildDirectory, inputRef } from '../output.js';
 
 /** Streams above this size get a progress bar when stderr is a terminal. */
 const PROGRESS_FROM = 256 << 20;
@@ -192,7 +194,7 @@ export const command: CliCommand = {
       .option('--memory', 'also print every RAM page (what analyze-migration.py -m means to print)')
       .option(
         '--extract <dir>',
-        'write RAM blocks as sparse files, plus state.json and desc.json, into <dir>',
+        'write RAM blocks as sparse files, plus state.json and desc.json, into <dir> (built anew and swapped in)',
       )
       .option('--summary', 'print a table of sections, RAM size, zero-page ratio and machine type')
       .option('--lossless', 'print the lossless JSON form (`vmstate assemble` turns it back into the stream)')
@@ -204,46 +206,70 @@ export const command: CliCommand = {
       .option('--no-progress', 'no progress bar')
       .addHelpText(
         'after',
-        '\nExit codes: 0 ok; 1 --desc on a stream without vmdesc; 2 bad arguments or unreadable file;\n' +
-          '3 the stream was rejected (the error names the offset and section); 70 internal error.',
+        '\n--extract builds a new directory and swaps it in when the stream was read whole; an existing <dir>\n' +
+          'must be empty or an earlier extraction (it holds state.json). --lossless on a stream rejected half-way\n' +
+          'ends its document with a "rejected" item, which `vmstate assemble` refuses.\n' +
+          'Exit codes: 0 ok; 1 --desc on a stream without vmdesc; 2 bad arguments, unreadable file or unusable\n' +
+          '<dir>; 3 the stream was rejected (the error names the offset and section); 70 internal error.',
       ),
   async run([path], options: Options) {
     const modes = [options.desc, options.summary, options.lossless].filter(Boolean).length;
     if (modes > 1) throw new UsageError('choose one of --desc, --summary, --lossless');
     const { source, size } = await streamArg(path as string);
     const descriptions = await descriptionsArg(options.descriptions);
+    const analyze = async (extractTo: string | undefined) => {
+      const progress = progressFor(size, options.progress);
+      try {
+        return await analyzeStream(source, {
+          memory: options.memory === true,
+          // Written as it is made: the document of a big guest is bigger than the guest.
+          ...(options.lossless
+            ? {
+                losslessTo: async (piece: string) => {
+                  // The reader went away (`| head`): stop reading the stream too.
+                  if (!(await writePieces(process.stdout, [piece]))) throw new OutputClosed();
+                },
+              }
+            : {}),
+          ...(extractTo === undefined ? {} : { extractTo }),
+          ...(descriptions ? { descriptions } : {}),
+          ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+        });
+      } finally {
+        progress.stop();
+      }
+    };
+    const notes = (analysis: Analysis) => {
+      for (const note of analysis.notes) process.stderr.write(`note: ${note}\n`);
+    };
+    const out = (s: string) => writePieces(process.stdout, [s]);
     if (options.extract !== undefined) {
       const dir = options.extract;
-      await mkdir(dir, { recursive: true }).catch((e: unknown) => {
-        throw new UsageError(`cannot create ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+      // Built in a new directory, swapped in only when everything is written: a rejected stream
+      // leaves an earlier extraction (or nothing) in place, never a mix.
+      const files = await buildDirectory(dir, [inputRef(path as string)], 'state.json', async (building) => {
+        const analysis = await analyze(building);
+        notes(analysis);
+        const written = [...analysis.extracted];
+        await writeFilePieces(join(building, 'state.json'), analysisChunks(analysis.state));
+        written.push(join(building, 'state.json'));
+        if (analysis.vmdesc) {
+          await writeFilePieces(join(building, 'desc.json'), analysisChunks(analysis.vmdesc.json));
+          written.push(join(building, 'desc.json'));
+        }
+        return written.map((f) => join(dir, relative(building, f)));
       });
+      await out(options.json ? `${JSON.stringify({ files }, null, 2)}\n` : `${files.join('\n')}\n`);
+      return ExitCode.ok;
     }
-    const progress = progressFor(size, options.progress);
-    let analysis: Awaited<ReturnType<typeof analyzeStream>>;
+    let analysis: Analysis;
     try {
-      analysis = await analyzeStream(source, {
-        memory: options.memory === true,
-        // Written as it is made: the document of a big guest is bigger than the guest.
-        ...(options.lossless
-          ? {
-              losslessTo: async (piece: string) => {
-                // The reader went away (`| head`): stop reading the stream too.
-                if (!(await writePieces(process.stdout, [piece]))) throw new OutputClosed();
-              },
-            }
-          : {}),
-        ...(options.extract === undefined ? {} : { extractTo: options.extract }),
-        ...(descriptions ? { descriptions } : {}),
-        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-      });
+      analysis = await analyze(undefined);
     } catch (e) {
       if (e instanceof OutputClosed) return ExitCode.ok;
       throw e;
-    } finally {
-      progress.stop();
     }
-    const out = (s: string) => writePieces(process.stdout, [s]);
-    for (const note of analysis.notes) process.stderr.write(`note: ${note}\n`);
+    notes(analysis);
     if (options.desc) {
       if (!analysis.vmdesc) {
         process.stderr.write('this stream has no vmdesc to print\n');
@@ -260,20 +286,7 @@ export const command: CliCommand = {
       );
       return ExitCode.ok;
     }
-    if (options.lossless) {
-      return ExitCode.ok;
-    }
-    if (options.extract !== undefined) {
-      const files = [...analysis.extracted];
-      await writeFilePieces(join(options.extract, 'state.json'), analysisChunks(analysis.state));
-      files.push(join(options.extract, 'state.json'));
-      if (analysis.vmdesc) {
-        await writeFilePieces(join(options.extract, 'desc.json'), analysisChunks(analysis.vmdesc.json));
-        files.push(join(options.extract, 'desc.json'));
-      }
-      await out(options.json ? `${JSON.stringify({ files }, null, 2)}\n` : `${files.join('\n')}\n`);
-      return ExitCode.ok;
-    }
+    if (options.lossless) return ExitCode.ok;
     // Piece by piece: with --memory the text is about three times the guest's RAM.
     await writePieces(process.stdout, analysisChunks(analysis.state));
     return ExitCode.ok;

@@ -1,42 +1,18 @@
-import { createWriteStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { assembleStream, losslessFileItems, writeStream } from '../../stream/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { fileInput, inputRef, writeOutput } from '../output.js';
 import { descriptionsArg } from './analyze.js';
-
-/** Writes to `path` through `fn`; the file is removed again if `fn` fails, so no half stream is left. */
-export async function writeFileStream(
-  path: string,
-  fn: (sink: NodeJS.WritableStream) => Promise<unknown>,
-): Promise<void> {
-  const sink = createWriteStream(path);
-  const opened = new Promise<void>((res, rej) => {
-    sink.once('open', () => res());
-    sink.once('error', (e) => rej(new UsageError(`cannot write ${path}: ${e.message}`)));
-  });
-  await opened;
-  try {
-    await fn(sink);
-    await new Promise<void>((res, rej) => {
-      sink.once('error', rej);
-      sink.end(() => res());
-    });
-  } catch (e) {
-    sink.destroy();
-    await rm(path, { force: true });
-    throw e;
-  }
-}
 
 export const command: CliCommand = {
   name: 'assemble',
   summary: 'Write the migration stream a lossless JSON (from `analyze --lossless`) describes',
   configure: (cmd: Command) =>
     cmd
-      .argument('<json>', 'the lossless JSON document')
-      .requiredOption('-o, --output <stream>', 'the stream file to write')
+      .argument('<json>', 'the lossless JSON document, or - for stdin')
+      .requiredOption('-o, --output <stream>', 'the stream file to write, or - for stdout')
       .option(
         '--descriptions <module>',
         'descriptions for sections decoded by them (module exporting `descriptions`)',
@@ -44,45 +20,58 @@ export const command: CliCommand = {
       .option('--json', 'print what was written as JSON ({ output, bytes }) on stdout')
       .addHelpText(
         'after',
-        '\nExit codes: 0 written; 2 bad arguments, unreadable or non-JSON input; 3 the document was rejected\n' +
-          '(an item or value that does not fit, named by its path); 70 internal error.',
+        '\nThe output is written to a temporary file and renamed into place: a failed run leaves an existing\n' +
+          'file untouched. An output that is the input is refused.\n' +
+          'Exit codes: 0 written; 2 bad arguments, unreadable or non-JSON input, unwritable output; 3 the\n' +
+          'document was rejected (an item or value that does not fit, or a document that stops before its\n' +
+          '"eof" item, named by its path); 70 internal error.',
       ),
   async run([jsonPath], options: { output: string; descriptions?: string; json?: boolean }) {
-    const path = jsonPath as string;
+    const arg = jsonPath as string;
     const descriptions = await descriptionsArg(options.descriptions);
     const assembleOptions = descriptions ? { descriptions } : {};
-    // The layout `analyze --lossless` writes is read piece by piece (documents of any size);
-    // anything else is parsed whole.
-    let piecewise: ReturnType<typeof losslessFileItems>;
+    // stdin is copied to a temporary file first: the layout `analyze --lossless` writes is read
+    // twice, piece by piece (documents of any size).
+    const input = await fileInput(arg, '.json');
     try {
-      piecewise = losslessFileItems(path, assembleOptions);
-    } catch (e) {
-      // A file system error (ENOENT, EISDIR, …) is a usage error; anything else is reported as is.
-      if (!(e instanceof Error) || !('errno' in e)) throw e;
-      throw new UsageError(`cannot read ${path}: ${e.message}`);
-    }
-    let doc: unknown;
-    if (!piecewise) {
-      let text: string;
+      const path = input.path;
+      let piecewise: ReturnType<typeof losslessFileItems>;
       try {
-        text = await readFile(path, 'utf8');
+        piecewise = losslessFileItems(path, assembleOptions);
       } catch (e) {
-        throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+        // A file system error (ENOENT, EISDIR, …) is a usage error; anything else is reported as is.
+        if (!(e instanceof Error) || !('errno' in e)) throw e;
+        throw new UsageError(`cannot read ${arg}: ${e.message}`);
       }
-      try {
-        doc = JSON.parse(text);
-      } catch (e) {
-        throw new UsageError(`${path} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+      let doc: unknown;
+      if (!piecewise) {
+        let text: string;
+        try {
+          text = await readFile(path, 'utf8');
+        } catch (e) {
+          throw new UsageError(`cannot read ${arg}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        try {
+          doc = JSON.parse(text);
+        } catch (e) {
+          throw new UsageError(`${arg} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+        }
       }
+      const bytes = await writeOutput(options.output, [inputRef(arg)], (sink) =>
+        piecewise
+          ? writeStream(piecewise.items, sink, { pageSize: piecewise.pageSize })
+          : assembleStream(doc, sink, assembleOptions),
+      );
+      if (bytes === undefined) return ExitCode.ok;
+      const where = options.output === '-' ? 'stdout' : options.output;
+      if (options.json) {
+        const line = `${JSON.stringify({ output: options.output, bytes })}\n`;
+        // With -o - the stream is on stdout: the report goes to stderr.
+        (options.output === '-' ? process.stderr : process.stdout).write(line);
+      } else process.stderr.write(`wrote ${bytes} bytes to ${where}\n`);
+      return ExitCode.ok;
+    } finally {
+      await input.done();
     }
-    let bytes = 0;
-    await writeFileStream(options.output, async (sink) => {
-      bytes = piecewise
-        ? await writeStream(piecewise.items, sink, { pageSize: piecewise.pageSize })
-        : await assembleStream(doc, sink, assembleOptions);
-    });
-    if (options.json) process.stdout.write(`${JSON.stringify({ output: options.output, bytes })}\n`);
-    else process.stderr.write(`wrote ${bytes} bytes to ${options.output}\n`);
-    return ExitCode.ok;
   },
 };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadDescriptionSet, loadModuleSections } from '../../compat/index.js';
+import { MigrationError } from '../../errors/index.js';
 import {
   type ConvertReport,
   convertQemuStream,
@@ -8,8 +9,9 @@ import {
 } from '../../stream/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { fileInput, inputRef, writeOutput } from '../output.js';
 import { progressFor, streamArg } from './analyze.js';
-import { writeFileStream } from './assemble.js';
+import { inputProblem } from './check.js';
 
 interface Options {
   to: string;
@@ -31,12 +33,12 @@ export const command: CliCommand = {
     'Rewrite saved state for a receiver that knows less or more (refuses to drop state unless allowed)',
   configure: (cmd: Command) =>
     cmd
-      .argument('<stream>', 'the migration stream to convert')
+      .argument('<stream>', 'the migration stream to convert, or - for stdin')
       .requiredOption(
         '--to <target>',
         'the receiver: a QEMU -dump-vmstate JSON (*.json), or our descriptions as module.ts#release (a lab version set)',
       )
-      .option('-o, --output <stream>', 'where to write the converted stream')
+      .option('-o, --output <stream>', 'where to write the converted stream (- for stdout)')
       .option(
         '--from <source>',
         'descriptions the stream was written with (module.ts#release); for module targets',
@@ -61,35 +63,60 @@ export const command: CliCommand = {
       .addHelpText(
         'after',
         '\nLoss paths look like `fdc::state::drives::fdrive/media_rate` or `dma#1` (section idstr, #instance when not 0).\n' +
+          'The output is written to a temporary file and renamed into place only when the conversion succeeds:\n' +
+          'a refusal or a rejected stream leaves an existing file untouched. An output that is the input is refused.\n' +
           'Exit codes: 0 converted (or, with --dry-run, convertible); 1 refused: state would be lost without\n' +
           '--allow-loss, or cannot be converted; 2 bad arguments or unreadable inputs; 3 the stream was rejected\n' +
           '(the error names the offset and section); 70 internal error.',
       ),
   async run([path], options: Options) {
     if (!options.dryRun && options.output === undefined) throw new UsageError('give -o OUT (or --dry-run)');
-    const { source, size } = await streamArg(path as string);
-    if (typeof source !== 'string') throw new UsageError('convert reads a file (it reads the stream twice)');
-    let report: ConvertReport;
-    // The stream is read twice (plan, then write): the bar runs over twice its size.
-    const progress = progressFor(size === undefined ? undefined : size * 2, options.progress);
-    const convertOptions = {
-      allowLoss: options.allowLoss,
-      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-    };
-    const run = async (sink: NodeJS.WritableStream | undefined): Promise<ConvertReport> => {
-      if (options.to.toLowerCase().endsWith('.json')) {
-        const target = await loadDescriptionSet(options.to);
-        return convertQemuStream(source, target, sink, convertOptions);
-      }
-      if (options.from === undefined)
-        throw new UsageError('--from module.ts#release is needed with a module target');
-      const [from, to] = await Promise.all([
-        loadModuleSections(options.from),
-        loadModuleSections(options.to),
-      ]);
-      const toMachine = options.machine ?? to.machine;
-      const fromMachine = options.fromMachine ?? from.machine;
-      return convertWithDescriptions(
+    // The stream is read twice: stdin is copied to a temporary file first.
+    const input = await fileInput(path as string, '.mig');
+    try {
+      return await convert(path as string, input.path, options);
+    } finally {
+      await input.done();
+    }
+  },
+};
+
+/** Loads a description input; one that cannot be read or is not a description set is exit 2. */
+async function loadInput<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if (e instanceof MigrationError) throw inputProblem(e);
+    throw e;
+  }
+}
+
+async function convert(arg: string, file: string, options: Options) {
+  const { source, size } = await streamArg(file);
+  if (typeof source !== 'string') throw new UsageError('convert reads a file (it reads the stream twice)');
+  let report: ConvertReport | undefined;
+  // The stream is read twice (plan, then write): the bar runs over twice its size.
+  const progress = progressFor(size === undefined ? undefined : size * 2, options.progress);
+  const convertOptions = {
+    allowLoss: options.allowLoss,
+    ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+  };
+  // Inputs are loaded before anything is read or written: an unreadable --to is a usage error.
+  let run: (sink: NodeJS.WritableStream | undefined) => Promise<ConvertReport>;
+  if (options.to.toLowerCase().endsWith('.json')) {
+    const target = await loadInput(() => loadDescriptionSet(options.to));
+    run = (sink) => convertQemuStream(source, target, sink, convertOptions);
+  } else {
+    const fromArg = options.from;
+    if (fromArg === undefined)
+      throw new UsageError('--from module.ts#release is needed with a module target');
+    const [from, to] = await loadInput(() =>
+      Promise.all([loadModuleSections(fromArg), loadModuleSections(options.to)]),
+    );
+    const toMachine = options.machine ?? to.machine;
+    const fromMachine = options.fromMachine ?? from.machine;
+    run = (sink) =>
+      convertWithDescriptions(
         source,
         {
           from: from.sections,
@@ -100,26 +127,28 @@ export const command: CliCommand = {
         sink,
         convertOptions,
       );
-    };
-    try {
-      if (options.dryRun || options.output === undefined) report = await run(undefined);
-      else {
-        let r: ConvertReport | undefined;
-        await writeFileStream(options.output, async (sink) => {
-          r = await run(sink);
-          // Refused: remove the (empty) output rather than leave a file that is not the stream.
-          if (!r.converted) throw new Refused();
-        }).catch((e: unknown) => {
-          if (!(e instanceof Refused)) throw e;
-        });
-        report = r as ConvertReport;
-      }
-    } finally {
-      progress.stop();
+  }
+  try {
+    if (options.dryRun || options.output === undefined) report = await run(undefined);
+    else {
+      const inputs = [inputRef(arg), options.to, ...(options.from ? [options.from] : [])];
+      await writeOutput(options.output, inputs, async (sink) => {
+        report = await run(sink);
+        // Refused: nothing replaces the destination.
+        if (!report.converted) throw new Refused();
+      }).catch((e: unknown) => {
+        if (!(e instanceof Refused)) throw e;
+      });
     }
-    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatConvertReport(report));
-    return report.converted ? ExitCode.ok : ExitCode.negative;
-  },
-};
+  } finally {
+    progress.stop();
+  }
+  // `-o -` closed early (`| head`): nothing more to say.
+  if (report === undefined) return ExitCode.ok;
+  const text = options.json ? `${JSON.stringify(report, null, 2)}\n` : formatConvertReport(report);
+  // With -o - the stream is on stdout: the report goes to stderr.
+  (options.output === '-' ? process.stderr : process.stdout).write(text);
+  return report.converted ? ExitCode.ok : ExitCode.negative;
+}
 
 class Refused extends Error {}

@@ -1,9 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { CliCommand } from '../command.js';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { count, writable } from '../options.js';
+import { writeTextOutput } from '../output.js';
 
 const DEFAULT_HTML = 'vmstate-demo.html';
 
@@ -79,11 +79,7 @@ export const command: CliCommand = {
     if (options.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
     else process.stdout.write(demo.formatDemoText(result.report));
     if (html) {
-      try {
-        await writeFile(html, await demo.renderDemoHtml(result));
-      } catch (e) {
-        throw new UsageError(`cannot write ${html}: ${e instanceof Error ? e.message : String(e)}`);
-      }
+      await writeTextOutput(html, await demo.renderDemoHtml(result));
       process.stderr.write(`HTML report written to ${html}\n`);
     }
     return ExitCode.ok;

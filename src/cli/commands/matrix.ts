@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
@@ -15,6 +15,7 @@ import {
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { count, writable } from '../options.js';
+import { writeTextOutput } from '../output.js';
 
 /** Built by defineVersions: a list of releases, a machine registry and the `version` lookup. */
 function isVersionSet(v: unknown): v is VersionSet {
@@ -136,11 +137,10 @@ export const command: CliCommand = {
     else process.stdout.write(formatLabText(report));
     if (options.html) {
       const page = await renderLabHtml(report, { title: `vmstate matrix: ${modulePath}` });
-      try {
-        await writeFile(options.html, page);
-      } catch (e) {
-        throw new UsageError(`cannot write ${options.html}: ${e instanceof Error ? e.message : String(e)}`);
-      }
+      await writeTextOutput(options.html, page, [
+        modulePath as string,
+        ...(options.trace ? [options.trace] : []),
+      ]);
       process.stderr.write(`HTML report written to ${options.html}\n`);
     }
     return hasUnsafe(report) ? ExitCode.negative : ExitCode.ok;
