@@ -58,7 +58,7 @@ export async function bigStream(cacheDir: string): Promise<string> {
   for (const item of grownItems(items)) {
     enc.write(item);
     if (enc.pending >= 1 << 20 && !out.write(enc.take())) {
-      await new Promise((res) => out.once('drain', res));
+      await new Promise<void>((res) => out.once('drain', () => res()));
     }
   }
   out.end(enc.take());
