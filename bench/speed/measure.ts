@@ -39,7 +39,9 @@ export function runOnce(shell: string, cwd: string): Promise<Run> {
       } catch {
         /* reported as NaN */
       }
-      if (code !== 0 && code !== 1) {
+      // A negative answer is an answer (vmstate-static-checker.py exits with its error count);
+      // a signal, vmstate's internal error (70) or a shell failure (126+) is not.
+      if (code === null || code === 70 || code >= 126) {
         reject(new Error(`exit ${code}: ${shell}\n${stderr}`));
         return;
       }

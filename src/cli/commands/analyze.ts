@@ -9,6 +9,7 @@ import {
   type Analysis,
   analysisChunks,
   analyzeStream,
+  blockingStdin,
   type DescriptionLookup,
   descriptionLookup,
   formatSummary,
@@ -33,7 +34,11 @@ export async function streamArg(path: string): Promise<{ source: StreamSource; s
     } catch {
       // No stdin to stat: the reader reports what is wrong with it.
     }
-    return { source: process.stdin, size };
+    const stdin = process.stdin;
+    // The real stdin (a pipe or a file) is read with blocking reads in large chunks; anything else
+    // (a socket, a terminal, a stand-in) as a Readable.
+    const fd = (stdin as { fd?: unknown }).fd === 0 ? blockingStdin() : undefined;
+    return { source: fd ?? stdin, size };
   }
   try {
     const s = await stat(path);
