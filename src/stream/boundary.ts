@@ -27,13 +27,13 @@ function be32(src: ByteSource, i: number): number | undefined {
  * header with a printable name and small instance/version, a PART/END naming a known START, a
  * known command, or EOF followed by the end of input or a vmdesc.
  */
-export function plausibleItemAt(src: ByteSource, i: number, ctx: BoundaryContext): boolean {
+export function plausibleItemAt(src: ByteSource, i: number, ctx: BoundaryContext, eofAtEnd = true): boolean {
   const type = at(src, i);
   if (type === undefined) return false;
   switch (type) {
     case SectionType.EOF: {
       const next = at(src, i + 1);
-      if (next === undefined) return src.done;
+      if (next === undefined) return src.done && eofAtEnd;
       return next === 0x06 && at(src, i + 6) === 0x7b;
     }
     case SectionType.START:
@@ -91,11 +91,18 @@ export async function findOpaqueEnd(
       await src.fill(i + LOOKAHEAD + 5);
     }
     if (i >= src.available) {
-      return fail('truncated', `the input ends before the end of an undescribed section was found`, {
-        offset: start,
-        path,
-        details: { footers },
-      });
+      return fail(
+        'truncated',
+        footers
+          ? 'no footer (0x7e + section id) for this undescribed section before the input ends: its footer is damaged, or the input was cut short'
+          : 'the input ends inside an undescribed section without footers: no EOF byte can be told from its ' +
+              'bytes (cut short? pass its description)',
+        {
+          offset: start,
+          path,
+          details: { footers },
+        },
+      );
     }
     if (i > maxBytes) {
       fail('bound-exceeded', `no end found for an undescribed section within ${maxBytes} bytes`, {
@@ -114,6 +121,9 @@ export async function findOpaqueEnd(
       }
       i = next - src.pos;
       if (be32(src, i + 1) === sectionId && plausibleItemAt(src, i + 5, ctx)) return i;
-    } else if (plausibleItemAt(src, i, ctx)) return i;
+      // Without a footer, a 00 that happens to be the input's last byte cannot be told from the
+      // EOF byte: a stream cut short inside this section would look whole. Such a stream must end
+      // after a section whose end is known exactly (QEMU's last ones are: known-sections.ts).
+    } else if (plausibleItemAt(src, i, ctx, false)) return i;
   }
 }

@@ -78,10 +78,26 @@ describe('device sections with our own descriptions', () => {
     const items = await collect(bytes, { descriptions, vmdesc: 'none' });
     expect(items.find((i) => i.type === 'section-end')).toMatchObject({ footer: false });
     expect(hex(encodeStream(items))).toBe(hex(bytes));
-    // And with no description at all, the section's end is found heuristically.
-    const opaque = await collect(bytes);
+    // With no description at all, a last section that ends at a 00 byte ending the input cannot
+    // be told from a stream cut short inside it: refused, never called whole.
+    expect((await rejection(bytes)).issues[0]).toMatchObject({
+      code: 'truncated',
+      path: ['mydev (0)'],
+      message: expect.stringMatching(/without footers/),
+    });
+    // Followed by another section, its end is found heuristically.
+    const items2 = deviceStream(false, false);
+    const eofAt = items2.findIndex((i) => i.type === 'eof');
+    const more = encodeStream([
+      ...items2.slice(0, eofAt),
+      { type: 'section', kind: 'full', sectionId: 9, idstr: 'acpi_build', instanceId: 0, version: 1 },
+      { type: 'opaque', body: Uint8Array.of(1), boundary: 'given' },
+      { type: 'section-end', sectionId: 9, footer: false },
+      ...items2.slice(eofAt),
+    ]);
+    const opaque = await collect(more);
     expect(opaque.find((i) => i.type === 'opaque')).toMatchObject({ boundary: 'heuristic' });
-    expect(hex(encodeStream(opaque))).toBe(hex(bytes));
+    expect(hex(encodeStream(opaque))).toBe(hex(more));
   });
 
   it('a failing section load names the section, the subsection and the offset', async () => {

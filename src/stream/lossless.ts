@@ -10,6 +10,7 @@ import {
   type SectionKind,
   type StreamItem,
 } from './items.js';
+import { knownSection } from './known-sections.js';
 import { pyJson } from './pyjson.js';
 import type { DescriptionLookup } from './reader.js';
 import { type JsonValue, stateFromJson, stateToJson } from './state-json.js';
@@ -234,12 +235,10 @@ function entryOf(item: StreamItem): J {
     case 'vmdesc': {
       // Not UTF-8: only its bytes say what it is.
       if (item.bytes) return { vmdesc: { base64: Buffer.from(item.bytes).toString('base64') } };
-      let json: JsonValue;
-      try {
-        json = JSON.parse(item.text) as JsonValue;
-      } catch {
+      // A damaged one is kept as text (it may not be JSON, or be JSON nested beyond any walk).
+      if (item.damaged !== undefined && item.vmdesc.devices.length === 0)
         return { vmdesc: { text: item.text } };
-      }
+      const json = JSON.parse(item.text) as JsonValue;
       // The text is kept only when re-serialising the parsed JSON would not give it back
       // (duplicate keys in qtailq/gtree entries do that, and any edit QEMU would not make).
       return { vmdesc: pyJson(json) === item.text ? { json } : { json, text: item.text } };
@@ -572,7 +571,7 @@ export function* itemsOf(
           break;
         }
         const name = str(v.description, [...p, 'description']);
-        const desc = open && options.descriptions?.(open);
+        const desc = open && (options.descriptions?.(open) ?? knownSection(open));
         if (!desc) bad(`no description given for section "${open?.idstr ?? '?'}" (description "${name}")`, p);
         yield {
           type: 'device',

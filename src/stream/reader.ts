@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { loadFrom, SUBSECTION_MARKER } from '../codec/index.js';
 import type { MigrationContext, Vmsd } from '../describe/index.js';
 import { fail, MigrationError } from '../errors/index.js';
@@ -15,6 +16,7 @@ import {
   type SectionKind,
   type StreamItem,
 } from './items.js';
+import { knownSection } from './known-sections.js';
 import { SectionType } from './section.js';
 import { ByteSource, type StreamSource } from './source.js';
 import {
@@ -71,7 +73,20 @@ export interface ReadOptions {
   readonly ctx?: MigrationContext;
   /** Called with the absolute offset as the reader advances (for progress bars). */
   readonly onProgress?: (offset: number) => void;
+  /**
+   * Declared bounds for the RAM block list, checked before any item about it is yielded (so
+   * before `--extract` creates a file): at most `maxBlocks` blocks (default 1024), none longer
+   * than `maxBytes` and all together not either (default 1 TiB). When the input's size is known,
+   * the total is also bounded by the pages its records could hold (every page is sent at least
+   * once, in at least 9 bytes).
+   */
+  readonly ramLimits?: { readonly maxBlocks?: number; readonly maxBytes?: number };
 }
+
+const DEFAULT_MAX_RAM_BLOCKS = 1024;
+const DEFAULT_MAX_RAM_BYTES = 2n ** 40n;
+/** The smallest RAM record a page can be sent in: a CONTINUE zero page (8 + 1 bytes). */
+const MIN_PAGE_RECORD = 9;
 
 const DEFAULT_MAX_SECTION = 64 << 20;
 /** Marks a MEM_SIZE record, which the asynchronous block-list reader takes over. */
@@ -168,8 +183,21 @@ class StreamReader {
     this.mask = n - 1;
   }
 
+  /** The input's size, when it is known before reading (a file path or bytes). */
+  private inputSize: number | undefined;
+
   private async prepare(): Promise<void> {
     const o = this.options;
+    if (this.source instanceof Uint8Array) this.inputSize = this.source.length;
+    else if (typeof this.source === 'string') {
+      try {
+        const st = await stat(this.source);
+        // A FIFO or device has no size to go by.
+        if (st.isFile()) this.inputSize = st.size;
+      } catch {
+        // Opening it reports what is wrong.
+      }
+    }
     if (o.vmdesc !== undefined && o.vmdesc !== 'auto' && o.vmdesc !== 'none') this.useVmdesc(o.vmdesc);
     else if (o.vmdesc !== 'none') {
       let found: { text: string; vmdesc?: Vmdesc; problem?: string } | undefined;
@@ -450,7 +478,11 @@ class StreamReader {
       fail('truncated', 'the input ends inside a subsection header', { offset: at, path });
     }
     if (marker !== SectionType.FOOTER) {
-      fail('bad-footer', `missing section footer: found ${hex2(marker)} instead of 0x7e`, {
+      const why =
+        marker === SUBSECTION_MARKER
+          ? 'a subsection its description does not have, or a damaged footer'
+          : 'the section body ends here by its description: a damaged subsection marker (0x05) or footer, or a body of another layout';
+      fail('bad-footer', `missing section footer: found ${hex2(marker)} instead of 0x7e (${why})`, {
         offset: at,
         path,
         details: { found: marker },
@@ -497,6 +529,14 @@ class StreamReader {
       return { type: 'device', offset, decodedBy: 'description', desc: own, state, body };
     }
     const entry = this.entryFor(s.idstr, s.instanceId);
+    if (!entry && this.footers === false && !this.vmdesc) {
+      // Nothing else can delimit it: QEMU's own fixed layout, for the few sections it is known.
+      const known = knownSection(s);
+      if (known) {
+        const { state, body } = await this.decode(known, s.version, path);
+        return { type: 'device', offset, decodedBy: 'description', desc: known, state, body };
+      }
+    }
     if (entry && isOpenCoded(entry)) {
       const src = this.src;
       await src.need(entry.size, path, 'an open-coded section (size from the vmdesc)');
@@ -520,7 +560,7 @@ class StreamReader {
       }
       let decoded: { state: Record<string, unknown>; body: Uint8Array };
       try {
-        decoded = await this.decode(desc, s.version, path);
+        decoded = await this.decode(desc, s.version, path, true);
       } catch (e) {
         const fallback = e instanceof MigrationError ? await this.mismatch(s, entry, path) : undefined;
         if (fallback) return fallback;
@@ -595,6 +635,7 @@ class StreamReader {
     desc: Vmsd,
     version: number,
     path: string[],
+    checkFooter = false,
   ): Promise<{ state: Record<string, unknown>; body: Uint8Array }> {
     const src = this.src;
     if (src.available < 65536) await src.fill(65536);
@@ -613,6 +654,22 @@ class StreamReader {
       const trusted = src.done || (error?.code !== 'truncated' && r.pos + PEEK_MARGIN <= src.available);
       if (trusted) {
         if (error) throw error.within(...path);
+        // With `checkFooter`, a body that does not end at its footer fails before anything is taken,
+        // so the caller can read the section another way (a vmdesc entry that does not fit).
+        if (checkFooter && (this.footers ?? this.config !== undefined)) {
+          const at = src.pos + r.pos;
+          // A footer naming another section is left to `footer`, which says which.
+          const ok = at < src.end && src.buf[at] === SectionType.FOOTER;
+          if (!ok) {
+            const found = at < src.end ? hex2(src.buf[at] as number) : 'the end of the input';
+            fail(
+              'bad-footer',
+              `the section body ends here by its description, but its footer does not follow (found ${found}): ` +
+                'a damaged subsection marker (0x05) or footer, or a body of another layout',
+              { offset: src.offset + r.pos, path },
+            );
+          }
+        }
         return { state: state as Record<string, unknown>, body: src.take(r.pos) };
       }
       if (src.available >= this.maxSection) {
@@ -753,7 +810,34 @@ class StreamReader {
     const blocks: RamBlock[] = [];
     let sum = 0n;
     const extra = (ignoreShared ? 8 : 0) + (this.options.ramBlockPageSizes ? 8 : 0);
+    const maxBlocks = this.options.ramLimits?.maxBlocks ?? DEFAULT_MAX_RAM_BLOCKS;
+    const maxBytes = BigInt(this.options.ramLimits?.maxBytes ?? DEFAULT_MAX_RAM_BYTES);
+    const bound = (what: string, value: bigint, max: bigint, offset: number, where = path) =>
+      fail('bound-exceeded', `${what} 0x${value.toString(16)} is more than the limit 0x${max.toString(16)}`, {
+        offset,
+        path: where,
+        details: { value, max },
+      });
+    if (total > maxBytes) bound('RAM total', total, maxBytes, at);
+    // Shared blocks (x-ignore-shared) are not sent, so the input's size says nothing about them.
+    if (this.inputSize !== undefined && !ignoreShared) {
+      const fits = BigInt(Math.floor(this.inputSize / MIN_PAGE_RECORD)) * BigInt(this.pageSize);
+      if (total > fits) {
+        fail(
+          'bound-exceeded',
+          `RAM total 0x${total.toString(16)} cannot be in a stream of ${this.inputSize} bytes (at most 0x${fits.toString(16)}: every page is sent)`,
+          { offset: at, path, details: { total, inputSize: this.inputSize } },
+        );
+      }
+    }
     while (sum < total) {
+      if (blocks.length >= maxBlocks) {
+        fail('bound-exceeded', `more than ${maxBlocks} RAM blocks`, {
+          offset: src.offset,
+          path,
+          details: { max: maxBlocks },
+        });
+      }
       await src.need(1, path, 'the RAM block list');
       const n = src.peek(0) as number;
       await src.need(1 + n + 8 + extra, path, 'the RAM block list');
@@ -763,6 +847,7 @@ class StreamReader {
       const length = src.u64();
       const pageSize = this.options.ramBlockPageSizes ? src.u64() : undefined;
       const mrAddr = ignoreShared ? src.u64() : undefined;
+      if (length > maxBytes) bound(`RAM block "${name}" length`, length, maxBytes, nameAt, [...path, name]);
       sum += length;
       if (sum > total) {
         fail('invalid-value', `RAM block lengths add up to more than the total 0x${total.toString(16)}`, {

@@ -11,6 +11,8 @@ import { formatIssue, type Issue, MigrationError } from '../../errors/index.js';
 import { coloursFor } from '../colours.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { refuseDeepJson, tooDeep } from '../json-depth.js';
+import { fileInput } from '../output.js';
 
 const pc = coloursFor(process.stdout);
 
@@ -27,7 +29,10 @@ export const command: CliCommand = {
   summary: 'Check from the descriptions alone what breaks when migrating between two versions',
   configure: (cmd: Command) =>
     cmd
-      .argument('<source>', 'the side that sends on upgrade: a -dump-vmstate .json file or a module')
+      .argument(
+        '<source>',
+        'the side that sends on upgrade: a -dump-vmstate .json file or a module (- for stdin)',
+      )
       .argument('<destination>', 'the side that receives on upgrade (and sends on rollback)')
       .addOption(
         new Option('--direction <direction>', 'forward (upgrade), backward (rollback) or both')
@@ -48,16 +53,25 @@ export const command: CliCommand = {
     [source, destination],
     options: { direction: DirectionOption; machine?: string; json?: boolean; hideInfo?: boolean },
   ) {
+    if (source === '-' && destination === '-') throw new UsageError('only one input can be stdin (-)');
+    // stdin is copied to a temporary .json file: -dump-vmstate JSON is what a pipe carries.
+    const inputs = await Promise.all([
+      fileInput(source as string, '.json'),
+      fileInput(destination as string, '.json'),
+    ]);
     let report: CheckReport;
     try {
-      report = await checkInputs(source as string, destination as string, {
+      for (const input of inputs) await refuseDeepJson(input.path);
+      report = await checkInputs(inputs[0].path, inputs[1].path, {
         direction: options.direction,
         ...(options.machine === undefined ? {} : { machine: options.machine }),
       });
     } catch (e) {
       // An input that cannot be read or is not a description set is a usage problem (exit 2).
       if (e instanceof MigrationError) throw inputProblem(e);
-      throw e;
+      return tooDeep(e, 'an input');
+    } finally {
+      for (const input of inputs) await input.done();
     }
     if (options.json) process.stdout.write(`${JSON.stringify(checkReportJson(report), null, 2)}\n`);
     else {

@@ -9,6 +9,7 @@ import {
 } from '../../stream/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { refuseDeepJson, tooDeep } from '../json-depth.js';
 import { fileInput, inputRef, writeOutput } from '../output.js';
 import { progressFor, streamArg } from './analyze.js';
 import { inputProblem } from './check.js';
@@ -87,7 +88,7 @@ async function loadInput<T>(load: () => Promise<T>): Promise<T> {
     return await load();
   } catch (e) {
     if (e instanceof MigrationError) throw inputProblem(e);
-    throw e;
+    return tooDeep(e, 'a description input');
   }
 }
 
@@ -104,6 +105,7 @@ async function convert(arg: string, file: string, options: Options) {
   // Inputs are loaded before anything is read or written: an unreadable --to is a usage error.
   let run: (sink: NodeJS.WritableStream | undefined) => Promise<ConvertReport>;
   if (options.to.toLowerCase().endsWith('.json')) {
+    await refuseDeepJson(options.to);
     const target = await loadInput(() => loadDescriptionSet(options.to));
     run = (sink) => convertQemuStream(source, target, sink, convertOptions);
   } else {
