@@ -314,9 +314,15 @@ function bytesOf(
   encoding: 'hex' | 'base64',
 ): Uint8Array {
   const s = str(v, path);
-  if (encoding === 'hex' && (s.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(s))) bad('expected hex digits', path);
-  if (encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) bad('expected base64', path);
-  return Uint8Array.from(Buffer.from(s, encoding));
+  const b = Buffer.from(s, encoding);
+  // Text that is the canonical encoding of its bytes (what we write: every page) is valid without
+  // a regular expression over it; anything else is checked as before.
+  if (b.toString(encoding) !== s) {
+    if (encoding === 'hex' && (s.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(s))) bad('expected hex digits', path);
+    if (encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) bad('expected base64', path);
+  }
+  // A copy in memory of its own (a Buffer may be a slice of a shared pool).
+  return new Uint8Array(b);
 }
 
 function bool(v: JsonValue | undefined, path: (string | number)[]): boolean {
