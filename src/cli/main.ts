@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import type { CommanderError } from 'commander';
 import { formatIssue, MigrationError } from '../errors/index.js';
 import { OutputError } from '../stream/atomic-output.js';
 import { coloursFor } from './colours.js';
@@ -41,7 +41,8 @@ export async function main(argv: readonly string[]): Promise<ExitCodeValue> {
     process.stderr.write(`vmstate: unknown command "${name}"\n\n${topHelp()}\n`);
     return ExitCode.usage;
   }
-  const spec = await entry.load();
+  // Loaded here, not at the top: `vmstate --help` and a mistyped command never need commander.
+  const [spec, { Command }] = await Promise.all([entry.load(), import('commander')]);
   let code: ExitCodeValue = ExitCode.ok;
   const cmd = spec
     .configure(new Command(`vmstate ${spec.name}`).description(spec.summary))
@@ -63,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<ExitCodeValue> {
 
 export function reportError(e: unknown): ExitCodeValue {
   const pc = coloursFor(process.stderr);
-  if (e instanceof CommanderError) {
+  if (isCommanderError(e)) {
     return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   // The reader of our output went away (`| head`): not an error.
@@ -80,4 +81,10 @@ export function reportError(e: unknown): ExitCodeValue {
     `${pc.red('internal error:')} ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
   );
   return ExitCode.internal;
+}
+
+/** commander's own errors (its codes all start with `commander.`), known without loading it. */
+function isCommanderError(e: unknown): e is CommanderError {
+  const code = (e as { code?: unknown } | null)?.code;
+  return e instanceof Error && typeof code === 'string' && code.startsWith('commander.');
 }

@@ -2,6 +2,7 @@ import { saveDescribed } from '../codec/index.js';
 import { MigrationError } from '../errors/index.js';
 import { hexBytes, RamRender, renderDevice } from './analyze-state.js';
 import { RamExtractor } from './extract.js';
+import { HeldDevices, type HeldResult } from './held-devices.js';
 import type { StreamItem } from './items.js';
 import {
   LosslessBuilder,
@@ -16,6 +17,7 @@ import { type PyValue, pyJson, pyJsonChunks } from './pyjson.js';
 import { type ReadOptions, readStream } from './reader.js';
 import type { StreamSource } from './source.js';
 import { type StreamSummary, SummaryBuilder } from './summary.js';
+import type { Vmdesc } from './vmdesc.js';
 
 export interface AnalyzeOptions extends ReadOptions {
   /**
@@ -33,6 +35,11 @@ export interface AnalyzeOptions extends ReadOptions {
   readonly losslessTo?: (piece: string) => void | Promise<void>;
   /** Write each RAM block as a sparse file under this directory. */
   readonly extractTo?: string;
+  /**
+   * A stream read from a pipe has its vmdesc at the end: device sections are held (as bytes, up to
+   * this many, default 64 MiB) until it arrives, so the output is the one the file gives.
+   */
+  readonly maxHeldDeviceBytes?: number;
 }
 
 export interface Analysis {
@@ -76,7 +83,7 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
   let lossless: LosslessBuilder | undefined;
   let extractor: RamExtractor | undefined;
   let vmdesc: Analysis['vmdesc'];
-  let current: { id: number; idstr: string } | undefined;
+  let current: { id: number; idstr: string; instanceId: number; version: number } | undefined;
   let ram: RamRender | undefined;
   let opaque = 0;
   let heuristic = false;
@@ -86,6 +93,14 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
   /** Lossless text pieces waiting for `losslessTo`, and how many went out. */
   const pieces: string[] = [];
   let emitted = 0;
+  // The reader reads the vmdesc first only from a file or bytes; anything else gets it last.
+  const rewindable = typeof source === 'string' || source instanceof Uint8Array;
+  const held =
+    (options.vmdesc === undefined || options.vmdesc === 'auto') && !rewindable
+      ? new HeldDevices(options.maxHeldDeviceBytes)
+      : undefined;
+  let heldResults: HeldResult[] = [];
+  let kind: string | undefined;
   try {
     for await (const item of readStream(source, options)) {
       summary.add(item);
@@ -113,7 +128,13 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
       end = endOf(item, end);
       switch (item.type) {
         case 'section': {
-          current = { id: item.sectionId, idstr: item.idstr };
+          current = {
+            id: item.sectionId,
+            idstr: item.idstr,
+            instanceId: item.instanceId,
+            version: item.version,
+          };
+          kind = item.kind;
           const key = `${item.idstr} (${item.sectionId})`;
           if (item.idstr === 'ram' && item.kind !== 'full') {
             ram = item.kind === 'start' ? undefined : rams.get(item.sectionId);
@@ -155,6 +176,19 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
         }
         case 'opaque': {
           if (!current) break;
+          if (held && !item.vmdesc && kind === 'full') {
+            const at = held.hold({
+              idstr: current.idstr,
+              instanceId: current.instanceId,
+              version: current.version,
+              body: item.body,
+              offset: item.offset ?? 0,
+            });
+            heuristic ||= item.boundary === 'heuristic';
+            const slot = sections.get(current.id);
+            if (slot) slot.value = () => (heldResults[at] as HeldResult).value;
+            break;
+          }
           const value = item.vmdesc
             ? renderDevice(item.vmdesc, item.body, item.offset)
             : new Map<string, PyValue>([['data', hexBytes(item.body)]]);
@@ -205,6 +239,10 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
     throw e;
   } finally {
     extractor?.close();
+  }
+  if (held && held.size > 0) {
+    heldResults = held.resolve(vmdesc ? (vmdesc.json as unknown as Vmdesc) : undefined, options.ctx);
+    for (const r of heldResults) if (r.opaque) opaque++;
   }
   const state = new Map<string, PyValue>();
   for (const e of sections.values()) state.set(e.key, e.value());

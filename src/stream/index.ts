@@ -92,7 +92,7 @@ export {
   writeFooter,
   writeFullHeader,
 } from './section.js';
-export { ByteSource, type StreamSource } from './source.js';
+export { ByteSource, blockingStdin, type FdSource, type StreamSource } from './source.js';
 export { type JsonValue, stateFromJson, stateToJson } from './state-json.js';
 export {
   formatSummary,

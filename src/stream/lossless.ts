@@ -123,7 +123,28 @@ export function losslessHead(pageSize: number): string {
 
 /** One item's text (see `losslessChunks`). */
 export function losslessItemText(item: { [k: string]: JsonValue }, first: boolean): string {
+  const page = pageText(item);
+  if (page !== undefined) return `${first ? '' : ','}\n  ${page}`;
   return `${first ? '' : ','}\n  ${JSON.stringify(item, null, 1).replace(/\n/g, '\n  ')}`;
+}
+
+/**
+ * The text of a page item, written directly (most items of a big stream are pages): the same
+ * characters `JSON.stringify(item, null, 1)` re-indented gives, without building and re-scanning
+ * a second 5 KiB string per page. Undefined for any other shape.
+ */
+function pageText(item: { [k: string]: JsonValue }): string | undefined {
+  const p = item.page;
+  if (p === undefined || p === null || typeof p !== 'object' || Array.isArray(p)) return undefined;
+  const keys = Object.keys(p);
+  if (keys.length !== 4 || Object.keys(item).length !== 1) return undefined;
+  const { block, addr, continued, base64 } = p;
+  if (keys[0] !== 'block' || keys[1] !== 'addr' || keys[2] !== 'continued' || keys[3] !== 'base64')
+    return undefined;
+  if (typeof block !== 'string' || typeof addr !== 'string' || typeof continued !== 'boolean')
+    return undefined;
+  if (typeof base64 !== 'string' || !/^0x[0-9a-f]+$/.test(addr)) return undefined;
+  return `{\n   "page": {\n    "block": ${JSON.stringify(block)},\n    "addr": "${addr}",\n    "continued": ${continued},\n    "base64": ${JSON.stringify(base64)}\n   }\n  }`;
 }
 
 /** The text after the last item; `empty` when there was none (see `losslessChunks`). */
@@ -314,9 +335,16 @@ function bytesOf(
   encoding: 'hex' | 'base64',
 ): Uint8Array {
   const s = str(v, path);
-  if (encoding === 'hex' && (s.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(s))) bad('expected hex digits', path);
-  if (encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) bad('expected base64', path);
-  return Uint8Array.from(Buffer.from(s, encoding));
+  const b = Buffer.from(s, encoding);
+  // Text that is the canonical encoding of its bytes (what we write: every page) is valid without
+  // a regular expression over it; anything else is checked as before.
+  if (b.toString(encoding) !== s) {
+    if (encoding === 'hex' && (s.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(s)))
+      bad('expected hex digits', path);
+    if (encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) bad('expected base64', path);
+  }
+  // A copy in memory of its own (a Buffer may be a slice of a shared pool).
+  return new Uint8Array(b);
 }
 
 function bool(v: JsonValue | undefined, path: (string | number)[]): boolean {

@@ -183,16 +183,16 @@ describe('CLI output for big streams', () => {
     return s;
   }
 
-  it('a progress bar with a total for a big file; only a count, and only once big, for a pipe', () => {
+  it('a progress bar with a total for a big file; only a count, and only once big, for a pipe', async () => {
     const file = tty();
-    const known = progressFor(512 * MiB, true, file as unknown as NodeJS.WriteStream);
+    const known = await progressFor(512 * MiB, true, file as unknown as NodeJS.WriteStream);
     known.onProgress?.(300 * MiB);
     known.stop();
     expect(file.text).toContain('/512 MiB');
     expect(file.text).toContain('100%');
 
     const pipe = tty();
-    const unknown = progressFor(undefined, true, pipe as unknown as NodeJS.WriteStream);
+    const unknown = await progressFor(undefined, true, pipe as unknown as NodeJS.WriteStream);
     unknown.onProgress?.(100 * MiB);
     expect(pipe.text).toBe('');
     unknown.onProgress?.(300 * MiB);
@@ -200,9 +200,9 @@ describe('CLI output for big streams', () => {
     expect(pipe.text).toContain('reading 300 MiB (size unknown)');
 
     const small = tty();
-    progressFor(10 * MiB, true, small as unknown as NodeJS.WriteStream).stop();
+    (await progressFor(10 * MiB, true, small as unknown as NodeJS.WriteStream)).stop();
     const off = tty();
-    progressFor(512 * MiB, false, off as unknown as NodeJS.WriteStream).stop();
+    (await progressFor(512 * MiB, false, off as unknown as NodeJS.WriteStream)).stop();
     expect(small.text + off.text).toBe('');
   });
 

@@ -2,13 +2,14 @@ import { createWriteStream, fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Vmsd } from '../../describe/index.js';
 import {
   type Analysis,
   analysisChunks,
   analyzeStream,
+  blockingStdin,
   type DescriptionLookup,
   descriptionLookup,
   formatSummary,
@@ -33,7 +34,11 @@ export async function streamArg(path: string): Promise<{ source: StreamSource; s
     } catch {
       // No stdin to stat: the reader reports what is wrong with it.
     }
-    return { source: process.stdin, size };
+    const stdin = process.stdin;
+    // The real stdin (a pipe or a file) is read with blocking reads in large chunks; anything else
+    // (a socket, a terminal, a stand-in) as a Readable.
+    const fd = (stdin as { fd?: unknown }).fd === 0 ? blockingStdin() : undefined;
+    return { source: fd ?? stdin, size };
   }
   try {
     const s = await stat(path);
@@ -68,15 +73,17 @@ export async function descriptionsArg(path: string | undefined): Promise<Descrip
  * size over PROGRESS_FROM bytes; for one of unknown size (a pipe), a running count once that much
  * has been read. A no-op otherwise.
  */
-export function progressFor(
+export async function progressFor(
   size: number | undefined,
   enabled: boolean,
   stream: NodeJS.WriteStream = process.stderr,
-): {
+): Promise<{
   onProgress?: (offset: number) => void;
   stop(): void;
-} {
+}> {
   if (!enabled || !stream.isTTY || (size !== undefined && size < PROGRESS_FROM)) return { stop() {} };
+  // Loaded only for a terminal: piped and scripted runs never pay for it.
+  const { default: cliProgress } = await import('cli-progress');
   const mib = (n: number) => Math.floor(n / 2 ** 20);
   let bar: cliProgress.SingleBar | undefined;
   const start = () => {
@@ -218,7 +225,7 @@ export const command: CliCommand = {
     const { source, size } = await streamArg(path as string);
     const descriptions = await descriptionsArg(options.descriptions);
     const analyze = async (extractTo: string | undefined) => {
-      const progress = progressFor(size, options.progress);
+      const progress = await progressFor(size, options.progress);
       try {
         return await analyzeStream(source, {
           memory: options.memory === true,

@@ -100,7 +100,7 @@ async function convert(arg: string, file: string, options: Options) {
   if (typeof source !== 'string') throw new UsageError('convert reads a file (it reads the stream twice)');
   let report: ConvertReport | undefined;
   // The stream is read twice (plan, then write): the bar runs over twice its size.
-  const progress = progressFor(size === undefined ? undefined : size * 2, options.progress);
+  const progress = await progressFor(size === undefined ? undefined : size * 2, options.progress);
   const convertOptions = {
     allowLoss: options.allowLoss,
     ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),

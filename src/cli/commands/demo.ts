@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { CliCommand } from '../command.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
@@ -59,17 +58,19 @@ export const command: CliCommand = {
     if (html) await writable(html);
     // The scenario lives with the examples; the build keeps the same relative layout under dist/.
     const demo = await import('../../../examples/fdc/demo.js');
-    const bar =
-      process.stderr.isTTY && !options.json
-        ? new cliProgress.SingleBar(
-            {
-              format: 'migrating {bar} {value}/{total} points · {what}',
-              stream: process.stderr,
-              clearOnComplete: true,
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
+    // cli-progress is loaded only for a terminal.
+    const cliProgress =
+      process.stderr.isTTY && !options.json ? (await import('cli-progress')).default : undefined;
+    const bar = cliProgress
+      ? new cliProgress.SingleBar(
+          {
+            format: 'migrating {bar} {value}/{total} points · {what}',
+            stream: process.stderr,
+            clearOnComplete: true,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
     bar?.start(1, 0, { what: '' });
     const result = demo.runDemo({
       seed,
