@@ -202,6 +202,13 @@ export function fromVmdescBody(body: VmdescBody, path: string[] = []): Vmsd<Reco
       while (i + 1 < list.length && list[i + 1]?.name === f.name && list[i + 1]?.index === run.length) {
         run.push(list[++i] as VmdescField);
       }
+      // QEMU 9.2+ writes "index" only while more elements follow: the last one has neither
+      // "index" nor "array_len" (vmsd_desc_field_start is given the elements left, not the count).
+      const last = list[i + 1];
+      if (last?.name === f.name && last.index === undefined && last.array_len === undefined) {
+        run.push(last);
+        i++;
+      }
       if (f.index !== 0)
         fail('invalid-description', `array "${f.name}" starts at index ${f.index}`, { path: here });
       const bodies = run.map((e) => e.struct);

@@ -19,6 +19,8 @@ const DUMP = 'test/vectors/qemu-7.2/dump-pc-i440fx-7.2.json';
 const STREAM = 'test/vectors/qemu-7.2/i440fx-7.2.mig';
 
 describe('--allow-loss paths end at a :: boundary', () => {
+  // The name-based planner: a section missing from a dump is a loss there (for the QEMU planner it
+  // is not, since QEMU's dumps leave out sections that real QEMU loads; see docs/check.md).
   it('for a -dump-vmstate target: a prefix of a name allows nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vmstate-allow-'));
     const dump = JSON.parse(readFileSync(DUMP, 'utf8'));
@@ -26,10 +28,10 @@ describe('--allow-loss paths end at a :: boundary', () => {
     const file = join(dir, 'target.json');
     writeFileSync(file, JSON.stringify(dump));
     const target = await loadDescriptionSet(file);
-    const partial = await convertQemuStream(STREAM, target, undefined, { allowLoss: ['pcsp'] });
+    const partial = await convertQemuStream(STREAM, target, undefined, { allowLoss: ['pcsp'], planner: 'names' });
     expect(partial.losses).toEqual([expect.objectContaining({ path: 'pcspk', allowed: false })]);
     expect(partial.converted).toBe(false);
-    const whole = await convertQemuStream(STREAM, target, undefined, { allowLoss: ['pcspk'] });
+    const whole = await convertQemuStream(STREAM, target, undefined, { allowLoss: ['pcspk'], planner: 'names' });
     expect(whole.losses).toEqual([expect.objectContaining({ path: 'pcspk', allowed: true })]);
     expect(whole.converted).toBe(true);
   });
