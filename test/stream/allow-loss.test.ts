@@ -28,10 +28,16 @@ describe('--allow-loss paths end at a :: boundary', () => {
     const file = join(dir, 'target.json');
     writeFileSync(file, JSON.stringify(dump));
     const target = await loadDescriptionSet(file);
-    const partial = await convertQemuStream(STREAM, target, undefined, { allowLoss: ['pcsp'], planner: 'names' });
+    const partial = await convertQemuStream(STREAM, target, undefined, {
+      allowLoss: ['pcsp'],
+      planner: 'names',
+    });
     expect(partial.losses).toEqual([expect.objectContaining({ path: 'pcspk', allowed: false })]);
     expect(partial.converted).toBe(false);
-    const whole = await convertQemuStream(STREAM, target, undefined, { allowLoss: ['pcspk'], planner: 'names' });
+    const whole = await convertQemuStream(STREAM, target, undefined, {
+      allowLoss: ['pcspk'],
+      planner: 'names',
+    });
     expect(whole.losses).toEqual([expect.objectContaining({ path: 'pcspk', allowed: true })]);
     expect(whole.converted).toBe(true);
   });
