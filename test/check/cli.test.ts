@@ -1,25 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { dumpModule } from '../../src/compat/index.js';
+import { captureOutput } from '../support/captured-output.js';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureOutput();
 
 const scratch = mkdtempSync(join(tmpdir(), 'vmstate-check-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -31,8 +18,8 @@ describe('vmstate check', () => {
   it('exits 0 with "No findings" for a description set against itself', async () => {
     const src = corpus('identical', 'source.ts');
     expect(await main(['check', src, corpus('identical', 'destination.ts')])).toBe(0);
-    expect(out).toContain('No findings.');
-    expect(out).toContain('Result: no errors in the checked directions.');
+    expect(io.out).toContain('No findings.');
+    expect(io.out).toContain('Result: no errors in the checked directions.');
   });
 
   it('exits 1 on errors and prints a report grouped by section, with a fix per finding', async () => {
@@ -42,8 +29,8 @@ describe('vmstate check', () => {
       corpus('qemu-static-checker-data', 'destination.json'),
     ]);
     expect(code).toBe(1);
-    expect(err).toBe('');
-    const lines = out.split('\n');
+    expect(io.err).toBe('');
+    const lines = io.out.split('\n');
     // Section headers at column 0, findings indented under them, forward before backward.
     const megasas = lines.indexOf('megasas');
     expect(megasas).toBeGreaterThan(0);
@@ -53,10 +40,10 @@ describe('vmstate check', () => {
     expect(lines[megasas + 2]).toContain('[field-removed]');
     expect(lines[megasas + 3]).toMatch(/^ {6}fix: /);
     expect(lines[megasas + 4]).toMatch(/^ {2}backward error/);
-    expect(out).toMatch(
+    expect(io.out).toMatch(
       /forward {2}\(upgrade: source\.json → destination\.json\): 12 errors, 0 warnings, 4 info/,
     );
-    expect(out).toMatch(
+    expect(io.out).toMatch(
       /backward \(rollback: destination\.json → source\.json\): 10 errors, 0 warnings, 4 info/,
     );
   });
@@ -69,7 +56,7 @@ describe('vmstate check', () => {
       '--json',
     ]);
     expect(code).toBe(1);
-    const report = JSON.parse(out);
+    const report = JSON.parse(io.out);
     expect(report.ok).toBe(false);
     expect(report.counts).toEqual({
       forward: { error: 1, warning: 0, info: 0 },
@@ -90,10 +77,10 @@ describe('vmstate check', () => {
   it('--direction picks what is checked and what decides the exit code', async () => {
     const [src, dst] = [corpus('version-bump', 'source.ts'), corpus('version-bump', 'destination.ts')];
     expect(await main(['check', src, dst, '--direction', 'forward', '--json'])).toBe(0);
-    expect(JSON.parse(out).findings.map((f: { direction: string }) => f.direction)).toEqual(['forward']);
-    out = '';
+    expect(JSON.parse(io.out).findings.map((f: { direction: string }) => f.direction)).toEqual(['forward']);
+    io.out = '';
     expect(await main(['check', src, dst, '--direction', 'backward'])).toBe(1);
-    expect(out).not.toContain('forward');
+    expect(io.out).not.toContain('forward');
     expect(await main(['check', src, dst])).toBe(1);
   });
 
@@ -107,21 +94,21 @@ describe('vmstate check', () => {
       '--hide-info',
     ]);
     expect(code).toBe(0);
-    expect(out).not.toContain('field-defaulted');
-    expect(out).toContain('0 errors, 0 warnings, 1 info');
+    expect(io.out).not.toContain('field-defaulted');
+    expect(io.out).toContain('0 errors, 0 warnings, 1 info');
   });
 
   it('reads lab releases as file.ts#release, under a chosen machine type', async () => {
     const code = await main(['check', `${releases}#1.0`, `${releases}#2.0`, '--json', '--machine', 'pc-1']);
     expect(code).toBe(0);
-    expect(JSON.parse(out).findings).toMatchObject([
+    expect(JSON.parse(io.out).findings).toMatchObject([
       { code: 'subsection-defaulted', direction: 'forward', severity: 'info' },
       { code: 'unknown-subsection', direction: 'backward', severity: 'info' },
     ]);
-    out = '';
+    io.out = '';
     // Without --machine each release takes its own newest machine type (1.0: pc-1, 2.0: pc-2).
     expect(await main(['check', `${releases}#1.0`, `${releases}#2.0`, '--json'])).toBe(0);
-    const findings = JSON.parse(out).findings;
+    const findings = JSON.parse(io.out).findings;
     expect(findings.map((f: { code: string }) => f.code)).toEqual([
       'machine-type-differs',
       'subsection-defaulted',
@@ -159,12 +146,12 @@ describe('vmstate check', () => {
       [['check', ok], /missing required argument/],
     ];
     for (const [argv, message] of cases) {
-      err = '';
+      io.err = '';
       expect(await main(argv), argv.join(' ')).toBe(2);
-      expect(err, argv.join(' ')).toMatch(message);
+      expect(io.err, argv.join(' ')).toMatch(message);
       // One clear message: no stack trace, no path prefix for a whole-file problem.
-      expect(err, argv.join(' ')).not.toMatch(/\n\s+at |\(top\)/);
-      expect(err.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(io.err, argv.join(' ')).not.toMatch(/\n\s+at |\(top\)/);
+      expect(io.err.trim().split('\n'), argv.join(' ')).toHaveLength(1);
     }
   });
 
@@ -179,7 +166,7 @@ describe('vmstate check', () => {
       '1 errors',
       '2 bad',
     ]) {
-      expect(out).toContain(s);
+      expect(io.out).toContain(s);
     }
   });
 });
@@ -188,7 +175,7 @@ describe('vmstate dump', () => {
   it('prints the module in the -dump-vmstate JSON shape, with our keys', async () => {
     const file = corpus('subsection-machine', 'destination.ts');
     expect(await main(['dump', file, '--machine', 'm-1'])).toBe(0);
-    const printed = JSON.parse(out);
+    const printed = JSON.parse(io.out);
     expect(printed).toEqual(await dumpModule(file, { machine: 'm-1' }));
     expect(printed.vmschkmachine).toEqual({ Name: 'm-1', props: { 'dev.extra': false } });
     expect(printed.dev.Description.Subsections[0]).toMatchObject({
@@ -197,7 +184,7 @@ describe('vmstate dump', () => {
       needed_under_machine: false,
     });
     // QEMU's two-space pretty printing.
-    expect(out.startsWith('{\n  "vmschkmachine": {\n    "Name": "m-1"')).toBe(true);
+    expect(io.out.startsWith('{\n  "vmschkmachine": {\n    "Name": "m-1"')).toBe(true);
   });
 
   it("--plain prints only QEMU's keys", async () => {
@@ -212,7 +199,7 @@ describe('vmstate dump', () => {
         }
       }
     };
-    walk(JSON.parse(out).dev);
+    walk(JSON.parse(io.out).dev);
     expect([...keys].sort()).toEqual(
       [
         'Description',
@@ -232,18 +219,18 @@ describe('vmstate dump', () => {
 
   it('exits 2 for a module it cannot use', async () => {
     expect(await main(['dump', join(scratch, 'nothing.ts')])).toBe(2);
-    expect(err).toContain('cannot read');
-    err = '';
+    expect(io.err).toContain('cannot read');
+    io.err = '';
     expect(await main(['dump', corpus('missing-section', 'source.json')])).toBe(2);
-    expect(err).toContain('is -dump-vmstate JSON, not a module');
-    err = '';
+    expect(io.err).toContain('is -dump-vmstate JSON, not a module');
+    io.err = '';
     expect(await main(['dump', join(import.meta.dirname, 'cli.test.ts')])).toBe(2);
-    expect(err).toContain('does not export `sections`');
-    expect(err).not.toMatch(/\n\s+at /);
+    expect(io.err).toContain('does not export `sections`');
+    expect(io.err).not.toMatch(/\n\s+at /);
   });
 
   it('--help documents the options and the exit codes', async () => {
     expect(await main(['dump', '--help'])).toBe(0);
-    for (const s of ['--machine', '--plain', 'Exit codes: 0', '2 bad']) expect(out).toContain(s);
+    for (const s of ['--machine', '--plain', 'Exit codes: 0', '2 bad']) expect(io.out).toContain(s);
   });
 });

@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { checkCompatibility, checkInputs, fromDumpVmstate } from '../../src/compat/index.js';
 import { assertQemu, dumpVmstate, listMachines, machineRange } from '../qemu/qemu.js';
+import { captureOutput } from '../support/captured-output.js';
 
 /**
  * Real `-dump-vmstate` output, generated at test time from the installed QEMU for the oldest and
@@ -128,22 +129,13 @@ describe('vmstate check on real QEMU dumps', () => {
 });
 
 describe('vmstate check CLI on real QEMU dumps', () => {
-  let out = '';
-  beforeEach(() => {
-    out = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-      out += String(s);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const io = captureOutput();
 
   it('--json prints the findings; exit 1 for two machine types (QEMU refuses), 0 for one', async () => {
     expect(
       await main(['check', files[machines.q35.newest] as string, files[machines.q35.newest] as string]),
     ).toBe(0);
-    out = '';
+    io.out = '';
     const code = await main([
       'check',
       files[machines.q35.oldest] as string,
@@ -151,7 +143,7 @@ describe('vmstate check CLI on real QEMU dumps', () => {
       '--json',
     ]);
     expect(code).toBe(1);
-    const parsed = JSON.parse(out) as { findings: Record<string, unknown>[] };
+    const parsed = JSON.parse(io.out) as { findings: Record<string, unknown>[] };
     expect(parsed.findings).toHaveLength(2);
     for (const f of parsed.findings) {
       expect(Object.keys(f).slice(0, 6)).toEqual([

@@ -1,45 +1,32 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { traceJsonReplacer } from '../../src/compat/lab/index.js';
+import { captureOutput } from '../support/captured-output.js';
 import { trace } from './fixtures/timerdev-lab.js';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureOutput();
 
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
 
 describe('vmstate matrix', () => {
   it('prints the tables, the refusals and the prevalence of the module’s trace; exits 0 without UNSAFE', async () => {
     const code = await main(['matrix', fixture('timerdev-lab.ts'), '--runs', '20']);
-    expect(err).toBe('');
+    expect(io.err).toBe('');
     expect(code).toBe(0);
-    expect(out).toContain('Migration matrix: 5 versions × 3 machine types, 20 states per cell, seed 42');
-    expect(out).toContain('Machine type pc-1 (rows: source, columns: destination)');
-    expect(out).toMatch(/2\.0 → 1\.0 on pc-1: ok \d+, refused \d+ \(unknown-subsection \d+\)/);
-    expect(out).toContain('Prevalence over a trace of 240 steps on 4.0 (pc-2)');
-    expect(out).toMatch(/migrating to 3\.0 would fail at [\d.]+% of steps \(95% CI/);
+    expect(io.out).toContain('Migration matrix: 5 versions × 3 machine types, 20 states per cell, seed 42');
+    expect(io.out).toContain('Machine type pc-1 (rows: source, columns: destination)');
+    expect(io.out).toMatch(/2\.0 → 1\.0 on pc-1: ok \d+, refused \d+ \(unknown-subsection \d+\)/);
+    expect(io.out).toContain('Prevalence over a trace of 240 steps on 4.0 (pc-2)');
+    expect(io.out).toMatch(/migrating to 3\.0 would fail at [\d.]+% of steps \(95% CI/);
   });
 
   it('exits 1 and shows the counterexample when a migration is UNSAFE; --json is data', async () => {
     const code = await main(['matrix', fixture('moved-lab.ts'), '--runs', '20', '--json']);
     expect(code).toBe(1);
-    const report = JSON.parse(out);
+    const report = JSON.parse(io.out);
     const cell = report.matrix.pairs.find((c: { route: string[] }) => c.route.join('>') === '1.0>1.1');
     expect(cell.examples.unsafe).toMatchObject({
       path: ['dev', 'ctrl'],
@@ -66,8 +53,8 @@ describe('vmstate matrix', () => {
       html,
     ]);
     expect(code).toBe(0);
-    expect(out).toContain('Prevalence over a trace of 50 steps');
-    expect(err).toContain(`HTML report written to ${html}`);
+    expect(io.out).toContain('Prevalence over a trace of 50 steps');
+    expect(io.err).toContain(`HTML report written to ${html}`);
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('<svg');
     expect(page).not.toMatch(/<script/i);
@@ -75,10 +62,10 @@ describe('vmstate matrix', () => {
 
   it('reports usage errors: a module without versions, a bad --runs', async () => {
     expect(await main(['matrix', fixture('phase.ts')])).toBe(2);
-    expect(err).toContain('does not export `versions`');
+    expect(io.err).toContain('does not export `versions`');
     expect(await main(['matrix', fixture('timerdev-lab.ts'), '--runs', 'many'])).toBe(2);
     expect(await main(['matrix', fixture('timerdev-lab.ts'), '--runs', '0'])).toBe(2);
-    expect(err).toContain('--runs must be an integer ≥ 1, got "0"');
+    expect(io.err).toContain('--runs must be an integer ≥ 1, got "0"');
   });
 
   it('exits 2 with one clear line for missing, malformed or look-alike inputs', async () => {
@@ -110,10 +97,10 @@ describe('vmstate matrix', () => {
       ],
     ];
     for (const [argv, message] of cases) {
-      err = '';
+      io.err = '';
       expect(await main(argv), argv.join(' ')).toBe(2);
-      expect(err, argv.join(' ')).toMatch(message);
-      expect(err.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(io.err, argv.join(' ')).toMatch(message);
+      expect(io.err.trim().split('\n'), argv.join(' ')).toHaveLength(1);
     }
   });
 
@@ -129,7 +116,7 @@ describe('vmstate matrix', () => {
       '1 UNSAFE',
       '2 bad',
     ]) {
-      expect(out).toContain(s);
+      expect(io.out).toContain(s);
     }
   });
 });

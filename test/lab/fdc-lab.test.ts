@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureOutput } from '../support/captured-output.js';
 
 /**
  * Issue 15's acceptance, as a user runs it: `vmstate matrix examples/fdc/versions.ts` with the
@@ -8,32 +9,23 @@ import { main } from '../../src/cli/main.js';
  */
 const MODULE = 'examples/fdc/versions.ts';
 
-let out = '';
-beforeEach(() => {
-  out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureOutput();
 
 describe('vmstate matrix on the floppy releases (default seed and budget)', () => {
   it('text: the honesty row of fdc/phase on pc-2.3 for v2b is UNSAFE, and the v2b pairs are', async () => {
     expect(await main(['matrix', MODULE])).toBe(1);
-    expect(out).toMatch(/\n {2}fdc › fdc\/phase +pc-2\.3 +UNSAFE [1-9]\d*\/100 +0\/100 +v2b\n/);
+    expect(io.out).toMatch(/\n {2}fdc › fdc\/phase +pc-2\.3 +UNSAFE [1-9]\d*\/100 +0\/100 +v2b\n/);
     // The honest ones stay honest: v2a and v2c send the phase whenever it is not prevalent.
-    expect(out).toMatch(/\n {2}fdc › fdc\/phase +pc-2\.3 +ok 0\/\d+ +\d+\/\d+ +v2a\n/);
+    expect(io.out).toMatch(/\n {2}fdc › fdc\/phase +pc-2\.3 +ok 0\/\d+ +\d+\/\d+ +v2a\n/);
     // v2b → v1 is ok on its own (v1 cannot hold the phase), but chains lose the phase on that hop.
-    expect(out).toMatch(/\n {2}v2b +chain UNSAFE +UNSAFE [\d.]+% +UNSAFE [\d.]+% +UNSAFE [\d.]+%/);
-    expect(out).toContain('fdc.state.phase  sender 1  ≠  receiver 2');
-    expect(out).toMatch(/fdc\.state\.phase +sender [123] +≠ +receiver [123]/);
+    expect(io.out).toMatch(/\n {2}v2b +chain UNSAFE +UNSAFE [\d.]+% +UNSAFE [\d.]+% +UNSAFE [\d.]+%/);
+    expect(io.out).toContain('fdc.state.phase  sender 1  ≠  receiver 2');
+    expect(io.out).toMatch(/fdc\.state\.phase +sender [123] +≠ +receiver [123]/);
   }, 240_000);
 
   it('--json carries the same finding and the UNSAFE cells', async () => {
     expect(await main(['matrix', MODULE, '--json'])).toBe(1);
-    const report = JSON.parse(out);
+    const report = JSON.parse(io.out);
     const phase = report.honesty.find(
       (h: { subsection: string[]; machine: string; versions: string[] }) =>
         h.subsection[0] === 'fdc/phase' && h.machine === 'pc-2.3' && h.versions.includes('v2b'),

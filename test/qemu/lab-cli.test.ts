@@ -1,28 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { cellId, LAB_REPORT_FORMAT, type LabQemuReport } from '../../src/qemu/index.js';
+import { captureOutput } from '../support/captured-output.js';
 
 /** `vmstate lab`: arguments, listing, and the merge step (no QEMU run: reports are given). */
 describe('vmstate lab (CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vmstate-lab-cli-'));
-  let out = '';
-  let err = '';
-  beforeEach(() => {
-    out = '';
-    err = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-      out += String(s);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-      err += String(s);
-      return true;
-    });
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const io = captureOutput();
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const shardReport = (
@@ -66,16 +53,16 @@ describe('vmstate lab (CLI)', () => {
 
   it('lists the cells of a shard without running QEMU', async () => {
     expect(await main(['lab', 'qemu', '--preset', 'ci', '--list'])).toBe(0);
-    const all = out.trim().split('\n');
+    const all = io.out.trim().split('\n');
     expect(all).toContain('10.0>7.2 pc-i440fx-7.2 base ltim settled');
-    out = '';
+    io.out = '';
     expect(await main(['lab', 'qemu', '--preset', 'ci', '--list', '--shard', '2/4'])).toBe(0);
-    expect(out.trim().split('\n')).toEqual(all.filter((_c, i) => i % 4 === 1));
-    out = '';
+    expect(io.out.trim().split('\n')).toEqual(all.filter((_c, i) => i % 4 === 1));
+    io.out = '';
     expect(
       await main(['lab', 'qemu', '--from', '10.0', '--to', '7.2', '--workloads', 'ltim', '--list', '--json']),
     ).toBe(0);
-    const cells = JSON.parse(out) as { from: string; to: string; workload: string }[];
+    const cells = JSON.parse(io.out) as { from: string; to: string; workload: string }[];
     expect(new Set(cells.map((c) => `${c.from}>${c.to} ${c.workload}`))).toEqual(new Set(['10.0>7.2 ltim']));
   });
 
@@ -85,22 +72,22 @@ describe('vmstate lab (CLI)', () => {
     const merged = join(dir, 'merged.json');
     const html = join(dir, 'merged.html');
     expect(await main(['lab', 'merge', a, b, '--out', merged, '--html', html])).toBe(0);
-    expect(out).toContain('agreement: 2/2 cells');
+    expect(io.out).toContain('agreement: 2/2 cells');
     expect((JSON.parse(readFileSync(merged, 'utf8')) as LabQemuReport).cells).toHaveLength(2);
     expect(readFileSync(html, 'utf8')).toContain('data-cell="10.0&gt;7.2 pc-i440fx-7.2 base ltim settled"');
-    out = '';
+    io.out = '';
     expect(await main(['lab', 'merge', a, b, '--markdown'])).toBe(0);
-    expect(out).toContain('| pair | cells | loads | refused | agree |');
-    expect(out).toContain('| all | 2 | 1 | 1 | 2 | 0 | 0 | 0/0 | 0 |');
-    out = '';
+    expect(io.out).toContain('| pair | cells | loads | refused | agree |');
+    expect(io.out).toContain('| all | 2 | 1 | 1 | 2 | 0 | 0 | 0/0 | 0 |');
+    io.out = '';
     const c = shardReport('rtc-periodic', 'loads', 'refused', '1/1');
     expect(await main(['lab', 'merge', a, c, '--json'])).toBe(1);
-    expect((JSON.parse(out) as LabQemuReport).cells).toHaveLength(2);
+    expect((JSON.parse(io.out) as LabQemuReport).cells).toHaveLength(2);
   });
 
   it('usage errors exit 2 and name the problem', async () => {
     expect(await main(['lab', 'nope'])).toBe(2);
-    expect(err).toMatch(/unknown lab mode/);
+    expect(io.err).toMatch(/unknown lab mode/);
     expect(await main(['lab', 'merge'])).toBe(2);
     expect(await main(['lab', 'merge', join(dir, 'missing.json')])).toBe(2);
     const bogus = join(dir, 'bogus.json');
@@ -109,12 +96,12 @@ describe('vmstate lab (CLI)', () => {
     expect(await main(['lab', 'qemu', '--shard', '5/4', '--list'])).toBe(2);
     expect(await main(['lab', 'qemu', '--when', 'later', '--list'])).toBe(2);
     expect(await main(['lab', 'qemu', '--workloads', 'nope', '--list'])).toBe(2);
-    expect(err).toMatch(/unknown workload 'nope'/);
+    expect(io.err).toMatch(/unknown workload 'nope'/);
     const saved = process.env.VMSTATE_QEMU_PREFIX;
     process.env.VMSTATE_QEMU_PREFIX = join(dir, 'nowhere');
     try {
       expect(await main(['lab', 'qemu', '--list'])).toBe(2);
-      expect(err).toMatch(/scripts\/qemu-versions\.sh/);
+      expect(io.err).toMatch(/scripts\/qemu-versions\.sh/);
     } finally {
       if (saved === undefined) delete process.env.VMSTATE_QEMU_PREFIX;
       else process.env.VMSTATE_QEMU_PREFIX = saved;

@@ -1,59 +1,46 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { readStream } from '../../src/stream/index.js';
+import { captureOutput } from '../support/captured-output.js';
 
 const VECTORS = 'test/vectors/qemu-7.2';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureOutput();
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vmstate-stream-'));
 
 describe('vmstate analyze', () => {
   it('prints exactly what analyze-migration.py -d state prints', async () => {
     expect(await main(['analyze', `${VECTORS}/pc-paused.mig`])).toBe(0);
-    expect(out).toBe(readFileSync(`${VECTORS}/pc-paused.mig.state.json`, 'utf8'));
-    expect(err).toBe('');
+    expect(io.out).toBe(readFileSync(`${VECTORS}/pc-paused.mig.state.json`, 'utf8'));
+    expect(io.err).toBe('');
   });
 
   it('--desc prints exactly what analyze-migration.py -d desc prints', async () => {
     expect(await main(['analyze', '--desc', `${VECTORS}/pc-paused.mig`])).toBe(0);
-    expect(out).toBe(readFileSync(`${VECTORS}/pc-paused.mig.desc.json`, 'utf8'));
+    expect(io.out).toBe(readFileSync(`${VECTORS}/pc-paused.mig.desc.json`, 'utf8'));
   });
 
   it('reads a stream without vmdesc, says so, and --desc answers "no" with exit 1', async () => {
     expect(await main(['analyze', `${VECTORS}/i440fx-2.2.mig`])).toBe(0);
-    expect(JSON.parse(out)['ram (2)']['section sizes']['pc.ram']).toBe('0x0000000002000000');
-    expect(err).toMatch(/note: this stream has no vmdesc/);
-    expect(err).toMatch(/26 device section\(s\) had no description/);
-    out = '';
+    expect(JSON.parse(io.out)['ram (2)']['section sizes']['pc.ram']).toBe('0x0000000002000000');
+    expect(io.err).toMatch(/note: this stream has no vmdesc/);
+    expect(io.err).toMatch(/26 device section\(s\) had no description/);
+    io.out = '';
     expect(await main(['analyze', '--desc', `${VECTORS}/i440fx-2.2.mig`])).toBe(1);
-    expect(out).toBe('');
+    expect(io.out).toBe('');
   });
 
   it('--summary as a table and as --json', async () => {
     expect(await main(['analyze', '--summary', `${VECTORS}/q35-7.2.mig`])).toBe(0);
-    expect(out).toContain('machine type: pc-q35-7.2');
-    expect(out).toMatch(/0000:00:1f\.2\/ich9_ahci\s+0\s+\d+\s+\d+\s+vmdesc/);
-    out = '';
+    expect(io.out).toContain('machine type: pc-q35-7.2');
+    expect(io.out).toMatch(/0000:00:1f\.2\/ich9_ahci\s+0\s+\d+\s+\d+\s+vmdesc/);
+    io.out = '';
     expect(await main(['analyze', '--summary', '--json', `${VECTORS}/q35-7.2.mig`])).toBe(0);
-    const s = JSON.parse(out);
+    const s = JSON.parse(io.out);
     expect(s.machine).toBe('pc-q35-7.2');
     expect(s.ram.total).toBe('0x2082000');
     expect(s.sections).toHaveLength(30);
@@ -73,15 +60,15 @@ describe('vmstate analyze', () => {
       ),
     );
     expect(JSON.parse(readFileSync(join(dir, 'desc.json'), 'utf8')).page_size).toBe(4096);
-    expect(out.split('\n')).toContain(join(dir, 'pc.ram'));
+    expect(io.out.split('\n')).toContain(join(dir, 'pc.ram'));
   });
 
   it('--lossless, then assemble, gives the same bytes back', async () => {
     const dir = tmp();
     for (const name of ['i440fx-7.2-slirp.mig', 'i440fx-2.2.mig']) {
-      out = '';
+      io.out = '';
       expect(await main(['analyze', '--lossless', `${VECTORS}/${name}`])).toBe(0);
-      writeFileSync(join(dir, 'doc.json'), out);
+      writeFileSync(join(dir, 'doc.json'), io.out);
       expect(await main(['assemble', join(dir, 'doc.json'), '-o', join(dir, 'out.mig')])).toBe(0);
       expect(readFileSync(join(dir, 'out.mig')).equals(readFileSync(`${VECTORS}/${name}`))).toBe(true);
     }
@@ -90,7 +77,7 @@ describe('vmstate analyze', () => {
   it('assemble reads the layout analyze writes piece by piece: edits in place work, a broken item names its path', async () => {
     const dir = tmp();
     expect(await main(['analyze', '--lossless', `${VECTORS}/pc-paused.mig`])).toBe(0);
-    const text = out;
+    const text = io.out;
     // An edit made in a text editor: pckbd's "mode" on its own line, the layout untouched.
     const doc = JSON.parse(text);
     const at = doc.items.findIndex((i: { section?: { idstr: string } }) => i.section?.idstr === 'pckbd');
@@ -101,11 +88,11 @@ describe('vmstate analyze', () => {
     );
     lines[line] = (lines[line] as string).replace(`"mode": ${mode}`, `"mode": ${mode ^ 0x40}`);
     writeFileSync(join(dir, 'edited.json'), lines.join('\n'));
-    out = '';
+    io.out = '';
     expect(await main(['assemble', join(dir, 'edited.json'), '-o', join(dir, 'edited.mig'), '--json'])).toBe(
       0,
     );
-    expect(JSON.parse(out)).toEqual({ output: join(dir, 'edited.mig'), bytes: 387381 });
+    expect(JSON.parse(io.out)).toEqual({ output: join(dir, 'edited.mig'), bytes: 387381 });
     let kbd: { mode: number } | undefined;
     let inside = false;
     for await (const item of readStream(join(dir, 'edited.mig'))) {
@@ -120,9 +107,9 @@ describe('vmstate analyze', () => {
     // A broken item in our layout: rejected, naming it, and no output left behind.
     lines[line] = '     "mode": ,';
     writeFileSync(join(dir, 'broken.json'), lines.join('\n'));
-    err = '';
+    io.err = '';
     expect(await main(['assemble', join(dir, 'broken.json'), '-o', join(dir, 'broken.mig')])).toBe(3);
-    expect(err).toMatch(new RegExp(`items\\[${at + 1}\\]: item ${at + 1} is not JSON`));
+    expect(io.err).toMatch(new RegExp(`items\\[${at + 1}\\]: item ${at + 1} is not JSON`));
     expect(() => statSync(join(dir, 'broken.mig'))).toThrow();
   });
 
@@ -131,20 +118,20 @@ describe('vmstate analyze', () => {
     const stdin = Readable.from([readFileSync(`${VECTORS}/i440fx-2.3.mig`)]);
     vi.spyOn(process, 'stdin', 'get').mockReturnValue(stdin as never);
     expect(await main(['analyze', '--summary', '-'])).toBe(0);
-    expect(out).toMatch(/section footers: no; vmdesc: yes/);
+    expect(io.out).toMatch(/section footers: no; vmdesc: yes/);
   });
 
   it('exit codes: 2 for an unreadable file, 3 for a rejected stream (naming offset and section)', async () => {
     expect(await main(['analyze', '/nonexistent/x.mig'])).toBe(2);
-    expect(err).toMatch(/cannot read/);
-    err = '';
+    expect(io.err).toMatch(/cannot read/);
+    io.err = '';
     const dir = tmp();
     writeFileSync(join(dir, 'file'), '');
     expect(await main(['analyze', '--extract', join(dir, 'file', 'sub'), `${VECTORS}/pc-paused.mig`])).toBe(
       2,
     );
-    expect(err).toMatch(/^error: cannot create .*(ENOTDIR|EEXIST)/);
-    err = '';
+    expect(io.err).toMatch(/^error: cannot create .*(ENOTDIR|EEXIST)/);
+    io.err = '';
     const bytes = readFileSync(`${VECTORS}/i440fx-7.2.mig`);
     let at = -1;
     let inPckbd = false;
@@ -156,7 +143,7 @@ describe('vmstate analyze', () => {
     bytes[at + 4] = 0x1d;
     writeFileSync(join(dir, 'bad.mig'), bytes);
     expect(await main(['analyze', join(dir, 'bad.mig')])).toBe(3);
-    expect(err).toContain(
+    expect(io.err).toContain(
       `rejected: pckbd (0): section footer names section 29, expected 25 at byte ${at + 1}`,
     );
     expect(await main(['analyze', '--desc', '--summary', join(dir, 'bad.mig')])).toBe(2);
@@ -175,7 +162,7 @@ describe('vmstate analyze', () => {
       }),
     );
     expect(await main(['assemble', join(dir, 'y.json'), '-o', join(dir, 'y.mig')])).toBe(3);
-    expect(err).toMatch(/items\[1\] › end › footer: expected true or false/);
+    expect(io.err).toMatch(/items\[1\] › end › footer: expected true or false/);
     expect(() => statSync(join(dir, 'y.mig'))).toThrow();
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { loadDescriptionSet } from '../../src/compat/index.js';
 import type { Vmsd } from '../../src/index.js';
@@ -12,6 +12,7 @@ import {
   readStream,
   type StreamItem,
 } from '../../src/stream/index.js';
+import { captureOutput } from '../support/captured-output.js';
 import { releases } from './fixtures/ctrl-versions.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: releases of one device have different state types
@@ -21,21 +22,7 @@ const VECTORS = 'test/vectors/qemu-7.2';
 const DUMP = `${VECTORS}/dump-pc-i440fx-7.2.json`;
 const STREAM = `${VECTORS}/i440fx-7.2.mig`;
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureOutput();
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vmstate-convert-'));
 
@@ -78,8 +65,8 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     const dir = tmp();
     expect(await main(['convert', STREAM, '--to', DUMP, '-o', join(dir, 'out.mig')])).toBe(0);
     expect(readFileSync(join(dir, 'out.mig')).equals(readFileSync(STREAM))).toBe(true);
-    expect(out).toContain('converted: 387381 bytes written, nothing lost');
-    expect(out).toMatch(
+    expect(io.out).toContain('converted: 387381 bytes written, nothing lost');
+    expect(io.out).toMatch(
       /passed unchanged: timer, cpu_common, cpu, apic, PCIBUS, 0000:00:01\.1\/ide, i2c_bus, acpi_build, globalstate/,
     );
   });
@@ -88,15 +75,15 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     const dir = tmp();
     const target = smallerDump(dir, withoutPcspkAndMediaRate);
     expect(await main(['convert', STREAM, '--to', target, '-o', join(dir, 'out.mig')])).toBe(1);
-    expect(out).toContain('subsection fdc::state::drives::fdrive/media_rate');
+    expect(io.out).toContain('subsection fdc::state::drives::fdrive/media_rate');
     // A device class missing from a dump is not proof that QEMU refuses the section (5.2's dump has
     // no ps2kbd, and 5.2 loads it): pcspk is passed unchanged and said so, never dropped.
-    expect(out).toMatch(/passed unchanged: .*pcspk/);
-    expect(out).toContain('not converted: nothing written');
+    expect(io.out).toMatch(/passed unchanged: .*pcspk/);
+    expect(io.out).toContain('not converted: nothing written');
     expect(() => statSync(join(dir, 'out.mig'))).toThrow();
-    out = '';
+    io.out = '';
     expect(await main(['convert', STREAM, '--to', target, '--dry-run', '--json'])).toBe(1);
-    const report = JSON.parse(out);
+    const report = JSON.parse(io.out);
     expect(report.losses.map((l: { path: string }) => l.path)).toEqual([
       'fdc::state::drives::fdrive/media_rate',
     ]);
@@ -109,8 +96,8 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     const target = smallerDump(dir, withoutPcspkAndMediaRate);
     const args = ['--allow-loss', 'fdc::state::drives::fdrive/media_rate'];
     expect(await main(['convert', STREAM, '--to', target, '-o', join(dir, 'out.mig'), ...args])).toBe(0);
-    expect(out).toContain('lost (allowed):');
-    expect(out).toContain('allowed subsection fdc::state::drives::fdrive/media_rate');
+    expect(io.out).toContain('lost (allowed):');
+    expect(io.out).toContain('allowed subsection fdc::state::drives::fdrive/media_rate');
     const converted = await items(join(dir, 'out.mig'));
     const fdc = converted.find(
       (i, k) =>
@@ -221,7 +208,7 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
       issues: [{ code: 'truncated', path: ['vmdesc'] }],
     });
     expect(await main(['convert', join(dir, 'cut.mig'), '--to', DUMP, '-o', join(dir, 'out.mig')])).toBe(3);
-    expect(err).toMatch(/^rejected: vmdesc: the input ends inside the vmdesc JSON/);
+    expect(io.err).toMatch(/^rejected: vmdesc: the input ends inside the vmdesc JSON/);
     expect(() => statSync(join(dir, 'out.mig'))).toThrow();
   });
 });
@@ -294,10 +281,10 @@ describe('convert a stream of our own descriptions to another release', () => {
       join(dir, 'out.mig'),
     ];
     expect(await main(args)).toBe(1);
-    expect(out).toContain('field ctrl::count');
-    out = '';
+    expect(io.out).toContain('field ctrl::count');
+    io.out = '';
     expect(await main([...args, '--allow-loss', 'ctrl'])).toBe(0);
     expect(await decode(new Uint8Array(readFileSync(join(dir, 'out.mig'))), v1)).toEqual({ ctrl: 7 });
-    expect(err).toBe('');
+    expect(io.err).toBe('');
   });
 });

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { bool, field, uint8, vmsd } from '../../src/describe/index.js';
 import {
@@ -29,26 +29,13 @@ import {
   readStream,
   type StreamItem,
 } from '../../src/stream/index.js';
+import { captureOutput } from '../support/captured-output.js';
 
 const VECTORS = 'test/vectors/qemu-7.2';
 const DUMP = `${VECTORS}/dump-pc-i440fx-7.2.json`;
 const CLI = ['--import', 'tsx', 'src/cli/bin.ts'];
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureOutput();
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vmstate-safeio-'));
 const bytesOf = (path: string) => readFileSync(path);
@@ -63,15 +50,15 @@ describe('1, 2: outputs never replace an input, and a failed run leaves the dest
     const mig = join(dir, 's.mig');
     writeFileSync(mig, bytesOf(`${VECTORS}/i440fx-7.2.mig`));
     expect(await main(['convert', mig, '--to', DUMP, '-o', mig])).toBe(2);
-    expect(err).toMatch(/same file as the input/);
+    expect(io.err).toMatch(/same file as the input/);
     linkSync(mig, join(dir, 'other-name.mig'));
     expect(await main(['convert', mig, '--to', DUMP, '-o', join(dir, 'other-name.mig')])).toBe(2);
     expect(bytesOf(mig).equals(bytesOf(`${VECTORS}/i440fx-7.2.mig`))).toBe(true);
 
     expect(await main(['analyze', '--lossless', mig])).toBe(0);
-    writeFileSync(join(dir, 'x.json'), out);
+    writeFileSync(join(dir, 'x.json'), io.out);
     expect(await main(['assemble', join(dir, 'x.json'), '-o', join(dir, 'x.json')])).toBe(2);
-    expect(readFileSync(join(dir, 'x.json'), 'utf8')).toBe(out);
+    expect(readFileSync(join(dir, 'x.json'), 'utf8')).toBe(io.out);
     expect(listing(dir)).toEqual(['other-name.mig', 's.mig', 'x.json']);
   });
 
@@ -142,19 +129,19 @@ describe('4, 5: a partial document or stream is never whole', () => {
   it('assemble refuses a lossless document cut at an item boundary (head -n 24)', async () => {
     const dir = tmp();
     expect(await main(['analyze', '--lossless', `${VECTORS}/i440fx-7.2.mig`])).toBe(0);
-    const lines = out.split('\n');
+    const lines = io.out.split('\n');
     const boundary = lines.findIndex((l, k) => k > 20 && l === '  },');
     writeFileSync(join(dir, 'cut.json'), `${lines.slice(0, boundary + 1).join('\n')}\n`);
     expect(await main(['assemble', join(dir, 'cut.json'), '-o', join(dir, 'out.mig')])).toBe(3);
-    expect(err).toMatch(/cut short|not whole/);
+    expect(io.err).toMatch(/cut short|not whole/);
     expect(existsSync(join(dir, 'out.mig'))).toBe(false);
     // The same cut, closed as JSON (a document that simply stops): no "eof" item, refused.
-    const doc = JSON.parse(out);
+    const doc = JSON.parse(io.out);
     doc.items = doc.items.slice(0, 10);
     writeFileSync(join(dir, 'short.json'), JSON.stringify(doc));
-    err = '';
+    io.err = '';
     expect(await main(['assemble', join(dir, 'short.json'), '-o', join(dir, 'out.mig')])).toBe(3);
-    expect(err).toMatch(/without its "eof" item/);
+    expect(io.err).toMatch(/without its "eof" item/);
   });
 
   it('a stream without vmdesc cut before its EOF byte is rejected; --lossless ends with a marker assemble refuses', async () => {
@@ -164,15 +151,15 @@ describe('4, 5: a partial document or stream is never whole', () => {
       writeFileSync(join(dir, 'cut.mig'), full.subarray(0, cut));
       expect(await main(['analyze', '--summary', join(dir, 'cut.mig')]), `cut at ${cut}`).toBe(3);
     }
-    out = '';
+    io.out = '';
     expect(await main(['analyze', '--lossless', join(dir, 'cut.mig')])).toBe(3);
-    const doc = JSON.parse(out);
+    const doc = JSON.parse(io.out);
     expect(doc.items.at(-1).rejected).toMatchObject({ code: 'truncated' });
     expect(doc.items.some((i: object) => 'eof' in i)).toBe(false);
-    writeFileSync(join(dir, 'partial.json'), out);
-    err = '';
+    writeFileSync(join(dir, 'partial.json'), io.out);
+    io.err = '';
     expect(await main(['assemble', join(dir, 'partial.json'), '-o', join(dir, 'x.mig')])).toBe(3);
-    expect(err).toMatch(/rejected here, so it is not whole/);
+    expect(io.err).toMatch(/rejected here, so it is not whole/);
     expect(existsSync(join(dir, 'x.mig'))).toBe(false);
   });
 });
@@ -212,13 +199,13 @@ describe('6, 8: --extract builds a new directory and swaps it in; RAM bounds hol
     bytes.writeBigUInt64BE((16n << 40n) | BigInt(bytes.readUInt32BE(memSize + 4) & 0xfff), memSize);
     writeFileSync(join(dir, 'huge.mig'), bytes);
     expect(await main(['analyze', '--extract', join(dir, 'ex'), join(dir, 'huge.mig')])).toBe(3);
-    expect(err).toMatch(/bound-exceeded/);
+    expect(io.err).toMatch(/bound-exceeded/);
     expect(listing(dir)).toEqual(['huge.mig']);
     // Through a pipe (size unknown), the declared limit still holds.
-    err = '';
+    io.err = '';
     stdinFrom(bytes);
     expect(await main(['analyze', '--extract', join(dir, 'ex'), '-'])).toBe(3);
-    expect(err).toMatch(/more than the limit/);
+    expect(io.err).toMatch(/more than the limit/);
     expect(listing(dir)).toEqual(['huge.mig']);
   });
 });
@@ -278,7 +265,7 @@ describe('9: deeply nested descriptions: a clear error or an answer, never a sta
     expect(await main(['check', join(dir, 'a.json'), join(dir, 'a.json')])).toBe(0);
     writeFileSync(join(dir, 'b.json'), nested(20000));
     expect(await main(['check', join(dir, 'b.json'), join(dir, 'b.json')])).toBe(2);
-    expect(err).toMatch(/nested \d+ levels deep/);
+    expect(io.err).toMatch(/nested \d+ levels deep/);
   });
 });
 
@@ -335,8 +322,8 @@ describe('12: a damaged vmdesc is read around; messages name the real place of d
     bytes[bytes.lastIndexOf(Buffer.from('{"page_size"')) + 1] = 0x7b;
     writeFileSync(join(dir, 'd.mig'), bytes);
     expect(await main(['analyze', join(dir, 'd.mig')])).toBe(0);
-    expect(err).toMatch(/vmdesc is damaged \(the vmdesc is not JSON/);
-    expect(Object.keys(JSON.parse(out)).some((k) => k.startsWith('fdc ('))).toBe(true);
+    expect(io.err).toMatch(/vmdesc is damaged \(the vmdesc is not JSON/);
+    expect(Object.keys(JSON.parse(io.out)).some((k) => k.startsWith('fdc ('))).toBe(true);
   });
 
   it('a flipped subsection marker in a complete file is a footer problem at that byte, not "truncated"', async () => {
@@ -347,8 +334,8 @@ describe('12: a damaged vmdesc is read around; messages name the real place of d
     bytes[marker] = 0x04;
     writeFileSync(join(dir, 'f.mig'), bytes);
     expect(await main(['analyze', join(dir, 'f.mig')])).toBe(3);
-    expect(err).not.toMatch(/truncated|input ends/);
-    expect(err).toContain(`cpu (0): the section body ends here by its description`);
-    expect(err).toContain(`at byte ${marker}`);
+    expect(io.err).not.toMatch(/truncated|input ends/);
+    expect(io.err).toContain(`cpu (0): the section body ends here by its description`);
+    expect(io.err).toContain(`at byte ${marker}`);
   });
 });

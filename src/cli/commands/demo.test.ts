@@ -1,24 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureOutput } from '../../../test/support/captured-output.js';
 import { main } from '../main.js';
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureOutput();
 
 const small = ['--steps', '6', '--rare', '2', '--sectors', '30'];
 const dir = mkdtempSync(join(tmpdir(), 'vmstate-demo-'));
@@ -27,10 +14,10 @@ describe('vmstate demo', () => {
   it('prints the tables per policy and profile, and the checks', async () => {
     const code = await main(['demo', ...small, '--seed', '9', '--no-html']);
     expect(code).toBe(0);
-    expect(err).toBe('');
-    expect(out).toContain('seed 9 · 6 random migration points per profile and runtime');
+    expect(io.err).toBe('');
+    expect(io.out).toContain('seed 9 · 6 random migration points per profile and runtime');
     for (const s of ['Policy (a) v2a', 'Policy (b) v2b', 'Policy (c) v2c', 'v2b→v1@pc-2.3', 'Checks']) {
-      expect(out).toContain(s);
+      expect(io.out).toContain(s);
     }
   });
 
@@ -42,7 +29,7 @@ describe('vmstate demo', () => {
     } finally {
       process.chdir(cwd);
     }
-    expect(err).toContain('HTML report written to vmstate-demo.html');
+    expect(io.err).toContain('HTML report written to vmstate-demo.html');
     expect(readFileSync(join(dir, 'vmstate-demo.html'), 'utf8')).toContain('<section id="demo">');
   }, 60_000);
 
@@ -50,11 +37,11 @@ describe('vmstate demo', () => {
     const html = join(dir, 'demo.html');
     const code = await main(['demo', ...small, '--json', '--html', html]);
     expect(code).toBe(0);
-    const report = JSON.parse(out);
+    const report = JSON.parse(io.out);
     expect(report.seed).toBe(1);
     expect(report.profiles.map((p: { profile: string }) => p.profile)).toEqual(['pio', 'irq', 'impatient']);
     expect(report.checks.length).toBeGreaterThan(5);
-    expect(err).toContain(`HTML report written to ${html}`);
+    expect(io.err).toContain(`HTML report written to ${html}`);
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('<section id="demo">');
     expect(page).toContain('<svg');
@@ -62,16 +49,16 @@ describe('vmstate demo', () => {
 
   it('refuses bad numbers and an unwritable report (exit 2)', async () => {
     expect(await main(['demo', '--steps', '0'])).toBe(2);
-    expect(err).toContain('--steps must be an integer ≥ 1');
-    err = '';
+    expect(io.err).toContain('--steps must be an integer ≥ 1');
+    io.err = '';
     expect(await main(['demo', ...small, '--html', join(dir, 'no', 'such', 'dir.html')])).toBe(2);
-    expect(err).toMatch(/^error: cannot write .*dir\.html: ENOENT[^\n]*\n$/);
+    expect(io.err).toMatch(/^error: cannot write .*dir\.html: ENOENT[^\n]*\n$/);
   }, 60_000);
 
   it('--help documents the options and the exit codes', async () => {
     expect(await main(['demo', '--help'])).toBe(0);
     for (const s of ['--seed', '--steps', '--html', '--no-html', '--json', 'Exit codes: 0', '2 bad']) {
-      expect(out).toContain(s);
+      expect(io.out).toContain(s);
     }
   });
 });
