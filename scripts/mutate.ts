@@ -93,14 +93,14 @@ const NAMED: readonly Named[] = [
   },
   {
     name: '--allow-loss (stream): no :: boundary',
-    file: 'src/stream/convert.ts',
+    file: 'src/stream/convert/convert.ts',
     from: `path.startsWith(\`\${a}::\`)`,
     to: 'path.startsWith(a)',
     tests: ['test/stream/allow-loss.test.ts'],
   },
   {
     name: '--allow-loss (descriptions): no :: boundary',
-    file: 'src/stream/convert-ts.ts',
+    file: 'src/stream/convert/convert.ts.ts',
     from: `l.path.startsWith(\`\${a}::\`)`,
     to: 'l.path.startsWith(a)',
     tests: ['test/stream/allow-loss.test.ts'],

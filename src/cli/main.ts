@@ -1,6 +1,6 @@
 import type { CommanderError } from 'commander';
 import { formatIssue, MigrationError } from '../errors/index.js';
-import { OutputError } from '../stream/atomic-output.js';
+import { OutputError } from '../stream/write/atomic-output.js';
 import { coloursFor } from './colours.js';
 import { commands } from './commands.js';
 import { ExitCode, type ExitCodeValue, UsageError } from './exit-codes.js';

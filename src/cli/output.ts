@@ -3,7 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { type InputRef, OutputError, replaceDirectory, writeFileAtomic } from '../stream/atomic-output.js';
+import {
+  type InputRef,
+  OutputError,
+  replaceDirectory,
+  writeFileAtomic,
+} from '../stream/write/atomic-output.js';
 import { UsageError } from './exit-codes.js';
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { VmdescBody, VmdescField } from '../codec/index.js';
 import type { CheckDescription, CheckField, CheckSection, DescriptionSet } from '../compat/index.js';
-import type { Vmdesc } from '../stream/vmdesc.js';
+import type { Vmdesc } from '../stream/read/vmdesc.js';
 import { wireName } from './preflight-vmdesc.js';
 
 /** The vmdesc field for dump field `i` (QEMU names a repeated name `name[n]`, see `wireName`). */

@@ -3,7 +3,7 @@ import { dump, stream } from '../../test/check/vectors.js';
 import type { VmdescBody } from '../codec/index.js';
 import type { CheckDescription } from '../compat/index.js';
 import { readStream } from '../stream/index.js';
-import type { Vmdesc } from '../stream/vmdesc.js';
+import type { Vmdesc } from '../stream/read/vmdesc.js';
 import { hintedSet } from './preflight-hints.js';
 import { sectionBody } from './preflight-vmdesc.js';
 

@@ -14,8 +14,8 @@ import type { VmdescBody, VmdescField } from '../codec/index.js';
 import type { CheckDescription, CheckField, DescriptionSet } from '../compat/index.js';
 import { MigrationError } from '../errors/index.js';
 import { type OpaqueItem, readStream, type SectionItem } from '../stream/index.js';
-import { VMDESC_MARKER } from '../stream/trailer.js';
-import type { VmdescEntry } from '../stream/vmdesc.js';
+import { VMDESC_MARKER } from '../stream/read/trailer.js';
+import type { VmdescEntry } from '../stream/read/vmdesc.js';
 
 const SUBSECTION_MARKER = 0x05;
 const INT_TYPES: Readonly<Record<number, string>> = { 1: 'uint8', 2: 'uint16', 4: 'uint32', 8: 'uint64' };

@@ -16,8 +16,8 @@ import {
   type StreamFinding,
 } from '../compat/index.js';
 import { fail, MigrationError } from '../errors/index.js';
-import { writeConfiguration } from '../stream/configuration.js';
 import { STREAM_MAGIC, STREAM_VERSION } from '../stream/index.js';
+import { writeConfiguration } from '../stream/read/configuration.js';
 import { Writer } from '../wire/index.js';
 import { type LayoutCache, layoutCache, withSenderVmdesc } from './preflight-vmdesc.js';
 import type { QmpArgs } from './qmp.js';

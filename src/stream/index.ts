@@ -4,17 +4,20 @@ export {
   analysisChunks,
   analysisText,
   analyzeStream,
-} from './analyze.js';
-export { hexBytes, type PageSink, renderDevice } from './analyze-state.js';
+} from './analyze/analyze.js';
+export { hexBytes, type PageSink, renderDevice } from './analyze/analyze-state.js';
+export { blockPath, RamExtractor } from './analyze/extract.js';
+export { PageStore } from './analyze/page-store.js';
+export { type PyValue, pyJson, pyJsonChunks, pyString } from './analyze/pyjson.js';
+export { type JsonValue, stateFromJson, stateToJson } from './analyze/state-json.js';
 export {
-  type InputRef,
-  OutputError,
-  refuseSameFile,
-  replaceDirectory,
-  writeFileAtomic,
-} from './atomic-output.js';
-export { findOpaqueEnd, plausibleItemAt } from './boundary.js';
-export { CONFIG_SUBSECTIONS, capabilitiesOf } from './configuration.js';
+  formatSummary,
+  printableSummary,
+  type RamSummary,
+  type SectionSummary,
+  type StreamSummary,
+  SummaryBuilder,
+} from './analyze/summary.js';
 export {
   type Adjustment,
   type ChangeKind,
@@ -29,9 +32,26 @@ export {
   type TargetField,
   type TargetSet,
   useQemuConverter,
-} from './convert.js';
-export { convertWithDescriptions, type DescriptionConversion, type SectionSpecLike } from './convert-ts.js';
-export { blockPath, RamExtractor } from './extract.js';
+} from './convert/convert.js';
+export {
+  convertWithDescriptions,
+  type DescriptionConversion,
+  type SectionSpecLike,
+} from './convert/convert-ts.js';
+export {
+  type AssembleOptions,
+  assembleStream,
+  checkLossless,
+  itemsFromLossless,
+  itemsOf,
+  LOSSLESS_FORMAT,
+  LosslessBuilder,
+  type LosslessDoc,
+  losslessChunks,
+} from './lossless/lossless.js';
+export { losslessFileItems } from './lossless/lossless-file.js';
+export { findOpaqueEnd, plausibleItemAt } from './read/boundary.js';
+export { CONFIG_SUBSECTIONS, capabilitiesOf } from './read/configuration.js';
 export {
   COMMAND_NAMES,
   Command,
@@ -56,21 +76,7 @@ export {
   type SectionKind,
   type StreamItem,
   type VmdescItem,
-} from './items.js';
-export {
-  type AssembleOptions,
-  assembleStream,
-  checkLossless,
-  itemsFromLossless,
-  itemsOf,
-  LOSSLESS_FORMAT,
-  LosslessBuilder,
-  type LosslessDoc,
-  losslessChunks,
-} from './lossless.js';
-export { losslessFileItems } from './lossless-file.js';
-export { PageStore } from './page-store.js';
-export { type PyValue, pyJson, pyJsonChunks, pyString } from './pyjson.js';
+} from './read/items.js';
 export {
   type DescriptionLookup,
   descriptionLookup,
@@ -78,7 +84,7 @@ export {
   readStream,
   STREAM_MAGIC,
   STREAM_VERSION,
-} from './reader.js';
+} from './read/reader.js';
 export {
   type DecodedSection,
   decodeFullSection,
@@ -91,17 +97,21 @@ export {
   type VmdescDevice,
   writeFooter,
   writeFullHeader,
-} from './section.js';
-export { ByteSource, blockingStdin, type FdSource, type StreamSource } from './source.js';
-export { type JsonValue, stateFromJson, stateToJson } from './state-json.js';
+} from './read/section.js';
+export { ByteSource, blockingStdin, type FdSource, type StreamSource } from './read/source.js';
+export { findTrailer, parseVmdesc, readTrailer, type VmdescLimits } from './read/trailer.js';
+export { fromVmdescBody, isOpenCoded, type Vmdesc, type VmdescEntry } from './read/vmdesc.js';
 export {
-  formatSummary,
-  printableSummary,
-  type RamSummary,
-  type SectionSummary,
-  type StreamSummary,
-  SummaryBuilder,
-} from './summary.js';
-export { findTrailer, parseVmdesc, readTrailer, type VmdescLimits } from './trailer.js';
-export { fromVmdescBody, isOpenCoded, type Vmdesc, type VmdescEntry } from './vmdesc.js';
-export { encodeStream, StreamEncoder, type StreamSink, type WriteOptions, writeStream } from './writer.js';
+  type InputRef,
+  OutputError,
+  refuseSameFile,
+  replaceDirectory,
+  writeFileAtomic,
+} from './write/atomic-output.js';
+export {
+  encodeStream,
+  StreamEncoder,
+  type StreamSink,
+  type WriteOptions,
+  writeStream,
+} from './write/writer.js';
