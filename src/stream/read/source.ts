@@ -1,5 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { fstatSync, openSync } from 'node:fs';
 import { fail } from '../../errors/index.js';
+import { be16, be32, be64, latin1At } from '../../wire/index.js';
+import { FdFeed } from './fd-feed.js';
 
 /**
  * A file descriptor open for reading with blocking reads (a file, or a pipe such as
@@ -9,60 +11,14 @@ export interface FdSource {
   readonly fd: number;
 }
 
-/** Anything the reader accepts: a file path, bytes, a Node Readable (file, pipe, socket), chunks, an fd. */
-export type StreamSource =
-  | string
-  | Uint8Array
-  | FdSource
-  | NodeJS.ReadableStream
-  | AsyncIterable<Uint8Array>
-  | Iterable<Uint8Array>;
+/**
+ * Anything the reader accepts: a file path, bytes, an fd, or chunks (a Node Readable such as a
+ * file, pipe or socket stream is an async iterable of chunks). Structural on purpose: the
+ * published types need no @types/node.
+ */
+export type StreamSource = string | Uint8Array | FdSource | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 const CHUNK = 1 << 20;
-
-/**
- * Chunks read synchronously from a file descriptor, into two buffers used in turn: no allocation
- * per chunk (no garbage to collect), no thread-pool round trip per read, and from a pipe a whole
- * chunk per turn however small the pipe's own reads are. A chunk stays valid until the next but
- * one: the window the reader holds is never the buffer being read into.
- */
-class FdChunks implements Iterator<Uint8Array> {
-  private readonly bufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
-  private turn = 0;
-  private ended = false;
-
-  private fd: number | undefined;
-
-  /** A path is opened at the first read (and closed at the end); a number is used as it is. */
-  constructor(private readonly input: string | number) {
-    if (typeof input === 'number') this.fd = input;
-  }
-
-  next(): IteratorResult<Uint8Array> {
-    if (this.ended) return { done: true, value: undefined };
-    this.fd ??= openSync(this.input as string, 'r');
-    const buf = this.bufs[this.turn] as Uint8Array;
-    this.turn ^= 1;
-    let n = 0;
-    while (n < buf.length) {
-      const got = readSync(this.fd, buf, n, buf.length - n, null);
-      if (got === 0) {
-        this.ended = true;
-        break;
-      }
-      n += got;
-    }
-    if (n === 0) return { done: true, value: undefined };
-    return { done: false, value: buf.subarray(0, n) };
-  }
-
-  return(): IteratorResult<Uint8Array> {
-    this.ended = true;
-    if (typeof this.input === 'string' && this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-    return { done: true, value: undefined };
-  }
-}
 
 /**
  * Standard input as a blocking file descriptor when it is a pipe or a file, or undefined (a
@@ -80,13 +36,13 @@ export function blockingStdin(): FdSource | undefined {
   }
 }
 
-function toIterator(source: StreamSource): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
-  if (typeof source === 'string') return new FdChunks(source);
+type Chunks = AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
+
+function feedOf(source: StreamSource): FdFeed | Chunks {
+  if (typeof source === 'string') return new FdFeed(source);
   if (source instanceof Uint8Array) return [source][Symbol.iterator]();
-  if ('fd' in source && typeof source.fd === 'number' && !('read' in source)) return new FdChunks(source.fd);
-  if (Symbol.asyncIterator in source) {
-    return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-  }
+  if ('fd' in source && typeof source.fd === 'number' && !('read' in source)) return new FdFeed(source.fd);
+  if (Symbol.asyncIterator in source) return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   if (Symbol.iterator in source) return (source as Iterable<Uint8Array>)[Symbol.iterator]();
   return fail('other', 'unsupported stream source: expected a path, bytes, a Readable or an iterable');
 }
@@ -105,12 +61,12 @@ export class ByteSource {
   private base = 0;
   /** False while `buf` is a chunk handed over by the source (never written into). */
   private owned = false;
-  private readonly it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
+  private readonly feed: FdFeed | Chunks;
   /** True once the source has no more chunks. */
   done = false;
 
   constructor(source: StreamSource) {
-    this.it = toIterator(source);
+    this.feed = feedOf(source);
   }
 
   /** Absolute offset of the next unread byte. */
@@ -125,29 +81,55 @@ export class ByteSource {
   /** Buffers at least `n` unread bytes if the input has them; false when it ends first. */
   async fill(n: number): Promise<boolean> {
     while (this.end - this.pos < n && !this.done) {
-      let r: IteratorResult<Uint8Array>;
       try {
-        // A synchronous source (bytes, an fd) is not awaited: no microtask turn per chunk.
-        const next = this.it.next();
-        r = next instanceof Promise ? await next : next;
+        if (this.feed instanceof FdFeed) this.refillFromFd(this.feed, n);
+        else await this.nextChunk(this.feed);
       } catch (e) {
-        return fail('other', `reading the input failed: ${e instanceof Error ? e.message : String(e)}`, {
-          offset: this.offset + this.available,
-        });
+        if (e instanceof ReadFailure) {
+          return fail('other', `reading the input failed: ${e.message}`, {
+            offset: this.offset + this.available,
+          });
+        }
+        throw e;
       }
-      if (r.done) {
-        this.done = true;
-        break;
-      }
-      const value = r.value;
-      if (!(value instanceof Uint8Array)) {
-        return fail('other', 'the input yielded something other than bytes', { offset: this.offset });
-      }
-      // A plain view: Buffer#slice does not copy, Uint8Array#slice does (decoded state must not alias).
-      const chunk = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      if (chunk.length > 0) this.append(chunk);
     }
     return this.end - this.pos >= n;
+  }
+
+  private refillFromFd(feed: FdFeed, n: number): void {
+    let next: { buf: Uint8Array; end: number };
+    try {
+      next = feed.refill(this.buf.subarray(this.pos, this.end), n);
+    } catch (e) {
+      throw new ReadFailure(e);
+    }
+    this.base += this.pos;
+    this.buf = next.buf;
+    this.pos = 0;
+    this.end = next.end;
+    this.done = feed.ended;
+  }
+
+  private async nextChunk(it: Chunks): Promise<void> {
+    let r: IteratorResult<Uint8Array>;
+    try {
+      // A synchronous source (bytes) is not awaited: no microtask turn per chunk.
+      const next = it.next();
+      r = next instanceof Promise ? await next : next;
+    } catch (e) {
+      throw new ReadFailure(e);
+    }
+    if (r.done) {
+      this.done = true;
+      return;
+    }
+    const value = r.value;
+    if (!(value instanceof Uint8Array)) {
+      fail('other', 'the input yielded something other than bytes', { offset: this.offset });
+    }
+    // A plain view: Buffer#slice does not copy, Uint8Array#slice does (decoded state must not alias).
+    const chunk = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    if (chunk.length > 0) this.append(chunk);
   }
 
   /** Like `fill`, but a short input is a `truncated` MigrationError naming `path`. */
@@ -200,55 +182,37 @@ export class ByteSource {
     return this.buf[this.pos++] as number;
   }
 
-  u32(): number {
-    const b = this.buf;
-    const p = this.pos;
-    this.pos = p + 4;
-    return (
-      (((b[p] as number) << 24) |
-        ((b[p + 1] as number) << 16) |
-        ((b[p + 2] as number) << 8) |
-        (b[p + 3] as number)) >>>
-      0
-    );
+  u16(): number {
+    const v = be16(this.buf, this.pos);
+    this.pos += 2;
+    return v;
   }
 
-  u16(): number {
-    const b = this.buf;
-    const p = this.pos;
-    this.pos = p + 2;
-    return ((b[p] as number) << 8) | (b[p + 1] as number);
+  u32(): number {
+    const v = be32(this.buf, this.pos);
+    this.pos += 4;
+    return v;
   }
 
   peekU32(ahead: number): number {
-    const b = this.buf;
-    const p = this.pos + ahead;
-    return (
-      (((b[p] as number) << 24) |
-        ((b[p + 1] as number) << 16) |
-        ((b[p + 2] as number) << 8) |
-        (b[p + 3] as number)) >>>
-      0
-    );
+    return be32(this.buf, this.pos + ahead);
   }
 
   u64(): bigint {
-    const hi = this.peekU32(0);
-    const lo = this.peekU32(4);
+    const v = be64(this.buf, this.pos);
     this.pos += 8;
-    return (BigInt(hi) << 32n) | BigInt(lo);
+    return v;
   }
 
   /** A u8 length and that many bytes as latin1 text. */
   str8(): string {
     const n = this.buf[this.pos] as number;
-    let s = '';
-    for (let i = 1; i <= n; i++) s += String.fromCharCode(this.buf[this.pos + i] as number);
+    const s = latin1At(this.buf, this.pos + 1, n);
     this.pos += 1 + n;
     return s;
   }
 
-  /** A view of the next `n` buffered bytes (valid until the next fill). */
+  /** A view of the next `n` buffered bytes (valid until the next fill but one). */
   view(n: number): Uint8Array {
     const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
@@ -270,9 +234,17 @@ export class ByteSource {
   /** Releases the source (closes files and sockets we opened). */
   async close(): Promise<void> {
     try {
-      await this.it.return?.();
+      if (this.feed instanceof FdFeed) this.feed.close();
+      else await this.feed.return?.();
     } catch {
       /* closing is best effort */
     }
+  }
+}
+
+/** A read that failed in the operating system or the source (not a problem of the bytes). */
+class ReadFailure extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
   }
 }
