@@ -9,7 +9,10 @@ export function be16(b: Uint8Array, p: number): number {
 
 export function be32(b: Uint8Array, p: number): number {
   return (
-    (((b[p] as number) << 24) | ((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number)) >>>
+    (((b[p] as number) << 24) |
+      ((b[p + 1] as number) << 16) |
+      ((b[p + 2] as number) << 8) |
+      (b[p + 3] as number)) >>>
     0
   );
 }

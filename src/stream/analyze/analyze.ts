@@ -102,7 +102,14 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
   let heldResults: HeldResult[] = [];
   let kind: string | undefined;
   try {
-    for await (const item of readStream(source, options)) {
+    // Pages that are not printed, kept or written are only counted, in bulk (no item per page).
+    const keepsPages =
+      options.memory === true ||
+      options.lossless === true ||
+      options.losslessTo !== undefined ||
+      options.extractTo !== undefined;
+    const readOptions: ReadOptions = keepsPages ? options : { ...options, ramPages: 'count' };
+    for await (const item of readStream(source, readOptions)) {
       summary.add(item);
       if (item.type === 'header') {
         pageSize ??= item.pageSize;

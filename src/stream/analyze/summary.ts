@@ -98,6 +98,10 @@ export class SummaryBuilder {
       case 'ram-zero':
         s.ram.zeroPages++;
         break;
+      case 'ram-skipped':
+        s.ram.pages += item.pages;
+        s.ram.zeroPages += item.zeroPages;
+        break;
       case 'device':
         if (this.current) {
           this.current.summary.decodedBy = item.decodedBy;

@@ -209,6 +209,10 @@ function entryOf(item: StreamItem): J {
           ),
         },
       };
+    case 'ram-skipped':
+      return fail('other', "RAM pages read with ramPages: 'count' cannot be written", {
+        offset: item.offset ?? 0,
+      });
     case 'ram-eos':
     case 'ram-flush': {
       const body: J = {};

@@ -15,6 +15,7 @@ export type StreamItem =
   | RamZeroItem
   | RamFlushItem
   | RamEosItem
+  | RamSkippedItem
   | DeviceItem
   | OpaqueItem
   | SectionEndItem
@@ -128,6 +129,17 @@ export interface RamEosItem extends At {
   readonly addr: bigint;
   /** The record also had the CONTINUE bit (meaningless here, kept for byte-exact rewriting). */
   readonly continued?: boolean;
+}
+
+/**
+ * A run of page and zero-page records read with `ramPages: 'count'`: checked and counted, not
+ * kept. A writer cannot write it back (the pages are gone); only analyses that do not print
+ * pages ask for it.
+ */
+export interface RamSkippedItem extends At {
+  readonly type: 'ram-skipped';
+  readonly pages: number;
+  readonly zeroPages: number;
 }
 
 /** How a device section's body was understood. */

@@ -10,13 +10,12 @@ import {
   Command,
   type CommandItem,
   type ConfigurationItem,
-  type RamBlock,
-  RamFlag,
   type SectionItem,
   type SectionKind,
   type StreamItem,
 } from './items.js';
 import { knownSection } from './known-sections.js';
+import { MEM_SIZE_RECORD, RamRecords } from './ram-records.js';
 import { SectionType } from './section.js';
 import { ByteSource, type StreamSource } from './source.js';
 import {
@@ -81,16 +80,15 @@ export interface ReadOptions {
    * once, in at least 9 bytes).
    */
   readonly ramLimits?: { readonly maxBlocks?: number; readonly maxBytes?: number };
+  /**
+   * `items` (default): every page and zero-page record is an item. `count`: they are checked and
+   * counted in bulk, and each run of them is one `ram-skipped` item (pages not read into items
+   * cannot be written back: for analyses that do not print pages).
+   */
+  readonly ramPages?: 'items' | 'count';
 }
 
-const DEFAULT_MAX_RAM_BLOCKS = 1024;
-const DEFAULT_MAX_RAM_BYTES = 2n ** 40n;
-/** The smallest RAM record a page can be sent in: a CONTINUE zero page (8 + 1 bytes). */
-const MIN_PAGE_RECORD = 9;
-
 const DEFAULT_MAX_SECTION = 64 << 20;
-/** Marks a MEM_SIZE record, which the asynchronous block-list reader takes over. */
-const MEM_SIZE_RECORD = Symbol('MEM_SIZE');
 /** Look-ahead kept beyond a decoded body so QEMU's subsection peek sees what it would (spec §9.2). */
 const PEEK_MARGIN = 2 + 255 + 5;
 const FIXED_COMMAND_LENGTH: Readonly<Record<number, readonly number[]>> = {
@@ -142,10 +140,7 @@ class StreamReader {
   private readonly entries = new Map<string, { list: VmdescEntry[]; next: number }>();
   private readonly entryIndex = new Map<VmdescEntry, number>();
   private readonly descCache = new WeakMap<VmdescEntry, Vmsd>();
-  private pageSize = 4096;
-  private mask = 4095;
-  private readonly blocks = new Map<string, bigint>();
-  private lastBlock: string | undefined;
+  private readonly ram: RamRecords;
   private config: ConfigurationItem | undefined;
   private readonly maxSection: number;
 
@@ -154,6 +149,7 @@ class StreamReader {
     private readonly options: ReadOptions,
   ) {
     this.src = new ByteSource(source);
+    this.ram = new RamRecords(this.src, options);
     this.footers = options.footers === 'auto' || options.footers === undefined ? undefined : options.footers;
     this.maxSection = options.maxSectionBytes ?? DEFAULT_MAX_SECTION;
   }
@@ -171,16 +167,6 @@ class StreamReader {
       if (slot) slot.list.push(d);
       else this.entries.set(key, { list: [d], next: 0 });
     }
-  }
-
-  private setPageSize(n: number): void {
-    if (!Number.isSafeInteger(n) || n < 512 || n > 1 << 24 || (n & (n - 1)) !== 0) {
-      fail('invalid-value', `page size ${n} is not a power of two between 512 and 16 MiB`, {
-        details: { pageSize: n },
-      });
-    }
-    this.pageSize = n;
-    this.mask = n - 1;
   }
 
   /** The input's size, when it is known before reading (a file path or bytes). */
@@ -220,7 +206,7 @@ class StreamReader {
       }
     }
     const size = o.pageSize ?? this.vmdesc?.page_size;
-    if (size !== undefined) this.setPageSize(size);
+    if (size !== undefined) this.ram.setPageSize(size);
   }
 
   async *run(): AsyncGenerator<StreamItem> {
@@ -242,7 +228,7 @@ class StreamReader {
           details: { version },
         });
       }
-      yield { type: 'header', offset: 0, version: 3, pageSize: this.pageSize };
+      yield { type: 'header', offset: 0, version: 3, pageSize: this.ram.pageSize };
       if ((await src.fill(1)) && src.peek(0) === CONFIGURATION_MARKER) {
         this.config = await readConfiguration(src);
         const caps = capabilitiesOf(this.config);
@@ -367,16 +353,7 @@ class StreamReader {
                 details: { version: item.version },
               });
             }
-            const worst = 8 + 256 + this.pageSize;
-            const progress = this.options.onProgress;
-            for (let n = 1; ; n++) {
-              if (src.available < worst && !src.done) await src.fill(worst);
-              if (progress && (n & 1023) === 0) progress(src.offset);
-              let record = this.ramRecord(path);
-              if (record === MEM_SIZE_RECORD) record = await this.blockList(path);
-              yield record;
-              if (record.type === 'ram-eos') break;
-            }
+            yield* this.ramRecords(path);
           } else if (item.kind === 'full') {
             yield await this.device(item, path);
           } else {
@@ -405,6 +382,46 @@ class StreamReader {
       if (end !== undefined && src.offset > end) {
         fail('truncated', 'an item runs past the end of its PACKAGED blob', { offset: end });
       }
+    }
+  }
+
+  /**
+   * A RAM section's records up to its EOS, parsed synchronously while enough bytes are buffered.
+   * With `ramPages: 'count'`, page and zero-page records are counted in bulk inside the window and
+   * come out as one `ram-skipped` item per run.
+   */
+  private async *ramRecords(path: string[]): AsyncGenerator<StreamItem> {
+    const src = this.src;
+    const ram = this.ram;
+    const worst = 8 + 256 + ram.pageSize;
+    const progress = this.options.onProgress;
+    const count = this.options.ramPages === 'count';
+    let skipped: { type: 'ram-skipped'; offset: number; pages: number; zeroPages: number } | undefined;
+    for (let n = 1; ; n++) {
+      if (src.available < worst && !src.done) await src.fill(worst);
+      if (progress && (n & 1023) === 0) progress(src.offset);
+      if (count) {
+        const at = src.offset;
+        const run = ram.skipPages();
+        if (run.pages + run.zeroPages > 0) {
+          skipped ??= { type: 'ram-skipped', offset: at, pages: 0, zeroPages: 0 };
+          skipped.pages += run.pages;
+          skipped.zeroPages += run.zeroPages;
+          if (src.available < worst && !src.done) continue;
+        }
+      }
+      let record = ram.record(path);
+      if (record === MEM_SIZE_RECORD) record = await ram.blockList(path, this.config, this.inputSize);
+      if (count && (record.type === 'ram-page' || record.type === 'ram-zero')) {
+        skipped ??= { type: 'ram-skipped', offset: record.offset ?? src.offset, pages: 0, zeroPages: 0 };
+        if (record.type === 'ram-page') skipped.pages++;
+        else skipped.zeroPages++;
+        continue;
+      }
+      if (skipped) yield skipped;
+      skipped = undefined;
+      yield record;
+      if (record.type === 'ram-eos') break;
     }
   }
 
@@ -683,188 +700,6 @@ class StreamReader {
         Math.min(Math.max(src.available * 2, src.available + 65536), this.maxSection + PEEK_MARGIN),
       );
     }
-  }
-
-  /** Throws `truncated` unless `n` bytes are buffered (the caller has filled as far as the input goes). */
-  private have(n: number, path: readonly (string | number)[], what: string): void {
-    const src = this.src;
-    if (src.available >= n) return;
-    fail('truncated', `the input ends inside ${what}: ${n} byte(s) needed, ${src.available} left`, {
-      offset: src.offset,
-      path,
-      details: { needed: n, available: src.available },
-    });
-  }
-
-  /**
-   * One RAM record, synchronously: the caller has buffered the largest record there can be (or
-   * everything that is left). A MEM_SIZE record is left for the asynchronous block-list reader.
-   */
-  private ramRecord(path: string[]): StreamItem | typeof MEM_SIZE_RECORD {
-    const src = this.src;
-    this.have(8, path, 'a RAM record');
-    const at = src.offset;
-    const hi = src.peekU32(0);
-    const lo = src.peekU32(4);
-    const flags = lo & this.mask;
-    const continued = (flags & RamFlag.CONTINUE) !== 0;
-    const kind = flags & ~RamFlag.CONTINUE;
-    if (kind === RamFlag.MEM_SIZE) return MEM_SIZE_RECORD;
-    src.pos += 8;
-    const addrLo = (lo & ~this.mask) >>> 0;
-    const addr = hi < 0x200000 ? BigInt(hi * 0x100000000 + addrLo) : (BigInt(hi) << 32n) | BigInt(addrLo);
-    switch (kind) {
-      case RamFlag.ZERO: {
-        const block = this.blockName(continued, at, path);
-        this.have(1, path, 'a zero-page record');
-        const fill = src.u8();
-        this.checkPage(block, addr, at, path);
-        return { type: 'ram-zero', offset: at, block, addr, continued, fill };
-      }
-      case RamFlag.PAGE: {
-        const block = this.blockName(continued, at, path);
-        this.have(this.pageSize, [...path, block], 'a RAM page');
-        this.checkPage(block, addr, at, path);
-        return { type: 'ram-page', offset: at, block, addr, continued, data: src.view(this.pageSize) };
-      }
-      case RamFlag.EOS:
-        return continued
-          ? { type: 'ram-eos', offset: at, addr, continued: true }
-          : { type: 'ram-eos', offset: at, addr };
-      case RamFlag.MULTIFD_FLUSH:
-        return continued
-          ? { type: 'ram-flush', offset: at, addr, continued: true }
-          : { type: 'ram-flush', offset: at, addr };
-      default: {
-        const named = (
-          [
-            [RamFlag.XBZRLE, 'XBZRLE'],
-            [RamFlag.COMPRESS_PAGE, 'COMPRESS_PAGE'],
-            [RamFlag.HOOK, 'HOOK'],
-          ] as const
-        ).find(([bit]) => (flags & bit) !== 0);
-        if (named) {
-          fail('unsupported', `RAM flag ${named[1]} (0x${named[0].toString(16)}) is not supported`, {
-            offset: at,
-            path,
-            details: { flags, flag: named[1] },
-          });
-        }
-        return fail('unexpected-byte', `unknown RAM record flags 0x${flags.toString(16)}`, {
-          offset: at,
-          path,
-          details: { flags },
-        });
-      }
-    }
-  }
-
-  private blockName(continued: boolean, at: number, path: string[]): string {
-    const src = this.src;
-    if (continued) {
-      if (this.lastBlock === undefined) {
-        fail('unexpected-byte', 'a CONTINUE record before any RAM block was named', { offset: at, path });
-      }
-      return this.lastBlock;
-    }
-    this.have(1, path, 'a RAM block name');
-    this.have(1 + (src.peek(0) as number), path, 'a RAM block name');
-    const nameAt = src.offset;
-    const name = src.str8();
-    if (!this.blocks.has(name)) {
-      fail('invalid-value', `RAM block "${name}" was not in the block list`, {
-        offset: nameAt,
-        path: [...path, name],
-        details: { block: name },
-      });
-    }
-    this.lastBlock = name;
-    return name;
-  }
-
-  private checkPage(block: string, addr: bigint, at: number, path: string[]): void {
-    const length = this.blocks.get(block) as bigint;
-    if (addr + BigInt(this.pageSize) > length) {
-      fail(
-        'invalid-value',
-        `page at 0x${addr.toString(16)} is outside RAM block "${block}" (0x${length.toString(16)} bytes)`,
-        {
-          offset: at,
-          path: [...path, block],
-          details: { addr, length },
-        },
-      );
-    }
-  }
-
-  /** The MEM_SIZE record (spec §11.2): the list ends when the lengths add up to the total. */
-  private async blockList(path: string[]): Promise<StreamItem> {
-    const src = this.src;
-    const at = src.offset;
-    const hi = src.peekU32(0);
-    const lo = src.peekU32(4);
-    src.pos += 8;
-    const flags = lo & this.mask;
-    const total = (BigInt(hi) << 32n) | BigInt((lo & ~this.mask) >>> 0);
-    const ignoreShared = capabilitiesOf(this.config).includes('x-ignore-shared');
-    const blocks: RamBlock[] = [];
-    let sum = 0n;
-    const extra = (ignoreShared ? 8 : 0) + (this.options.ramBlockPageSizes ? 8 : 0);
-    const maxBlocks = this.options.ramLimits?.maxBlocks ?? DEFAULT_MAX_RAM_BLOCKS;
-    const maxBytes = BigInt(this.options.ramLimits?.maxBytes ?? DEFAULT_MAX_RAM_BYTES);
-    const bound = (what: string, value: bigint, max: bigint, offset: number, where = path) =>
-      fail('bound-exceeded', `${what} 0x${value.toString(16)} is more than the limit 0x${max.toString(16)}`, {
-        offset,
-        path: where,
-        details: { value, max },
-      });
-    if (total > maxBytes) bound('RAM total', total, maxBytes, at);
-    // Shared blocks (x-ignore-shared) are not sent, so the input's size says nothing about them.
-    if (this.inputSize !== undefined && !ignoreShared) {
-      const fits = BigInt(Math.floor(this.inputSize / MIN_PAGE_RECORD)) * BigInt(this.pageSize);
-      if (total > fits) {
-        fail(
-          'bound-exceeded',
-          `RAM total 0x${total.toString(16)} cannot be in a stream of ${this.inputSize} bytes (at most 0x${fits.toString(16)}: every page is sent)`,
-          { offset: at, path, details: { total, inputSize: this.inputSize } },
-        );
-      }
-    }
-    while (sum < total) {
-      if (blocks.length >= maxBlocks) {
-        fail('bound-exceeded', `more than ${maxBlocks} RAM blocks`, {
-          offset: src.offset,
-          path,
-          details: { max: maxBlocks },
-        });
-      }
-      await src.need(1, path, 'the RAM block list');
-      const n = src.peek(0) as number;
-      await src.need(1 + n + 8 + extra, path, 'the RAM block list');
-      const nameAt = src.offset;
-      const name = src.str8();
-      if (n === 0) fail('invalid-value', 'a RAM block with an empty name', { offset: nameAt, path });
-      const length = src.u64();
-      const pageSize = this.options.ramBlockPageSizes ? src.u64() : undefined;
-      const mrAddr = ignoreShared ? src.u64() : undefined;
-      if (length > maxBytes) bound(`RAM block "${name}" length`, length, maxBytes, nameAt, [...path, name]);
-      sum += length;
-      if (sum > total) {
-        fail('invalid-value', `RAM block lengths add up to more than the total 0x${total.toString(16)}`, {
-          offset: nameAt,
-          path: [...path, name],
-          details: { total, sum },
-        });
-      }
-      this.blocks.set(name, length);
-      blocks.push({
-        name,
-        length,
-        ...(pageSize === undefined ? {} : { pageSize }),
-        ...(mrAddr === undefined ? {} : { mrAddr }),
-      });
-    }
-    return { type: 'ram-blocks', offset: at, total, flags, blocks };
   }
 
   private async command(at: number): Promise<CommandItem> {

@@ -192,6 +192,9 @@ export class StreamEncoder {
         this.needSection('ram-flush');
         this.record(item.addr, RamFlag.MULTIFD_FLUSH | (item.continued ? RamFlag.CONTINUE : 0));
         return;
+      case 'ram-skipped':
+        // Read with `ramPages: 'count'`: the pages were never kept, so they cannot be written.
+        return fail('other', "RAM pages read with ramPages: 'count' cannot be written", { path: ['ram'] });
       case 'ram-eos':
         this.needSection('ram-eos');
         this.record(item.addr, RamFlag.EOS | (item.continued ? RamFlag.CONTINUE : 0));
