@@ -1,22 +1,12 @@
-import { saveDescribed } from '../../codec/index.js';
 import { MigrationError } from '../../errors/index.js';
-import {
-  LosslessBuilder,
-  type LosslessDoc,
-  losslessHead,
-  losslessItemText,
-  losslessTail,
-  rejectedEntry,
-} from '../lossless/lossless.js';
+import type { LosslessDoc } from '../lossless/lossless.js';
 import type { StreamItem } from '../read/items.js';
 import { type ReadOptions, readStream } from '../read/reader.js';
 import type { StreamSource } from '../read/source.js';
-import type { Vmdesc } from '../read/vmdesc.js';
-import { hexBytes, RamRender, renderDevice } from './analyze-state.js';
 import { RamExtractor } from './extract.js';
-import { HeldDevices, type HeldResult } from './held-devices.js';
-import { PageStore } from './page-store.js';
+import { LosslessFeed } from './lossless-feed.js';
 import { type PyValue, pyJson, pyJsonChunks } from './pyjson.js';
+import { StateCollector } from './state-collector.js';
 import { type StreamSummary, SummaryBuilder } from './summary.js';
 
 export interface AnalyzeOptions extends ReadOptions {
@@ -66,218 +56,86 @@ export function* analysisChunks(value: PyValue): Generator<string> {
   yield '\n';
 }
 
-interface Entry {
-  key: string;
-  value: () => PyValue;
-}
-
 /**
  * Reads a whole stream once and builds, as asked: the device state in analyze-migration.py's
  * form, a summary, the lossless document, and RAM block files. Memory stays bounded except for
  * what is asked to be kept (`memory` and `lossless` keep page contents).
  */
 export async function analyzeStream(source: StreamSource, options: AnalyzeOptions = {}): Promise<Analysis> {
-  const sections = new Map<number, Entry>();
-  const rams = new Map<number, RamRender>();
-  const summary = new SummaryBuilder();
-  let lossless: LosslessBuilder | undefined;
-  let extractor: RamExtractor | undefined;
-  let vmdesc: Analysis['vmdesc'];
-  let current: { id: number; idstr: string; instanceId: number; version: number } | undefined;
-  let ram: RamRender | undefined;
-  let opaque = 0;
-  let heuristic = false;
-  let damaged: string | undefined;
-  let end = 0;
-  let pageSize = options.pageSize;
-  /** Lossless text pieces waiting for `losslessTo`, and how many went out. */
-  const pieces: string[] = [];
-  let emitted = 0;
   // The reader reads the vmdesc first only from a file or bytes; anything else gets it last.
   const rewindable = typeof source === 'string' || source instanceof Uint8Array;
-  const held =
-    (options.vmdesc === undefined || options.vmdesc === 'auto') && !rewindable
-      ? new HeldDevices(options.maxHeldDeviceBytes)
+  const holds = (options.vmdesc === undefined || options.vmdesc === 'auto') && !rewindable;
+  const state = new StateCollector({
+    memory: options.memory === true,
+    hold: holds ? options.maxHeldDeviceBytes : false,
+    ...(options.ctx ? { ctx: options.ctx } : {}),
+  });
+  const summary = new SummaryBuilder();
+  const lossless =
+    options.lossless === true || options.losslessTo !== undefined
+      ? new LosslessFeed(options.losslessTo)
       : undefined;
-  let heldResults: HeldResult[] = [];
-  let kind: string | undefined;
+  let extractor: RamExtractor | undefined;
+  let end = 0;
+  let doc: LosslessDoc | undefined;
   try {
-    // Pages that are not printed, kept or written are only counted, in bulk (no item per page).
-    const keepsPages =
-      options.memory === true ||
-      options.lossless === true ||
-      options.losslessTo !== undefined ||
-      options.extractTo !== undefined;
-    const readOptions: ReadOptions = keepsPages ? options : { ...options, ramPages: 'count' };
-    for await (const item of readStream(source, readOptions)) {
+    for await (const item of readStream(source, readOptionsFor(options))) {
       summary.add(item);
       if (item.type === 'header') {
-        pageSize ??= item.pageSize;
-        if (options.extractTo !== undefined) extractor = new RamExtractor(options.extractTo, pageSize);
+        state.pageSize = options.pageSize ?? item.pageSize;
+        if (options.extractTo !== undefined) extractor = new RamExtractor(options.extractTo, state.pageSize);
       }
-      if (options.losslessTo) {
-        if (!lossless) {
-          lossless = new LosslessBuilder(pageSize ?? 4096, (entry) => {
-            pieces.push(losslessItemText(entry, pieces.length === 0 && emitted === 0));
-          });
-          await options.losslessTo(losslessHead(pageSize ?? 4096));
-        }
-        lossless.add(item);
-        for (const piece of pieces.splice(0)) {
-          emitted++;
-          await options.losslessTo(piece);
-        }
-      } else if (options.lossless) {
-        lossless ??= new LosslessBuilder(pageSize ?? 4096);
-        lossless.add(item);
-      }
+      await lossless?.add(item, state.pageSize ?? 4096);
       extractor?.add(item);
+      state.add(item);
       end = endOf(item, end);
-      switch (item.type) {
-        case 'section': {
-          current = {
-            id: item.sectionId,
-            idstr: item.idstr,
-            instanceId: item.instanceId,
-            version: item.version,
-          };
-          kind = item.kind;
-          const key = `${item.idstr} (${item.sectionId})`;
-          if (item.idstr === 'ram' && item.kind !== 'full') {
-            ram = item.kind === 'start' ? undefined : rams.get(item.sectionId);
-            if (!ram) {
-              const r = new RamRender(options.memory ? new PageStore(pageSize ?? 4096) : undefined);
-              rams.set(item.sectionId, r);
-              ram = r;
-            }
-            const r = ram;
-            if (item.kind === 'start' || !sections.has(item.sectionId)) {
-              sections.set(item.sectionId, { key, value: () => r.value() });
-            }
-          } else if (item.kind === 'start' || item.kind === 'full') {
-            ram = undefined;
-            sections.set(item.sectionId, { key, value: () => new Map() });
-          }
-          break;
-        }
-        case 'ram-blocks':
-          for (const b of item.blocks) ram?.block(b.name, b.length);
-          break;
-        case 'ram-zero':
-          ram?.zero(item.block, item.addr, item.fill);
-          break;
-        case 'ram-page':
-          ram?.page(item.block, item.addr, item.data);
-          break;
-        case 'device': {
-          if (!current) break;
-          const entry = item.vmdesc ?? {
-            name: current.idstr,
-            instance_id: 0,
-            ...saveDescribed(item.desc, item.state as never, options.ctx ? { ctx: options.ctx } : {}).vmdesc,
-          };
-          const value = renderDevice(entry, item.body ?? new Uint8Array(0), item.offset);
-          const slot = sections.get(current.id);
-          if (slot) slot.value = () => value;
-          break;
-        }
-        case 'opaque': {
-          if (!current) break;
-          if (held && !item.vmdesc && kind === 'full') {
-            const at = held.hold({
-              idstr: current.idstr,
-              instanceId: current.instanceId,
-              version: current.version,
-              body: item.body,
-              offset: item.offset ?? 0,
-            });
-            heuristic ||= item.boundary === 'heuristic';
-            const slot = sections.get(current.id);
-            if (slot) slot.value = () => (heldResults[at] as HeldResult).value;
-            break;
-          }
-          const value = item.vmdesc
-            ? renderDevice(item.vmdesc, item.body, item.offset)
-            : new Map<string, PyValue>([['data', hexBytes(item.body)]]);
-          if (!item.vmdesc) {
-            opaque++;
-            heuristic ||= item.boundary === 'heuristic';
-          }
-          const slot = sections.get(current.id);
-          if (slot) slot.value = () => value;
-          break;
-        }
-        case 'section-end':
-          current = undefined;
-          break;
-        case 'vmdesc':
-          if (item.damaged === undefined)
-            vmdesc = { text: item.text, json: item.vmdesc as unknown as PyValue };
-          else {
-            damaged = item.damaged;
-            // Still parsed (it only did not fit some sections): analyze-migration.py would print it.
-            if (item.vmdesc.devices.length > 0)
-              vmdesc = { text: item.text, json: item.vmdesc as unknown as PyValue };
-          }
-          break;
-        default:
-          break;
-      }
     }
-    if (options.losslessTo && lossless) {
-      lossless.finish();
-      for (const piece of pieces.splice(0)) {
-        emitted++;
-        await options.losslessTo(piece);
-      }
-      await options.losslessTo(losslessTail(emitted === 0));
-    }
+    doc = await lossless?.finish();
   } catch (e) {
-    // The lossless text already handed out is not the stream: it ends with a `rejected` item
-    // (and is closed, so it stays JSON) that `assemble` refuses.
-    if (e instanceof MigrationError && options.losslessTo && lossless) {
-      for (const piece of pieces.splice(0)) {
-        emitted++;
-        await options.losslessTo(piece);
-      }
-      await options.losslessTo(losslessItemText(rejectedEntry(e), emitted === 0));
-      await options.losslessTo(losslessTail(false));
-    }
+    if (e instanceof MigrationError) await lossless?.reject(e);
     throw e;
   } finally {
     extractor?.close();
   }
-  if (held && held.size > 0) {
-    heldResults = held.resolve(vmdesc ? (vmdesc.json as unknown as Vmdesc) : undefined, options.ctx);
-    for (const r of heldResults) if (r.opaque) opaque++;
-  }
-  const state = new Map<string, PyValue>();
-  for (const e of sections.values()) state.set(e.key, e.value());
+  return {
+    state: state.finish(),
+    vmdesc: state.vmdesc,
+    summary: summary.finish(end),
+    lossless: doc,
+    extracted: extractor?.paths ?? [],
+    notes: notesOf(state),
+  };
+}
+
+/** Pages that are not printed, kept or written are only counted, in bulk (no item per page). */
+function readOptionsFor(options: AnalyzeOptions): ReadOptions {
+  const keepsPages =
+    options.memory === true ||
+    options.lossless === true ||
+    options.losslessTo !== undefined ||
+    options.extractTo !== undefined;
+  return keepsPages ? options : { ...options, ramPages: 'count' };
+}
+
+function notesOf(state: StateCollector): string[] {
   const notes: string[] = [];
-  if (damaged !== undefined) {
+  if (state.damaged !== undefined) {
     notes.push(
-      `the stream's vmdesc is damaged (${damaged}): sections were read without it; QEMU does not read the vmdesc`,
+      `the stream's vmdesc is damaged (${state.damaged}): sections were read without it; QEMU does not read the vmdesc`,
     );
-  } else if (!vmdesc) {
+  } else if (!state.vmdesc) {
     notes.push(
       'this stream has no vmdesc (machine types 2.2 and older, postcopy and device-only saves write none): ' +
         'analyze-migration.py cannot read it at all',
     );
   }
-  if (opaque > 0) {
+  if (state.opaque > 0) {
     notes.push(
-      `${opaque} device section(s) had no description and are shown as opaque bytes ({"data": …}); ` +
-        `their ends were found ${heuristic ? 'heuristically (no footers: the next plausible section header)' : 'by their footers'}`,
+      `${state.opaque} device section(s) had no description and are shown as opaque bytes ({"data": …}); ` +
+        `their ends were found ${state.heuristic ? 'heuristically (no footers: the next plausible section header)' : 'by their footers'}`,
     );
   }
-  return {
-    state,
-    vmdesc,
-    summary: summary.finish(end),
-    lossless: options.losslessTo ? undefined : lossless?.finish(),
-    extracted: extractor?.paths ?? [],
-    notes,
-  };
+  return notes;
 }
 
 /** The offset just past an item, when it can be known from the item itself. */
