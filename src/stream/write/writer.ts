@@ -194,7 +194,8 @@ export class StreamEncoder {
         return;
       case 'ram-skipped':
         // Read with `ramPages: 'count'`: the pages were never kept, so they cannot be written.
-        return fail('other', "RAM pages read with ramPages: 'count' cannot be written", { path: ['ram'] });
+        fail('other', "RAM pages read with ramPages: 'count' cannot be written", { path: ['ram'] });
+        return;
       case 'ram-eos':
         this.needSection('ram-eos');
         this.record(item.addr, RamFlag.EOS | (item.continued ? RamFlag.CONTINUE : 0));
