@@ -4,6 +4,7 @@ import { fail, MigrationError } from '../../errors/index.js';
 import { Reader } from '../../wire/index.js';
 import { describedSize } from '../read/trailer.js';
 import { fromVmdescBody, isOpenCoded, type Vmdesc, type VmdescEntry } from '../read/vmdesc.js';
+import { VmdescEntries } from '../read/vmdesc-entries.js';
 import { hexBytes, renderDevice } from './analyze-state.js';
 import type { PyValue } from './pyjson.js';
 
@@ -62,17 +63,10 @@ export class HeldDevices {
 
   /** Renders every held section with `vmdesc` (undefined: the stream has none, all stay opaque). */
   resolve(vmdesc: Vmdesc | undefined, ctx?: MigrationContext): HeldResult[] {
-    const next = new Map<string, { list: VmdescEntry[]; next: number }>();
-    for (const d of vmdesc?.devices ?? []) {
-      const key = `${d.name}\u0000${d.instance_id}`;
-      const slot = next.get(key);
-      if (slot) slot.list.push(d);
-      else next.set(key, { list: [d], next: 0 });
-    }
+    // The same entry for each section as the reader would have given it.
+    const entries = new VmdescEntries(vmdesc);
     return this.held.map((h) => {
-      const slot = next.get(`${h.idstr}\u0000${h.instanceId}`);
-      // As the reader: a repeated (idstr, instance) takes the next entry, the last one again after that.
-      const entry = slot ? slot.list[Math.min(slot.next++, slot.list.length - 1)] : undefined;
+      const entry = entries.next(h.idstr, h.instanceId);
       return render(h, entry, ctx);
     });
   }

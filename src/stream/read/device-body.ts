@@ -43,7 +43,7 @@ export async function device(r: ReaderState, s: SectionItem, path: string[]): Pr
       body: src.take(entry.size),
       boundary: 'vmdesc-size',
       vmdesc: entry,
-      vmdescIndex: r.entryIndex.get(entry) as number,
+      vmdescIndex: r.entryIndex(entry),
     };
   }
   if (entry) {
@@ -64,7 +64,7 @@ export async function device(r: ReaderState, s: SectionItem, path: string[]): Pr
       throw e;
     }
     const { state, body } = decoded;
-    const vmdescIndex = r.entryIndex.get(entry) as number;
+    const vmdescIndex = r.entryIndex(entry);
     return { type: 'device', offset, decodedBy: 'vmdesc', desc, state, body, vmdesc: entry, vmdescIndex };
   }
   return opaque(r, s, path);

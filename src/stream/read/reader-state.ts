@@ -5,6 +5,7 @@ import { RamRecords } from './ram-records.js';
 import type { ReadOptions } from './reader.js';
 import { ByteSource, type StreamSource } from './source.js';
 import { fromVmdescBody, type Vmdesc, type VmdescEntry } from './vmdesc.js';
+import { VmdescEntries } from './vmdesc-entries.js';
 
 const DEFAULT_MAX_SECTION = 64 << 20;
 
@@ -33,8 +34,7 @@ export class ReaderState {
   footers: boolean | undefined;
   vmdesc: Vmdesc | undefined;
   vmdescText: string | undefined;
-  private readonly entries = new Map<string, { list: VmdescEntry[]; next: number }>();
-  readonly entryIndex = new Map<VmdescEntry, number>();
+  private entries = new VmdescEntries(undefined);
   private readonly descCache = new WeakMap<VmdescEntry, Vmsd>();
   readonly ram: RamRecords;
   config: ConfigurationItem | undefined;
@@ -63,25 +63,17 @@ export class ReaderState {
 
   useVmdesc(v: Vmdesc): void {
     this.vmdesc = v;
-    this.entries.clear();
-    this.entryIndex.clear();
-    v.devices.forEach((d, i) => {
-      this.entryIndex.set(d, i);
-    });
-    for (const d of v.devices) {
-      const key = `${d.name}\u0000${d.instance_id}`;
-      const slot = this.entries.get(key);
-      if (slot) slot.list.push(d);
-      else this.entries.set(key, { list: [d], next: 0 });
-    }
+    this.entries = new VmdescEntries(v);
   }
 
+  /** The vmdesc entry for the next section with this identity. */
   entryFor(idstr: string, instanceId: number): VmdescEntry | undefined {
-    const slot = this.entries.get(`${idstr}\u0000${instanceId}`);
-    if (!slot) return undefined;
-    const e = slot.list[Math.min(slot.next, slot.list.length - 1)];
-    slot.next++;
-    return e;
+    return this.entries.next(idstr, instanceId);
+  }
+
+  /** An entry's index in the vmdesc's `devices`. */
+  entryIndex(entry: VmdescEntry): number {
+    return this.entries.index.get(entry) as number;
   }
 
   descOf(entry: VmdescEntry, path: string[]): Vmsd {
