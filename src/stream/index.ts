@@ -38,18 +38,25 @@ export {
   type DescriptionConversion,
   type SectionSpecLike,
 } from './convert/convert-ts.js';
+export { assembleDocument, assembleStream } from './lossless/assemble.js';
+export {
+  DEFAULT_MAX_HELD_BYTES,
+  type DocumentReadOptions,
+  type LosslessDocument,
+  NotJson,
+  readLosslessDocument,
+} from './lossless/document-reader.js';
 export {
   type AssembleOptions,
-  assembleStream,
   checkLossless,
   itemsFromLossless,
   itemsOf,
   LOSSLESS_FORMAT,
   LosslessBuilder,
   type LosslessDoc,
+  LosslessText,
   losslessChunks,
 } from './lossless/lossless.js';
-export { losslessFileItems } from './lossless/lossless-file.js';
 export { findOpaqueEnd, plausibleItemAt } from './read/boundary.js';
 export { CONFIG_SUBSECTIONS, capabilitiesOf } from './read/configuration.js';
 export {
@@ -112,6 +119,7 @@ export {
   encodeStream,
   StreamEncoder,
   type StreamSink,
+  type WritableSink,
   type WriteOptions,
   writeStream,
 } from './write/writer.js';
