@@ -1,13 +1,6 @@
 import { saveDescribed } from '../../codec/index.js';
 import { MigrationError } from '../../errors/index.js';
-import {
-  LosslessBuilder,
-  type LosslessDoc,
-  losslessHead,
-  losslessItemText,
-  losslessTail,
-  rejectedEntry,
-} from '../lossless/lossless.js';
+import { LosslessBuilder, type LosslessDoc, LosslessText } from '../lossless/lossless.js';
 import type { StreamItem } from '../read/items.js';
 import { type ReadOptions, readStream } from '../read/reader.js';
 import type { StreamSource } from '../read/source.js';
@@ -90,9 +83,7 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
   let damaged: string | undefined;
   let end = 0;
   let pageSize = options.pageSize;
-  /** Lossless text pieces waiting for `losslessTo`, and how many went out. */
-  const pieces: string[] = [];
-  let emitted = 0;
+  let losslessText: LosslessText | undefined;
   // The reader reads the vmdesc first only from a file or bytes; anything else gets it last.
   const rewindable = typeof source === 'string' || source instanceof Uint8Array;
   const held =
@@ -109,17 +100,9 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
         if (options.extractTo !== undefined) extractor = new RamExtractor(options.extractTo, pageSize);
       }
       if (options.losslessTo) {
-        if (!lossless) {
-          lossless = new LosslessBuilder(pageSize ?? 4096, (entry) => {
-            pieces.push(losslessItemText(entry, pieces.length === 0 && emitted === 0));
-          });
-          await options.losslessTo(losslessHead(pageSize ?? 4096));
-        }
-        lossless.add(item);
-        for (const piece of pieces.splice(0)) {
-          emitted++;
-          await options.losslessTo(piece);
-        }
+        losslessText ??= new LosslessText(pageSize ?? 4096, options.losslessTo);
+        losslessText.add(item);
+        if (losslessText.full) await losslessText.flush();
       } else if (options.lossless) {
         lossless ??= new LosslessBuilder(pageSize ?? 4096);
         lossless.add(item);
@@ -217,25 +200,11 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
           break;
       }
     }
-    if (options.losslessTo && lossless) {
-      lossless.finish();
-      for (const piece of pieces.splice(0)) {
-        emitted++;
-        await options.losslessTo(piece);
-      }
-      await options.losslessTo(losslessTail(emitted === 0));
-    }
+    await losslessText?.end();
   } catch (e) {
     // The lossless text already handed out is not the stream: it ends with a `rejected` item
     // (and is closed, so it stays JSON) that `assemble` refuses.
-    if (e instanceof MigrationError && options.losslessTo && lossless) {
-      for (const piece of pieces.splice(0)) {
-        emitted++;
-        await options.losslessTo(piece);
-      }
-      await options.losslessTo(losslessItemText(rejectedEntry(e), emitted === 0));
-      await options.losslessTo(losslessTail(false));
-    }
+    if (e instanceof MigrationError) await losslessText?.end(e);
     throw e;
   } finally {
     extractor?.close();
