@@ -40,7 +40,9 @@ export const command: CliCommand = {
     const input = stdin ? { path: '-', done: async () => undefined } : await fileInput(arg, '.json');
     let doc: LosslessDocument | undefined;
     try {
-      doc = open(arg, stdin ?? input.path, descriptions ? { descriptions } : {});
+      // writeStream copies each page at once: one page buffer serves them all.
+      const readOptions = { reusePageBuffers: true, ...(descriptions ? { descriptions } : {}) };
+      doc = open(arg, stdin ?? input.path, readOptions);
       const { items, pageSize } = doc;
       const bytes = await writeOutput(options.output, [inputRef(arg)], (sink) =>
         writeStream(items, sink, { pageSize }),

@@ -24,7 +24,7 @@ export async function assembleDocument(
   sink: StreamSink,
   options: DocumentReadOptions = {},
 ): Promise<number> {
-  const doc = readLosslessDocument(input, options);
+  const doc = readLosslessDocument(input, { reusePageBuffers: true, ...options });
   try {
     return await writeStream(doc.items, sink, {
       pageSize: doc.pageSize,

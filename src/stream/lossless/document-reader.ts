@@ -28,6 +28,11 @@ import { bad, isEncodingOf } from './json-fields.js';
 export interface DocumentReadOptions extends AssembleOptions {
   /** Item text held until the vmdesc arrives, at most (default 64 MiB; `bound-exceeded` past it). */
   readonly maxHeldBytes?: number;
+  /**
+   * Decode every page into the same buffer: a page's `data` is then valid only until the next
+   * item is taken. For a consumer that copies it at once (`writeStream` does): no garbage per page.
+   */
+  readonly reusePageBuffers?: boolean;
 }
 
 /** A document that is not JSON at all (the CLI's usage error, not a rejected document). */
@@ -155,7 +160,10 @@ class ItemScanner {
   private slab = Buffer.allocUnsafeSlow(SLAB);
   private slabAt = 0;
 
-  constructor(private readonly w: Window) {}
+  constructor(
+    private readonly w: Window,
+    private readonly reuse: boolean,
+  ) {}
 
   /** The next item, or `undefined` after the last (the document's closing checked). */
   next(): unknown {
@@ -242,6 +250,7 @@ class ItemScanner {
   /** Base64 decoded into a slab shared by many pages (no allocation per page); checked as text. */
   private base64(s: string): Uint8Array {
     const most = Math.ceil(s.length / 4) * 3;
+    if (this.reuse) this.slabAt = 0;
     if (this.slabAt + most > this.slab.length) {
       this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB, most));
       this.slabAt = 0;
@@ -353,7 +362,11 @@ export function readLosslessDocument(
       close();
       return { pageSize: doc.pageSize, items: itemsFromLossless(doc, options), close };
     }
-    return { pageSize, items: decoded(pageSize, new ItemScanner(w), options, close), close };
+    return {
+      pageSize,
+      items: decoded(pageSize, new ItemScanner(w, options.reusePageBuffers === true), options, close),
+      close,
+    };
   } catch (e) {
     close();
     throw e;
@@ -395,7 +408,12 @@ function* decoded(
         continue;
       }
       if (held.length === 0) first = i;
-      held.push(raw);
+      // A page's buffer may be reused by the next one (`reusePageBuffers`): a held page keeps a copy.
+      held.push(
+        raw instanceof ScannedPage
+          ? new ScannedPage(raw.block, raw.addr, raw.continued, raw.data.slice())
+          : raw,
+      );
       heldBytes += scanner.size;
       if (heldBytes > limit) {
         fail(

@@ -43,7 +43,9 @@ interface Open {
  * Keeps only what framing needs (open section, last RAM block, open PACKAGED blobs).
  */
 export class StreamEncoder {
-  private readonly w = new Writer(1 << 16);
+  private w = new Writer(1 << 16);
+  /** The other buffer of `takeView`, written out while `w` fills. */
+  private spare: Writer | undefined;
   /** Bytes handed out by `take` so far: `w.pos + flushed` is the absolute output offset. */
   private flushed = 0;
   private open: Open | undefined;
@@ -74,6 +76,20 @@ export class StreamEncoder {
     const out = this.w.finish();
     this.flushed += out.length;
     this.w.reset();
+    return out;
+  }
+
+  /**
+   * The bytes encoded since the last call, without a copy: valid until the next `takeView` (two
+   * buffers are used in turn, so one can be written out while the other fills).
+   */
+  takeView(): Uint8Array {
+    const out = this.w.peekBytes();
+    this.flushed += out.length;
+    const next = this.spare ?? new Writer(1 << 16);
+    next.reset();
+    this.spare = this.w;
+    this.w = next;
     return out;
   }
 
@@ -326,61 +342,87 @@ export async function writeStream(
   options: WriteOptions = {},
 ): Promise<number> {
   const enc = new StreamEncoder(options);
-  const writable = typeof sink === 'function' ? undefined : writableSink(sink);
-  const put = writable?.put ?? (sink as (chunk: Uint8Array) => void | Promise<void>);
+  const out = typeof sink === 'function' ? copiesTo(enc, sink) : new WritableOutput(enc, sink);
   try {
     if (Symbol.iterator in items) {
       // Items made synchronously (a lossless document): no promise per item, only per chunk.
       for (const item of items) {
         enc.write(item);
-        if (enc.pending >= FLUSH_AT) await put(enc.take());
+        if (enc.pending >= FLUSH_AT) await out.flush();
       }
     } else {
       for await (const item of items) {
         enc.write(item);
-        if (enc.pending >= FLUSH_AT) await put(enc.take());
+        if (enc.pending >= FLUSH_AT) await out.flush();
       }
     }
-    if (enc.pending > 0) await put(enc.take());
+    if (enc.pending > 0) await out.flush();
+    await out.done();
   } finally {
-    writable?.release();
+    out.release();
   }
   return enc.offset;
 }
 
-/** Writes to a Writable, pacing on 'drain'. A sink that fails (ENOSPC, EPIPE) or closes ends the write with its error. */
-function writableSink(sink: WritableSink): {
-  put: (chunk: Uint8Array) => Promise<void>;
-  release: () => void;
-} {
-  let failed: Error | undefined;
-  const onError = (e: Error) => {
-    failed ??= e;
-  };
-  sink.on('error', onError);
-  const put = async (chunk: Uint8Array): Promise<void> => {
-    if (failed) throw failed;
-    if (!sink.write(chunk)) await drained(sink);
-    if (failed) throw failed;
-  };
-  return { put, release: () => void sink.off('error', onError as (e?: Error) => void) };
+interface Output {
+  /** Hands the bytes encoded so far to the sink. */
+  flush(): Promise<void>;
+  /** Resolves once everything handed over is written. */
+  done(): Promise<void>;
+  release(): void;
 }
 
-/** Resolves when a Writable drains, or fails when it errors or closes first. */
-function drained(sink: WritableSink): Promise<void> {
-  return new Promise<void>((res, rej) => {
-    const done = (e?: Error) => {
-      sink.off('drain', onDrain);
-      sink.off('error', onFail);
-      sink.off('close', onClose);
-      if (e) rej(e);
-      else res();
-    };
-    const onDrain = () => done();
-    const onFail = (e?: Error) => done(e);
-    const onClose = () => done(Object.assign(new Error('the output was closed'), { code: 'EPIPE' }));
-    sink.once('drain', onDrain);
-    sink.once('error', onFail);
-    sink.once('close', onClose);
-  });
+/** A function sink gets copies: it may keep them. */
+function copiesTo(enc: StreamEncoder, sink: (chunk: Uint8Array) => void | Promise<void>): Output {
+  return {
+    flush: async () => await sink(enc.take()),
+    done: async () => undefined,
+    release: () => undefined,
+  };
+}
+
+/**
+ * A Writable gets the encoder's own buffers, two in turn: one is written out while the other
+ * fills, and a buffer is filled again only after its write completed (no copy, no garbage per
+ * chunk). A sink that fails (ENOSPC, EPIPE) or closes ends the write with its error.
+ */
+class WritableOutput implements Output {
+  private failed: Error | undefined;
+  private inFlight: Promise<void> | undefined;
+  private readonly onError = (e?: Error) => {
+    this.failed ??= e;
+  };
+
+  constructor(
+    private readonly enc: StreamEncoder,
+    private readonly sink: WritableSink,
+  ) {
+    sink.on('error', this.onError);
+  }
+
+  async flush(): Promise<void> {
+    await this.done();
+    const chunk = this.enc.takeView();
+    this.inFlight = new Promise<void>((res, rej) => {
+      const onClose = () => rej(Object.assign(new Error('the output was closed'), { code: 'EPIPE' }));
+      this.sink.once('close', onClose);
+      this.sink.write(chunk, (e) => {
+        this.sink.off('close', onClose);
+        if (e) rej(e);
+        else res();
+      });
+    });
+    // Failures surface at the next flush or at `done`; this one is not left unobserved meanwhile.
+    this.inFlight.catch(() => undefined);
+  }
+
+  async done(): Promise<void> {
+    if (this.failed) throw this.failed;
+    await this.inFlight;
+    if (this.failed) throw this.failed;
+  }
+
+  release(): void {
+    this.sink.off('error', this.onError);
+  }
 }
