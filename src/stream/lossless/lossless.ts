@@ -154,7 +154,7 @@ function pageItemText(item: { [k: string]: JsonValue }): string | undefined {
   return pageText(block, addr, continued, JSON.stringify(base64).slice(1, -1));
 }
 
-const TEXT_BATCH = 1 << 20;
+const TEXT_BATCH = 64 << 10;
 
 /**
  * The lossless document's text, made as the stream is read and handed out in pieces of about
