@@ -19,25 +19,27 @@ export {
   SummaryBuilder,
 } from './analyze/summary.js';
 export {
+  convertWithDescriptions,
+  type DescriptionConversion,
+  type SectionSpecLike,
+} from './convert/by-descriptions.js';
+export {
+  convertByFieldNames,
+  NOT_IN_DUMPS,
+  type TargetDescription,
+  type TargetField,
+  type TargetSet,
+} from './convert/by-field-names.js';
+export {
   type Adjustment,
   type ChangeKind,
   type ConvertOptions,
   type ConvertReport,
-  convertQemuStream,
   formatConvertReport,
   type Loss,
-  NOT_IN_DUMPS,
-  type QemuConverter,
-  type TargetDescription,
-  type TargetField,
-  type TargetSet,
-  useQemuConverter,
-} from './convert/convert.js';
-export {
-  convertWithDescriptions,
-  type DescriptionConversion,
-  type SectionSpecLike,
-} from './convert/convert-ts.js';
+  lossAllowed,
+  sectionLabel,
+} from './convert/report.js';
 export { assembleDocument, assembleStream } from './lossless/assemble.js';
 export {
   DEFAULT_MAX_HELD_BYTES,
