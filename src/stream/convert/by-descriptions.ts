@@ -9,8 +9,8 @@ import {
   type Adjustment,
   type ConvertOptions,
   type ConvertReport,
+  decide,
   type Loss,
-  lossAllowed,
   passProgress,
   sectionLabel,
   sizeOf,
@@ -150,9 +150,7 @@ export async function convertWithDescriptions(
     }
     plans.push({ drop: false, desc: target, state });
   }
-  const allow = options.allowLoss ?? [];
-  const report: Loss[] = losses.map((l) => ({ ...l, allowed: lossAllowed(l.path, allow) }));
-  const converted = impossible.length === 0 && report.every((l) => l.allowed);
+  const { losses: report, converted } = decide(losses, impossible, options.allowLoss);
   let bytes = 0;
   if (converted && sink)
     bytes = await writeStream(

@@ -11,8 +11,7 @@ import {
   type ChangeKind,
   type ConvertOptions,
   type ConvertReport,
-  type Loss,
-  lossAllowed,
+  decide,
   passProgress,
   sectionLabel,
   sizeOf,
@@ -357,9 +356,7 @@ export async function convertByFieldNames(
   const planner = new Planner();
   const size = await sizeOf(source);
   const { plans, unchecked, vmdesc } = await plan(source, target, planner, passProgress(options, 0, size));
-  const allow = options.allowLoss ?? [];
-  const losses: Loss[] = planner.losses.map((l) => ({ ...l, allowed: lossAllowed(l.path, allow) }));
-  const converted = planner.impossible.length === 0 && losses.every((l) => l.allowed);
+  const { losses, converted } = decide(planner.losses, planner.impossible, options.allowLoss);
   let bytes = 0;
   if (converted && sink)
     bytes = await writeStream(rewrite(source, plans, vmdesc, passProgress(options, 1, size)), sink);

@@ -63,6 +63,19 @@ export function lossAllowed(path: string, allow: readonly string[], byLastName =
   return allow.some((a) => path === a || path.startsWith(`${a}::`) || a === last);
 }
 
+/**
+ * The verdict every converter gives: each loss with whether `allow` allows it, and whether the
+ * conversion goes ahead (every loss allowed, nothing impossible).
+ */
+export function decide(
+  losses: readonly Omit<Loss, 'allowed'>[],
+  impossible: readonly Adjustment[],
+  allow: readonly string[] = [],
+): { losses: Loss[]; converted: boolean } {
+  const decided = losses.map((l) => ({ ...l, allowed: lossAllowed(l.path, allow) }));
+  return { losses: decided, converted: impossible.length === 0 && decided.every((l) => l.allowed) };
+}
+
 /** Reader options reporting progress of pass `pass` (0 plan, 1 write) of a stream of `size` bytes. */
 export function passProgress(
   options: ConvertOptions,
