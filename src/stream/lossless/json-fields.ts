@@ -45,10 +45,11 @@ export function bool(v: JsonValue | undefined, path: DocPath): boolean {
 }
 
 /** Whether `s` is the text of `decoded` in `encoding`, or text of that alphabet (not canonical). */
-export function isEncodingOf(s: string, decoded: Buffer, encoding: 'hex' | 'base64'): boolean {
+export function isEncodingOf(s: string, decoded: Uint8Array, encoding: 'hex' | 'base64'): boolean {
   // Text that is the canonical encoding of its bytes (what we write: every page) is valid without
   // a regular expression over it; anything else is checked by its alphabet.
-  if (decoded.toString(encoding) === s) return true;
+  const bytes = Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
+  if (bytes.toString(encoding) === s) return true;
   if (encoding === 'hex') return s.length % 2 === 0 && /^[0-9a-f]*$/i.test(s);
   return /^[A-Za-z0-9+/]*={0,2}$/.test(s);
 }
