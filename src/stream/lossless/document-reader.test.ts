@@ -75,6 +75,19 @@ describe('a lossless document file read once, front to back', () => {
     );
   });
 
+  it('a page whose base64 holds a JSON escape is read as JSON (the escape decoded)', async () => {
+    const text = textOf(await docOf('test/vectors/qemu-7.2/pc-paused.mig'));
+    const page = /"base64": "([A-Za-z0-9+/]{8})/.exec(text);
+    const first = page?.[1]?.[0] ?? '';
+    const escaped = text.replace(
+      page?.[0] ?? '',
+      `"base64": "\\u00${first.charCodeAt(0).toString(16)}${page?.[1]?.slice(1)}`,
+    );
+    expect(escaped).not.toBe(text);
+    const doc = readLosslessDocument(write('escaped.json', escaped));
+    expect(bytesOf(doc.items).equals(readFileSync('test/vectors/qemu-7.2/pc-paused.mig'))).toBe(true);
+  });
+
   it('not JSON, a bad page size, a broken item, a cut document: each named', () => {
     expect(() => readLosslessDocument(write('not.json', '{ nope'))).toThrow(NotJson);
     const doc: LosslessDoc = {

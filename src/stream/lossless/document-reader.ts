@@ -118,6 +118,11 @@ class Window {
     }
   }
 
+  /** Whether byte `b` is in `[from, to)` (relative to `start`, available already). */
+  holds(from: number, to: number, b: number): boolean {
+    return this.view.subarray(this.start + from, this.start + to).indexOf(b) >= 0;
+  }
+
   /** Whether `bytes` stand at `at` (relative to `start`). */
   matches(at: number, bytes: Buffer): boolean {
     if (!this.have(at + bytes.length)) return false;
@@ -220,7 +225,7 @@ class ItemScanner {
     const s0 = t + (yes ? TRUE.length : FALSE.length) + BASE64.length;
     if (!w.matches(s0 - BASE64.length, BASE64)) return undefined;
     const s1 = w.find(0x22, s0);
-    if (s1 < 0 || !w.matches(s1, PAGE_TAIL)) return undefined;
+    if (s1 < 0 || !w.matches(s1, PAGE_TAIL) || w.holds(s0, s1, 0x5c)) return undefined;
     const block = w.text(b0, b1, 'utf8');
     const addr = BigInt(`0x${w.text(a0, a1, 'latin1')}`);
     const data = this.base64(w.text(s0, s1, 'latin1'));
