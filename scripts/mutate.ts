@@ -92,17 +92,10 @@ const NAMED: readonly Named[] = [
     tests: ['examples/fdc/run.test.ts'],
   },
   {
-    name: '--allow-loss (stream): no :: boundary',
-    file: 'src/stream/convert/convert.ts',
+    name: '--allow-loss: no :: boundary (one matcher for every converter)',
+    file: 'src/stream/convert/report.ts',
     from: `path.startsWith(\`\${a}::\`)`,
     to: 'path.startsWith(a)',
-    tests: ['test/stream/allow-loss.test.ts'],
-  },
-  {
-    name: '--allow-loss (descriptions): no :: boundary',
-    file: 'src/stream/convert/convert.ts.ts',
-    from: `l.path.startsWith(\`\${a}::\`)`,
-    to: 'l.path.startsWith(a)',
     tests: ['test/stream/allow-loss.test.ts'],
   },
   {

@@ -9,6 +9,7 @@ import {
   replaceDirectory,
   writeFileAtomic,
 } from '../stream/write/atomic-output.js';
+import type { WritableSink } from '../stream/write/writer.js';
 import { UsageError } from './exit-codes.js';
 
 /**
@@ -39,7 +40,7 @@ export function isClosedOutput(e: unknown): boolean {
 export async function writeOutput<T>(
   path: string,
   inputs: readonly InputRef[],
-  fn: (sink: NodeJS.WritableStream) => Promise<T>,
+  fn: (sink: WritableSink) => Promise<T>,
 ): Promise<T | undefined> {
   if (path === '-') {
     try {

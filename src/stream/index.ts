@@ -19,37 +19,46 @@ export {
   SummaryBuilder,
 } from './analyze/summary.js';
 export {
+  convertWithDescriptions,
+  type DescriptionConversion,
+  type SectionSpecLike,
+} from './convert/by-descriptions.js';
+export {
+  convertByFieldNames,
+  NOT_IN_DUMPS,
+  type TargetDescription,
+  type TargetField,
+  type TargetSet,
+} from './convert/by-field-names.js';
+export {
   type Adjustment,
   type ChangeKind,
   type ConvertOptions,
   type ConvertReport,
-  convertQemuStream,
   formatConvertReport,
   type Loss,
-  NOT_IN_DUMPS,
-  type QemuConverter,
-  type TargetDescription,
-  type TargetField,
-  type TargetSet,
-  useQemuConverter,
-} from './convert/convert.js';
+  lossAllowed,
+  sectionLabel,
+} from './convert/report.js';
+export { assembleDocument, assembleStream } from './lossless/assemble.js';
 export {
-  convertWithDescriptions,
-  type DescriptionConversion,
-  type SectionSpecLike,
-} from './convert/convert-ts.js';
+  DEFAULT_MAX_HELD_BYTES,
+  type DocumentReadOptions,
+  type LosslessDocument,
+  NotJson,
+  readLosslessDocument,
+} from './lossless/document-reader.js';
 export {
   type AssembleOptions,
-  assembleStream,
   checkLossless,
   itemsFromLossless,
   itemsOf,
   LOSSLESS_FORMAT,
   LosslessBuilder,
   type LosslessDoc,
+  LosslessText,
   losslessChunks,
 } from './lossless/lossless.js';
-export { losslessFileItems } from './lossless/lossless-file.js';
 export { findOpaqueEnd, plausibleItemAt } from './read/boundary.js';
 export { CONFIG_SUBSECTIONS, capabilitiesOf } from './read/configuration.js';
 export {
@@ -112,6 +121,7 @@ export {
   encodeStream,
   StreamEncoder,
   type StreamSink,
+  type WritableSink,
   type WriteOptions,
   writeStream,
 } from './write/writer.js';

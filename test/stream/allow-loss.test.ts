@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDescriptionSet } from '../../src/compat/index.js';
 import type { Vmsd } from '../../src/index.js';
-import { convertQemuStream, convertWithDescriptions, encodeStream } from '../../src/stream/index.js';
+import { convertByFieldNames, convertWithDescriptions, encodeStream } from '../../src/stream/index.js';
 import { releases } from './fixtures/ctrl-versions.js';
 
 /**
@@ -28,15 +28,13 @@ describe('--allow-loss paths end at a :: boundary', () => {
     const file = join(dir, 'target.json');
     writeFileSync(file, JSON.stringify(dump));
     const target = await loadDescriptionSet(file);
-    const partial = await convertQemuStream(STREAM, target, undefined, {
+    const partial = await convertByFieldNames(STREAM, target, undefined, {
       allowLoss: ['pcsp'],
-      planner: 'names',
     });
     expect(partial.losses).toEqual([expect.objectContaining({ path: 'pcspk', allowed: false })]);
     expect(partial.converted).toBe(false);
-    const whole = await convertQemuStream(STREAM, target, undefined, {
+    const whole = await convertByFieldNames(STREAM, target, undefined, {
       allowLoss: ['pcspk'],
-      planner: 'names',
     });
     expect(whole.losses).toEqual([expect.objectContaining({ path: 'pcspk', allowed: true })]);
     expect(whole.converted).toBe(true);

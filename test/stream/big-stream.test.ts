@@ -11,7 +11,7 @@ import {
   analyzeStream,
   encodeStream,
   hexBytes,
-  losslessFileItems,
+  readLosslessDocument,
   readStream,
   type StreamItem,
   writeStream,
@@ -114,11 +114,11 @@ describe('the lossless document of a 256 MiB guest', () => {
       expect(a.lossless).toBeUndefined();
       // Base64 pages: the document is bigger than the data in it.
       expect(written).toBeGreaterThan((RAM / 4) * 3 * (4 / 3));
-      const doc = losslessFileItems(path);
-      expect(doc?.pageSize).toBe(4096);
+      const doc = readLosslessDocument(path);
+      expect(doc.pageSize).toBe(4096);
       const assembled = createHash('sha256');
       let n = 0;
-      const bytes = await writeStream(doc?.items ?? [], (chunk) => {
+      const bytes = await writeStream(doc.items, (chunk) => {
         assembled.update(chunk);
         if (++n % 16 === 0) probe.sample();
       });

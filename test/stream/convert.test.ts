@@ -6,7 +6,7 @@ import { main } from '../../src/cli/main.js';
 import { loadDescriptionSet } from '../../src/compat/index.js';
 import type { Vmsd } from '../../src/index.js';
 import {
-  convertQemuStream,
+  convertByFieldNames,
   convertWithDescriptions,
   encodeStream,
   readStream,
@@ -26,11 +26,8 @@ const io = captureOutput();
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vmstate-convert-'));
 
-/**
- * The library's name-based planner, asked for explicitly: with `vmstate/compat` loaded, a QEMU
- * dump target otherwise goes to `convertForQemu` (test/check/convert-qemu.test.ts, the CLI tests here).
- */
-const NAMES = { planner: 'names' } as const;
+// `convertByFieldNames` is the stream layer's name-based converter; a QEMU dump target given to
+// the CLI goes to compat's `convertForQemu` (test/check/convert-qemu.test.ts, the CLI tests here).
 
 /** JSON edited in place by tests (the dump's shape is spec §14). */
 // biome-ignore lint/suspicious/noExplicitAny: free-form JSON edits
@@ -131,7 +128,7 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
         dump.i8042.Description.minimum_version_id = 2;
       }),
     );
-    const refused = await convertQemuStream(STREAM, target, undefined, NAMES);
+    const refused = await convertByFieldNames(STREAM, target, undefined);
     expect(refused.losses).toEqual([
       {
         path: 'pckbd::kbd::pending_tmp',
@@ -142,8 +139,7 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     ]);
     expect(refused.adjustments).toContainEqual({ path: 'pckbd', what: 'version 3 written as 2' });
     const chunks: Uint8Array[] = [];
-    const done = await convertQemuStream(STREAM, target, (c) => void chunks.push(c), {
-      ...NAMES,
+    const done = await convertByFieldNames(STREAM, target, (c) => void chunks.push(c), {
       allowLoss: ['pckbd::kbd::pending_tmp'],
     });
     expect(done.converted).toBe(true);
@@ -168,7 +164,7 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
         dump['isa-pcspk'].Description.version_id = 5;
       }),
     );
-    const r = await convertQemuStream(STREAM, target, undefined, NAMES);
+    const r = await convertByFieldNames(STREAM, target, undefined);
     expect(r.converted).toBe(false);
     expect(r.impossible).toEqual([{ path: 'pcspk', what: "version 1 is below the target's minimum 5" }]);
   });
@@ -177,7 +173,9 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     const size = statSync(STREAM).size;
     const seen: number[] = [];
     const same = await loadDescriptionSet(DUMP);
-    const r = await convertQemuStream(STREAM, same, () => {}, { ...NAMES, onProgress: (n) => seen.push(n) });
+    const r = await convertByFieldNames(STREAM, same, () => {}, {
+      onProgress: (n) => seen.push(n),
+    });
     expect(r.converted).toBe(true);
     expect(seen.some((n) => n > 0 && n <= size)).toBe(true);
     expect(Math.max(...seen)).toBeGreaterThan(size);
@@ -185,8 +183,7 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
     const dir = tmp();
     const refused: number[] = [];
     const less = await loadDescriptionSet(smallerDump(dir, withoutPcspkAndMediaRate));
-    const r2 = await convertQemuStream(STREAM, less, () => {}, {
-      ...NAMES,
+    const r2 = await convertByFieldNames(STREAM, less, () => {}, {
       onProgress: (n) => refused.push(n),
     });
     expect(r2.converted).toBe(false);
@@ -196,15 +193,13 @@ describe('convert a QEMU stream for a -dump-vmstate target', () => {
 
   it('a stream without vmdesc is unsupported (naming the first section); a cut-off one is truncated', async () => {
     const target = await loadDescriptionSet(DUMP);
-    await expect(
-      convertQemuStream(`${VECTORS}/i440fx-2.2.mig`, target, undefined, NAMES),
-    ).rejects.toMatchObject({
+    await expect(convertByFieldNames(`${VECTORS}/i440fx-2.2.mig`, target, undefined)).rejects.toMatchObject({
       issues: [{ code: 'unsupported', path: ['timer'] }],
     });
     const dir = tmp();
     const bytes = readFileSync(STREAM);
     writeFileSync(join(dir, 'cut.mig'), bytes.subarray(0, bytes.length - 1000));
-    await expect(convertQemuStream(join(dir, 'cut.mig'), target, undefined, NAMES)).rejects.toMatchObject({
+    await expect(convertByFieldNames(join(dir, 'cut.mig'), target, undefined)).rejects.toMatchObject({
       issues: [{ code: 'truncated', path: ['vmdesc'] }],
     });
     expect(await main(['convert', join(dir, 'cut.mig'), '--to', DUMP, '-o', join(dir, 'out.mig')])).toBe(3);

@@ -1,6 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { assembleStream, losslessFileItems, writeStream } from '../../stream/index.js';
+import {
+  blockingStdin,
+  type LosslessDocument,
+  NotJson,
+  readLosslessDocument,
+  writeStream,
+} from '../../stream/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { fileInput, inputRef, writeOutput } from '../output.js';
@@ -29,38 +34,18 @@ export const command: CliCommand = {
   async run([jsonPath], options: { output: string; descriptions?: string; json?: boolean }) {
     const arg = jsonPath as string;
     const descriptions = await descriptionsArg(options.descriptions);
-    const assembleOptions = descriptions ? { descriptions } : {};
-    // stdin is copied to a temporary file first: the layout `analyze --lossless` writes is read
-    // twice, piece by piece (documents of any size).
-    const input = await fileInput(arg, '.json');
+    // stdin is read as it comes when it is a pipe or a file; anything else (a socket, a terminal)
+    // is copied to a temporary file first.
+    const stdin = arg === '-' ? blockingStdin() : undefined;
+    const input = stdin ? { path: '-', done: async () => undefined } : await fileInput(arg, '.json');
+    let doc: LosslessDocument | undefined;
     try {
-      const path = input.path;
-      let piecewise: ReturnType<typeof losslessFileItems>;
-      try {
-        piecewise = losslessFileItems(path, assembleOptions);
-      } catch (e) {
-        // A file system error (ENOENT, EISDIR, …) is a usage error; anything else is reported as is.
-        if (!(e instanceof Error) || !('errno' in e)) throw e;
-        throw new UsageError(`cannot read ${arg}: ${e.message}`);
-      }
-      let doc: unknown;
-      if (!piecewise) {
-        let text: string;
-        try {
-          text = await readFile(path, 'utf8');
-        } catch (e) {
-          throw new UsageError(`cannot read ${arg}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        try {
-          doc = JSON.parse(text);
-        } catch (e) {
-          throw new UsageError(`${arg} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      }
+      // writeStream copies each page at once: one page buffer serves them all.
+      const readOptions = { reusePageBuffers: true, ...(descriptions ? { descriptions } : {}) };
+      doc = open(arg, stdin ?? input.path, readOptions);
+      const { items, pageSize } = doc;
       const bytes = await writeOutput(options.output, [inputRef(arg)], (sink) =>
-        piecewise
-          ? writeStream(piecewise.items, sink, { pageSize: piecewise.pageSize })
-          : assembleStream(doc, sink, assembleOptions),
+        writeStream(items, sink, { pageSize }),
       );
       if (bytes === undefined) return ExitCode.ok;
       const where = options.output === '-' ? 'stdout' : options.output;
@@ -71,7 +56,24 @@ export const command: CliCommand = {
       } else process.stderr.write(`wrote ${bytes} bytes to ${where}\n`);
       return ExitCode.ok;
     } finally {
+      doc?.close();
       await input.done();
     }
   },
 };
+
+/** Opens the document; an unreadable or non-JSON input is a usage error (exit 2). */
+function open(
+  arg: string,
+  input: string | { readonly fd: number },
+  options: Parameters<typeof readLosslessDocument>[1],
+): LosslessDocument {
+  try {
+    return readLosslessDocument(input, options);
+  } catch (e) {
+    if (e instanceof NotJson) throw new UsageError(`${arg} is not JSON: ${e.message}`);
+    // A file system error (ENOENT, EISDIR, …) is a usage error; anything else is reported as is.
+    if (e instanceof Error && 'errno' in e) throw new UsageError(`cannot read ${arg}: ${e.message}`);
+    throw e;
+  }
+}

@@ -9,7 +9,12 @@ import {
   type QemuConvertReport,
 } from '../../compat/index.js';
 import { MigrationError } from '../../errors/index.js';
-import { type ConvertReport, convertWithDescriptions, formatConvertReport } from '../../stream/index.js';
+import {
+  type ConvertReport,
+  convertWithDescriptions,
+  formatConvertReport,
+  type WritableSink,
+} from '../../stream/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { refuseDeepJson, tooDeep } from '../json-depth.js';
@@ -121,7 +126,7 @@ async function convert(arg: string, file: string, options: Options) {
   );
   const toMachine = options.machine ?? to.machine;
   const fromMachine = options.fromMachine ?? from.machine;
-  const run = (sink: NodeJS.WritableStream | undefined): Promise<ConvertReport> =>
+  const run = (sink: WritableSink | undefined): Promise<ConvertReport> =>
     convertWithDescriptions(
       source,
       {

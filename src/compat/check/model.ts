@@ -1,4 +1,5 @@
 import type { PropValue } from '../../describe/index.js';
+import type { TargetDescription, TargetField } from '../../stream/index.js';
 
 /**
  * The normalized model the checker compares. Both inputs (QEMU `-dump-vmstate` JSON and our own
@@ -15,18 +16,15 @@ export type Sent =
   /** The input does not say (QEMU dumps omit `needed`). */
   | 'unknown';
 
-export interface CheckField {
-  readonly name: string;
-  /** QEMU field `version_id`: on the wire only when the stream version is at least this. */
-  readonly since: number;
-  /** Has a `field_exists` (`existsIf`) predicate; `since` is then ignored, as in QEMU. */
-  readonly conditional: boolean;
+/**
+ * A field as the checker sees it: what the stream layer's converter needs (`TargetField`: name,
+ * `since` = QEMU `version_id`, `conditional` = has a `field_exists`/`existsIf` predicate, then
+ * `since` is ignored as in QEMU; `size` = element size as the dump reports it, for structs QEMU's
+ * host `sizeof`, not compared; `count` = fixed element count when recorded), and more.
+ */
+export interface CheckField extends TargetField {
   /** The predicate's value under the set's machine type, when it depends on nothing else. */
   readonly existsUnderMachine?: boolean;
-  /** Element size in bytes as the dump reports it (for structs: QEMU's host `sizeof`, not compared). */
-  readonly size: number;
-  /** Fixed element count, when the input records it (QEMU ≥ 8.1 `num`, our descriptions). */
-  readonly count?: number;
   /**
    * QEMU dumps: whether the dump records element counts at all (8.1 and later write `num`; 5.2
    * and 7.2 never do, so there a missing count says nothing). Undefined for other inputs.
@@ -48,10 +46,8 @@ export interface CheckField {
   readonly loadVersion?: number;
 }
 
-export interface CheckDescription {
-  readonly name: string;
-  readonly version: number;
-  readonly minimumVersion: number;
+/** A description as the checker sees it (the converter's `TargetDescription` with the checker's parts). */
+export interface CheckDescription extends TargetDescription {
   readonly fields: readonly CheckField[];
   readonly subsections: readonly CheckSubsection[];
 }

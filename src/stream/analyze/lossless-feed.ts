@@ -1,58 +1,35 @@
 import type { MigrationError } from '../../errors/index.js';
-import {
-  LosslessBuilder,
-  type LosslessDoc,
-  losslessHead,
-  losslessItemText,
-  losslessTail,
-  rejectedEntry,
-} from '../lossless/lossless.js';
+import { LosslessBuilder, type LosslessDoc, LosslessText } from '../lossless/lossless.js';
 import type { StreamItem } from '../read/items.js';
 
 /**
- * The lossless document for `analyzeStream`: kept whole, or (with `to`) handed out as text piece
- * by piece while the stream is read, a returned promise pacing the reader.
+ * The lossless document for `analyzeStream`: kept whole, or (with `to`) handed out as text in
+ * batches while the stream is read, a returned promise pacing the reader.
  */
 export class LosslessFeed {
   private builder: LosslessBuilder | undefined;
-  /** Text pieces waiting for `to`, and how many went out. */
-  private readonly pieces: string[] = [];
-  private emitted = 0;
+  private text: LosslessText | undefined;
 
   constructor(private readonly to: ((piece: string) => void | Promise<void>) | undefined) {}
 
   async add(item: StreamItem, pageSize: number): Promise<void> {
-    const to = this.to;
-    if (!to) {
+    if (!this.to) {
       this.builder ??= new LosslessBuilder(pageSize);
       this.builder.add(item);
       return;
     }
-    if (!this.builder) {
-      this.builder = new LosslessBuilder(pageSize, (entry) => {
-        this.pieces.push(losslessItemText(entry, this.pieces.length === 0 && this.emitted === 0));
-      });
-      await to(losslessHead(pageSize));
-    }
-    this.builder.add(item);
-    await this.flush();
+    this.text ??= new LosslessText(pageSize, this.to);
+    this.text.add(item);
+    if (this.text.full) await this.text.flush();
   }
 
-  private async flush(): Promise<void> {
-    for (const piece of this.pieces.splice(0)) {
-      this.emitted++;
-      await this.to?.(piece);
-    }
-  }
-
-  /** The document (undefined when it was handed out piece by piece). */
+  /** The document (undefined when it was handed out as text). */
   async finish(): Promise<LosslessDoc | undefined> {
-    if (!this.builder) return undefined;
-    const doc = this.builder.finish();
-    if (!this.to) return doc;
-    await this.flush();
-    await this.to(losslessTail(this.emitted === 0));
-    return undefined;
+    if (this.to) {
+      await this.text?.end();
+      return undefined;
+    }
+    return this.builder?.finish();
   }
 
   /**
@@ -60,9 +37,6 @@ export class LosslessFeed {
    * so it stays JSON) that `assemble` refuses.
    */
   async reject(e: MigrationError): Promise<void> {
-    if (!this.to || !this.builder) return;
-    await this.flush();
-    await this.to(losslessItemText(rejectedEntry(e), this.emitted === 0));
-    await this.to(losslessTail(false));
+    await this.text?.end(e);
   }
 }

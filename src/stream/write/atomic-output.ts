@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, fstatSync, type Stats, statSync } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import type { WritableSink } from './writer.js';
 
 /**
  * Outputs that never lose a file: a file is written to a temporary name in its destination's
@@ -69,7 +70,7 @@ async function syncFile(path: string): Promise<void> {
  */
 export async function writeFileAtomic<T>(
   path: string,
-  fn: (sink: NodeJS.WritableStream) => Promise<T>,
+  fn: (sink: WritableSink) => Promise<T>,
   inputs: readonly InputRef[] = [],
 ): Promise<T> {
   refuseSameFile(path, inputs);

@@ -3,7 +3,19 @@ import type { MigrationContext } from '../../describe/index.js';
 import { fail, MigrationError } from '../../errors/index.js';
 import { Writer } from '../../wire/index.js';
 import { writeConfiguration } from '../read/configuration.js';
-import { COMMAND_NAMES, Command, RamFlag, type StreamItem } from '../read/items.js';
+import {
+  COMMAND_NAMES,
+  Command,
+  type CommandItem,
+  type DeviceItem,
+  type PackagedEndItem,
+  type RamBlocksItem,
+  RamFlag,
+  type RamPageItem,
+  type SectionEndItem,
+  type SectionItem,
+  type StreamItem,
+} from '../read/items.js';
 import { STREAM_MAGIC, STREAM_VERSION } from '../read/reader.js';
 import { SectionType } from '../read/section.js';
 import { VMDESC_MARKER } from '../read/trailer.js';
@@ -31,7 +43,9 @@ interface Open {
  * Keeps only what framing needs (open section, last RAM block, open PACKAGED blobs).
  */
 export class StreamEncoder {
-  private readonly w = new Writer(1 << 16);
+  private w = new Writer(1 << 16);
+  /** The other buffer of `takeView`, written out while `w` fills. */
+  private spare: Writer | undefined;
   /** Bytes handed out by `take` so far: `w.pos + flushed` is the absolute output offset. */
   private flushed = 0;
   private open: Open | undefined;
@@ -62,6 +76,20 @@ export class StreamEncoder {
     const out = this.w.finish();
     this.flushed += out.length;
     this.w.reset();
+    return out;
+  }
+
+  /**
+   * The bytes encoded since the last call, without a copy: valid until the next `takeView` (two
+   * buffers are used in turn, so one can be written out while the other fills).
+   */
+  takeView(): Uint8Array {
+    const out = this.w.peekBytes();
+    this.flushed += out.length;
+    const next = this.spare ?? new Writer(1 << 16);
+    next.reset();
+    this.spare = this.w;
+    this.w = next;
     return out;
   }
 
@@ -104,89 +132,31 @@ export class StreamEncoder {
 
   /** Appends one item's bytes. */
   write(item: StreamItem): void {
-    const w = this.w;
     switch (item.type) {
       case 'header':
-        w.u32(STREAM_MAGIC);
-        w.u32(STREAM_VERSION);
+        this.w.u32(STREAM_MAGIC);
+        this.w.u32(STREAM_VERSION);
         return;
       case 'configuration':
-        writeConfiguration(w, item);
+        writeConfiguration(this.w, item);
         return;
-      case 'section': {
-        if (this.open) fail('invalid-value', 'a section starts before the previous one ended', this.where());
-        if (item.kind === 'start' || item.kind === 'full') {
-          if (item.idstr.length === 0) fail('invalid-value', 'a section idstr cannot be empty', this.where());
-          w.u8(item.kind === 'start' ? SectionType.START : SectionType.FULL);
-          w.u32(item.sectionId);
-          w.str8(item.idstr);
-          w.u32(item.instanceId);
-          w.u32(item.version);
-        } else {
-          w.u8(item.kind === 'part' ? SectionType.PART : SectionType.END);
-          w.u32(item.sectionId);
-        }
-        this.open = { sectionId: item.sectionId, idstr: item.idstr, instanceId: item.instanceId };
+      case 'section':
+        this.section(item);
         return;
-      }
-      case 'section-end': {
-        const open = this.needSection('section-end');
-        if (item.sectionId !== open.sectionId) {
-          fail(
-            'invalid-value',
-            `section-end for ${item.sectionId} inside section ${open.sectionId}`,
-            this.where(),
-          );
-        }
-        if (item.footer) {
-          w.u8(SectionType.FOOTER);
-          w.u32(item.sectionId);
-        }
-        this.open = undefined;
+      case 'section-end':
+        this.sectionEnd(item);
         return;
-      }
-      case 'ram-blocks': {
-        this.needSection('ram-blocks');
-        let sum = 0n;
-        for (const b of item.blocks) sum += b.length;
-        if (sum !== item.total) {
-          fail(
-            'invalid-value',
-            `RAM block lengths add up to 0x${sum.toString(16)}, not the total`,
-            this.where(),
-          );
-        }
-        if ((item.flags & ~(RamFlag.MEM_SIZE | RamFlag.CONTINUE)) !== 0) {
-          fail('invalid-value', `MEM_SIZE record with flags 0x${item.flags.toString(16)}`, this.where());
-        }
-        this.record(item.total, item.flags | RamFlag.MEM_SIZE);
-        for (const b of item.blocks) {
-          this.blocks.set(b.name, b.length);
-          w.str8(b.name);
-          w.u64(b.length);
-          if (b.pageSize !== undefined) w.u64(b.pageSize);
-          if (b.mrAddr !== undefined) w.u64(b.mrAddr);
-        }
+      case 'ram-blocks':
+        this.ramBlocks(item);
         return;
-      }
       case 'ram-zero':
         this.needSection('ram-zero');
         this.record(item.addr, RamFlag.ZERO | (item.continued ? RamFlag.CONTINUE : 0));
         this.block(item.block, item.continued, item.addr);
-        w.u8(item.fill);
+        this.w.u8(item.fill);
         return;
       case 'ram-page':
-        this.needSection('ram-page');
-        if (item.data.length !== this.pageSize) {
-          fail(
-            'invalid-value',
-            `a RAM page of ${item.data.length} bytes (page size ${this.pageSize})`,
-            this.where(),
-          );
-        }
-        this.record(item.addr, RamFlag.PAGE | (item.continued ? RamFlag.CONTINUE : 0));
-        this.block(item.block, item.continued, item.addr);
-        w.bytes(item.data);
+        this.ramPage(item);
         return;
       case 'ram-flush':
         this.needSection('ram-flush');
@@ -200,67 +170,145 @@ export class StreamEncoder {
         this.needSection('ram-eos');
         this.record(item.addr, RamFlag.EOS | (item.continued ? RamFlag.CONTINUE : 0));
         return;
-      case 'device': {
-        const open = this.needSection('device');
-        if (this.options.reencode === false && item.body) {
-          w.bytes(item.body);
-          return;
-        }
-        try {
-          saveTo(item.desc, w, item.state as never, this.options.ctx ? { ctx: this.options.ctx } : {});
-        } catch (e) {
-          throw e instanceof MigrationError ? e.within(`${open.idstr} (${open.instanceId})`) : e;
-        }
+      case 'device':
+        this.device(item);
         return;
-      }
       case 'opaque':
         this.needSection('opaque');
-        w.bytes(item.body);
+        this.w.bytes(item.body);
         return;
-      case 'command': {
-        if (this.open) fail('invalid-value', 'a command inside a section', this.where());
-        if (COMMAND_NAMES[item.cmd] === undefined)
-          fail('invalid-value', `unknown command ${item.cmd}`, this.where());
-        if (item.data.length > 0xffff)
-          fail('invalid-value', 'command data longer than 65535 bytes', this.where());
-        w.u8(SectionType.COMMAND);
-        w.u16(item.cmd);
-        w.u16(item.data.length);
-        w.bytes(item.data);
-        if (item.cmd === Command.PACKAGED) {
-          const d = item.data;
-          const n =
-            ((d[0] as number) * 2 ** 24 +
-              (((d[1] as number) << 16) | ((d[2] as number) << 8) | (d[3] as number))) >>>
-            0;
-          this.packages.push({ end: this.offset + n });
-        }
+      case 'command':
+        this.command(item);
         return;
-      }
-      case 'packaged-end': {
-        const p = this.packages.pop();
-        if (!p) fail('invalid-value', 'packaged-end without a PACKAGED command', this.where());
-        w.bytes(item.rest);
-        if (this.offset !== p.end) {
-          fail(
-            'invalid-value',
-            `the PACKAGED blob holds ${this.offset - p.end} byte(s) more than its length says`,
-            this.where(),
-          );
-        }
+      case 'packaged-end':
+        this.packagedEnd(item);
         return;
-      }
       case 'eof':
         if (this.open) fail('invalid-value', 'EOF inside a section', this.where());
-        w.u8(SectionType.EOF);
+        this.w.u8(SectionType.EOF);
         return;
       case 'vmdesc': {
         const bytes = item.bytes ?? Buffer.from(item.text, 'utf8');
-        w.u8(VMDESC_MARKER);
-        w.u32(bytes.length);
-        w.bytes(bytes);
+        this.w.u8(VMDESC_MARKER);
+        this.w.u32(bytes.length);
+        this.w.bytes(bytes);
         return;
       }
+    }
+  }
+
+  private section(item: SectionItem): void {
+    const w = this.w;
+    if (this.open) fail('invalid-value', 'a section starts before the previous one ended', this.where());
+    if (item.kind === 'start' || item.kind === 'full') {
+      if (item.idstr.length === 0) fail('invalid-value', 'a section idstr cannot be empty', this.where());
+      w.u8(item.kind === 'start' ? SectionType.START : SectionType.FULL);
+      w.u32(item.sectionId);
+      w.str8(item.idstr);
+      w.u32(item.instanceId);
+      w.u32(item.version);
+    } else {
+      w.u8(item.kind === 'part' ? SectionType.PART : SectionType.END);
+      w.u32(item.sectionId);
+    }
+    this.open = { sectionId: item.sectionId, idstr: item.idstr, instanceId: item.instanceId };
+  }
+
+  private sectionEnd(item: SectionEndItem): void {
+    const open = this.needSection('section-end');
+    if (item.sectionId !== open.sectionId) {
+      fail(
+        'invalid-value',
+        `section-end for ${item.sectionId} inside section ${open.sectionId}`,
+        this.where(),
+      );
+    }
+    if (item.footer) {
+      this.w.u8(SectionType.FOOTER);
+      this.w.u32(item.sectionId);
+    }
+    this.open = undefined;
+  }
+
+  private ramBlocks(item: RamBlocksItem): void {
+    const w = this.w;
+    this.needSection('ram-blocks');
+    let sum = 0n;
+    for (const b of item.blocks) sum += b.length;
+    if (sum !== item.total) {
+      fail('invalid-value', `RAM block lengths add up to 0x${sum.toString(16)}, not the total`, this.where());
+    }
+    if ((item.flags & ~(RamFlag.MEM_SIZE | RamFlag.CONTINUE)) !== 0) {
+      fail('invalid-value', `MEM_SIZE record with flags 0x${item.flags.toString(16)}`, this.where());
+    }
+    this.record(item.total, item.flags | RamFlag.MEM_SIZE);
+    for (const b of item.blocks) {
+      this.blocks.set(b.name, b.length);
+      w.str8(b.name);
+      w.u64(b.length);
+      if (b.pageSize !== undefined) w.u64(b.pageSize);
+      if (b.mrAddr !== undefined) w.u64(b.mrAddr);
+    }
+  }
+
+  private ramPage(item: RamPageItem): void {
+    this.needSection('ram-page');
+    if (item.data.length !== this.pageSize) {
+      fail(
+        'invalid-value',
+        `a RAM page of ${item.data.length} bytes (page size ${this.pageSize})`,
+        this.where(),
+      );
+    }
+    this.record(item.addr, RamFlag.PAGE | (item.continued ? RamFlag.CONTINUE : 0));
+    this.block(item.block, item.continued, item.addr);
+    this.w.bytes(item.data);
+  }
+
+  private device(item: DeviceItem): void {
+    const open = this.needSection('device');
+    if (this.options.reencode === false && item.body) {
+      this.w.bytes(item.body);
+      return;
+    }
+    try {
+      saveTo(item.desc, this.w, item.state as never, this.options.ctx ? { ctx: this.options.ctx } : {});
+    } catch (e) {
+      throw e instanceof MigrationError ? e.within(`${open.idstr} (${open.instanceId})`) : e;
+    }
+  }
+
+  private command(item: CommandItem): void {
+    const w = this.w;
+    if (this.open) fail('invalid-value', 'a command inside a section', this.where());
+    if (COMMAND_NAMES[item.cmd] === undefined)
+      fail('invalid-value', `unknown command ${item.cmd}`, this.where());
+    if (item.data.length > 0xffff)
+      fail('invalid-value', 'command data longer than 65535 bytes', this.where());
+    w.u8(SectionType.COMMAND);
+    w.u16(item.cmd);
+    w.u16(item.data.length);
+    w.bytes(item.data);
+    if (item.cmd === Command.PACKAGED) {
+      const d = item.data;
+      const n =
+        ((d[0] as number) * 2 ** 24 +
+          (((d[1] as number) << 16) | ((d[2] as number) << 8) | (d[3] as number))) >>>
+        0;
+      this.packages.push({ end: this.offset + n });
+    }
+  }
+
+  private packagedEnd(item: PackagedEndItem): void {
+    const p = this.packages.pop();
+    if (!p) fail('invalid-value', 'packaged-end without a PACKAGED command', this.where());
+    this.w.bytes(item.rest);
+    if (this.offset !== p.end) {
+      fail(
+        'invalid-value',
+        `the PACKAGED blob holds ${this.offset - p.end} byte(s) more than its length says`,
+        this.where(),
+      );
     }
   }
 }
@@ -272,8 +320,19 @@ export function encodeStream(items: Iterable<StreamItem>, options: WriteOptions 
   return enc.take();
 }
 
-/** Where `writeStream` puts bytes: a Node Writable, or a function (may return a promise to pace). */
-export type StreamSink = NodeJS.WritableStream | ((chunk: Uint8Array) => void | Promise<void>);
+/**
+ * The part of a Node Writable the writers use (any `Writable` fits): declared here so the
+ * package's types stand without `@types/node`.
+ */
+export interface WritableSink {
+  write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'drain' | 'error' | 'close', listener: (error?: Error) => void): unknown;
+  off(event: 'drain' | 'error' | 'close', listener: (error?: Error) => void): unknown;
+}
+
+/** Where `writeStream` puts bytes: a Writable, or a function (may return a promise to pace). */
+export type StreamSink = WritableSink | ((chunk: Uint8Array) => void | Promise<void>);
 
 const FLUSH_AT = 1 << 20;
 
@@ -287,48 +346,87 @@ export async function writeStream(
   options: WriteOptions = {},
 ): Promise<number> {
   const enc = new StreamEncoder(options);
-  // A sink that fails (ENOSPC, EPIPE) or closes never drains: it ends the write with its error.
-  let failed: Error | undefined;
-  const onError = (e: Error) => {
-    failed ??= e;
-  };
-  if (typeof sink !== 'function') sink.on('error', onError);
-  const put = async (chunk: Uint8Array): Promise<void> => {
-    if (typeof sink === 'function') {
-      await sink(chunk);
-      return;
-    }
-    if (failed) throw failed;
-    if (!sink.write(chunk)) await drained(sink);
-    if (failed) throw failed;
-  };
+  const out = typeof sink === 'function' ? copiesTo(enc, sink) : new WritableOutput(enc, sink);
   try {
-    for await (const item of items) {
-      enc.write(item);
-      if (enc.pending >= FLUSH_AT) await put(enc.take());
+    if (Symbol.iterator in items) {
+      // Items made synchronously (a lossless document): no promise per item, only per chunk.
+      for (const item of items) {
+        enc.write(item);
+        if (enc.pending >= FLUSH_AT) await out.flush();
+      }
+    } else {
+      for await (const item of items) {
+        enc.write(item);
+        if (enc.pending >= FLUSH_AT) await out.flush();
+      }
     }
-    if (enc.pending > 0) await put(enc.take());
+    if (enc.pending > 0) await out.flush();
+    await out.done();
   } finally {
-    if (typeof sink !== 'function') sink.off('error', onError);
+    out.release();
   }
   return enc.offset;
 }
 
-/** Resolves when a Writable drains, or fails when it errors or closes first. */
-function drained(sink: NodeJS.WritableStream): Promise<void> {
-  return new Promise<void>((res, rej) => {
-    const done = (e?: Error) => {
-      sink.off('drain', onDrain);
-      sink.off('error', onFail);
-      sink.off('close', onClose);
-      if (e) rej(e);
-      else res();
-    };
-    const onDrain = () => done();
-    const onFail = (e: Error) => done(e);
-    const onClose = () => done(Object.assign(new Error('the output was closed'), { code: 'EPIPE' }));
-    sink.once('drain', onDrain);
-    sink.once('error', onFail);
-    sink.once('close', onClose);
-  });
+interface Output {
+  /** Hands the bytes encoded so far to the sink. */
+  flush(): Promise<void>;
+  /** Resolves once everything handed over is written. */
+  done(): Promise<void>;
+  release(): void;
+}
+
+/** A function sink gets copies: it may keep them. */
+function copiesTo(enc: StreamEncoder, sink: (chunk: Uint8Array) => void | Promise<void>): Output {
+  return {
+    flush: async () => await sink(enc.take()),
+    done: async () => undefined,
+    release: () => undefined,
+  };
+}
+
+/**
+ * A Writable gets the encoder's own buffers, two in turn: one is written out while the other
+ * fills, and a buffer is filled again only after its write completed (no copy, no garbage per
+ * chunk). A sink that fails (ENOSPC, EPIPE) or closes ends the write with its error.
+ */
+class WritableOutput implements Output {
+  private failed: Error | undefined;
+  private inFlight: Promise<void> | undefined;
+  private readonly onError = (e?: Error) => {
+    this.failed ??= e;
+  };
+
+  constructor(
+    private readonly enc: StreamEncoder,
+    private readonly sink: WritableSink,
+  ) {
+    sink.on('error', this.onError);
+  }
+
+  async flush(): Promise<void> {
+    await this.done();
+    const chunk = this.enc.takeView();
+    this.inFlight = new Promise<void>((res, rej) => {
+      const onClose = () => rej(Object.assign(new Error('the output was closed'), { code: 'EPIPE' }));
+      this.sink.once('close', onClose);
+      this.sink.write(chunk, (e) => {
+        this.sink.off('close', onClose);
+        if (e) rej(e);
+        else res();
+      });
+    });
+    // Failures surface at the next flush or at `done`; this one is not left unobserved meanwhile.
+    this.inFlight.catch(() => undefined);
+  }
+
+  async done(): Promise<void> {
+    if (this.failed) throw this.failed;
+    await this.inFlight;
+    if (this.failed) throw this.failed;
+  }
+
+  release(): void {
+    this.sink.off('error', this.onError);
+  }
 }

@@ -5,11 +5,12 @@ import {
   findTrailer,
   isOpenCoded,
   type Loss,
+  lossAllowed,
   type PyValue,
   pyJson,
   readStream,
   type SectionItem,
-  useQemuConverter,
+  sectionLabel,
   type Vmdesc,
   type VmdescEntry,
 } from '../../../stream/index.js';
@@ -45,15 +46,6 @@ interface Cut {
   readonly subsection?: readonly string[];
 }
 
-function label(idstr: string, instance: number): string {
-  return instance === 0 ? idstr : `${idstr}#${instance}`;
-}
-
-function allowedBy(path: string, allow: readonly string[]): boolean {
-  const last = path.split('::').pop();
-  return allow.some((a) => path === a || path.startsWith(`${a}::`) || a === last);
-}
-
 /** Sections of the stream with their subsection spans and full extent (header to footer). */
 async function layout(stream: Uint8Array): Promise<Map<string, { spans: SubsectionSpan[]; cut: Cut }>> {
   const out = new Map<string, { spans: SubsectionSpan[]; cut: Cut }>();
@@ -70,7 +62,7 @@ async function layout(stream: Uint8Array): Promise<Map<string, { spans: Subsecti
       const start = device?.offset ?? 0;
       if (device && entry && !isOpenCoded(entry))
         senderLeaves(sentBody(entry), start, [] as Leaf[], [], spans);
-      out.set(label(header.idstr, header.instanceId), {
+      out.set(sectionLabel(header.idstr, header.instanceId), {
         spans,
         cut: {
           start: header.offset ?? 0,
@@ -206,7 +198,8 @@ export async function convertForQemu(
         impossible.push({ path: f.path.join('::') || '(stream)', what: f.message });
         continue;
       }
-      const allowed = allowedBy(c.path, allow);
+      // A subsection may be allowed by its name alone (QemuConvertOptions.allowLoss).
+      const allowed = lossAllowed(c.path, allow, true);
       if (!losses.has(c.path)) losses.set(c.path, { path: c.path, kind: c.kind, reason: c.reason, allowed });
       if (allowed) cuts.push(...c.cuts);
     }
@@ -227,6 +220,3 @@ export async function convertForQemu(
   };
   return converted ? { report, output: current } : { report };
 }
-
-// The stream layer's `convertQemuStream` hands QEMU targets over to this (it cannot import us).
-useQemuConverter((bytes, target, options) => convertForQemu(bytes, target as DescriptionSet, options));

@@ -9,10 +9,12 @@ import {
   type Adjustment,
   type ConvertOptions,
   type ConvertReport,
+  decide,
   type Loss,
   passProgress,
+  sectionLabel,
   sizeOf,
-} from './convert.js';
+} from './report.js';
 
 /** How a release lists a section (the lab's `SectionSpec` fits): a description, or one with its identity. */
 export type SectionSpecLike =
@@ -93,8 +95,6 @@ interface Plan {
   readonly state?: Obj;
 }
 
-const label = (idstr: string, instanceId: number) => (instanceId === 0 ? idstr : `${idstr}#${instanceId}`);
-
 /**
  * Rewrites a stream written with one release's descriptions for another release: each section is
  * decoded with the sender's description, re-encoded with the receiver's (its version, its
@@ -122,7 +122,7 @@ export async function convertWithDescriptions(
   for await (const item of readStream(source, { ...readOptions, ...passProgress(options, 0, size) })) {
     if (item.type === 'section') section = item;
     if ((item.type !== 'device' && item.type !== 'opaque') || !section) continue;
-    const path = label(section.idstr, section.instanceId);
+    const path = sectionLabel(section.idstr, section.instanceId);
     if (item.type === 'opaque' || item.decodedBy !== 'description') {
       unchecked.push(path);
       plans.push({ drop: false });
@@ -150,12 +150,7 @@ export async function convertWithDescriptions(
     }
     plans.push({ drop: false, desc: target, state });
   }
-  const allow = options.allowLoss ?? [];
-  const report: Loss[] = losses.map((l) => ({
-    ...l,
-    allowed: allow.some((a) => l.path === a || l.path.startsWith(`${a}::`)),
-  }));
-  const converted = impossible.length === 0 && report.every((l) => l.allowed);
+  const { losses: report, converted } = decide(losses, impossible, options.allowLoss);
   let bytes = 0;
   if (converted && sink)
     bytes = await writeStream(
