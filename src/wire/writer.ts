@@ -75,14 +75,17 @@ export class Writer {
    * and returns false, so the caller can go element by element and report the bad one.
    */
   byteArray(values: readonly unknown[], n: number): boolean {
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (typeof v !== 'number' || (v & 0xff) !== v) return false;
-    }
     this.reserve(n);
     const buf = this.buf;
     const p = this.pos;
-    for (let i = 0; i < n; i++) buf[p + i] = values[i] as number;
+    // One pass that checks and stores: a bad value leaves `pos` where it was, so the bytes
+    // stored before it are simply overwritten later. (The typeof test first: `&` throws on
+    // bigints and symbols.)
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (typeof v !== 'number' || (v & 0xff) !== v) return false;
+      buf[p + i] = v;
+    }
     this.pos = p + n;
     return true;
   }
@@ -106,7 +109,10 @@ export class Writer {
 
   /** The written bytes, copied out; the writer can go on or be reset. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    // Not `slice`: its species lookup costs more than allocating and copying.
+    const out = new Uint8Array(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    return out;
   }
 
   /** The written bytes without copying (valid until the next write). */
