@@ -56,7 +56,8 @@ if (sink === Symbol.for('never')) console.log(sink);
 
 const best = (key: string): number => tasks.find((t) => t.key === key)?.best ?? Number.NaN;
 for (const t of tasks) console.log(`${t.key.padEnd(28)} ${t.best.toFixed(0).padStart(7)} ns`);
-const ratio = (c: string, op: string, peer: string) => best(`${c} ${op} ${peer}`) / best(`${c} ${op} vmstate`);
+const ratio = (c: string, op: string, peer: string) =>
+  best(`${c} ${op} ${peer}`) / best(`${c} ${op} vmstate`);
 console.log('\nvmstate speed ÷ peer speed (best rounds):');
 for (const c of ['uart', 'fdc', 'fdc-bytes']) {
   for (const op of ['save', 'load']) {

@@ -2,6 +2,7 @@ import type { AnyElementType, Field, MigrationContext } from '../describe/index.
 import { MigrationError } from '../errors/index.js';
 import type { Reader, Writer } from '../wire/index.js';
 import type { ElementCodec } from './elements.js';
+import { generate } from './jit.js';
 import { copyBytes } from './slab.js';
 
 type Obj = Record<string, unknown>;
@@ -137,28 +138,20 @@ export function compileFieldLoops<F extends CompiledField>(
     } catch (e) {
       throw e instanceof MigrationError ? e.within(F[i].shownName) : e;
     }`;
-  try {
-    const make = (params: string, body: string[]) =>
-      new Function(
-        'F',
-        'E',
-        'readField',
-        'writeField',
-        'MigrationError',
-        'VERSION',
-        'copyBytes',
-        `'use strict'; return function (${params}) { let v; ${wrap(body)} };`,
-      )(
-        fields,
-        fields.map((f) => f.element),
-        steps.read,
-        steps.write,
-        MigrationError,
-        versions.version,
-        copyBytes,
-      );
-    return { readFields: make('r, obj, version, ctx', reads), writeFields: make('w, obj, ctx', writes) };
-  } catch {
-    return undefined;
-  }
+  const make = (params: string, body: string[]) =>
+    generate(
+      ['F', 'E', 'readField', 'writeField', 'MigrationError', 'VERSION', 'copyBytes'],
+      `'use strict'; return function (${params}) { let v; ${wrap(body)} };`,
+    )?.(
+      fields,
+      fields.map((f) => f.element),
+      steps.read,
+      steps.write,
+      MigrationError,
+      versions.version,
+      copyBytes,
+    );
+  const readFields = make('r, obj, version, ctx', reads) as ReadFields | undefined;
+  const writeFields = make('w, obj, ctx', writes) as WriteFields | undefined;
+  return readFields && writeFields ? { readFields, writeFields } : undefined;
 }

@@ -3,6 +3,7 @@ import { asMigrationError, fail, MigrationError } from '../errors/index.js';
 import { latin1, type Reader, Writer } from '../wire/index.js';
 import { compileFieldLoops, type ReadFields, type WriteFields } from './compiled.js';
 import { type ElementCodec, elementCodec, type StructOps, sizeFrom } from './elements.js';
+import { isJitless } from './jit.js';
 import { fieldExists, subsectionNeeded } from './presence.js';
 import { readsCurrent, targets } from './targets.js';
 import { nodesOf, rememberNodes, type VmdescBody, type VmdescField } from './vmdesc-json.js';
@@ -53,13 +54,17 @@ export interface SubsectionPlan extends Plan {
   readonly vmsd: Subsection;
 }
 
-const cache = new WeakMap<Vmsd, Plan>();
+/** Plans with generated field loops, and interpreted ones (jitless): the same description may have both. */
+const caches = { compiled: new WeakMap<Vmsd, Plan>(), interpreted: new WeakMap<Vmsd, Plan>() };
 
-/** Compiles a description (and everything it nests) once; later calls return the cached plan. */
-export function planOf(vmsd: Vmsd): Plan {
-  const cached = cache.get(vmsd);
+/**
+ * Compiles a description (and everything it nests, in the same mode) once; later calls return the
+ * cached plan. `interpret` defaults to the codec's setting (jit.ts).
+ */
+export function planOf(vmsd: Vmsd, interpret: boolean = isJitless()): Plan {
+  const cached = (interpret ? caches.interpreted : caches.compiled).get(vmsd);
   if (cached) return cached;
-  return compile(vmsd);
+  return compile(vmsd, interpret);
 }
 
 function latin1Bytes(s: string): Uint8Array {
@@ -80,12 +85,12 @@ function shownNames(fields: readonly Field[]): string[] {
   });
 }
 
-function structOpsFor(t: { vmsd: Vmsd }): () => StructOps {
+function structOpsFor(t: { vmsd: Vmsd }, interpret: boolean): () => StructOps {
   // Resolved lazily so recursive and shared descriptions compile once and terminate.
   let ops: StructOps | undefined;
   return () => {
     if (ops) return ops;
-    const plan = planOf(t.vmsd);
+    const plan = planOf(t.vmsd, interpret);
     ops = {
       name: plan.name,
       version: plan.vmsd.version,
@@ -100,8 +105,8 @@ function structOpsFor(t: { vmsd: Vmsd }): () => StructOps {
   };
 }
 
-function compileField(field: Field, shownName: string): FieldPlan {
-  const element = elementCodec(field.type, structOpsFor, field.since);
+function compileField(field: Field, shownName: string, interpret: boolean): FieldPlan {
+  const element = elementCodec(field.type, (t) => structOpsFor(t, interpret), field.since);
   const { count } = field;
   const exists = (obj: Obj, ctx: MigrationContext, version: number) => fieldExists(field, obj, ctx, version);
   let countOf: FieldPlan['count'];
@@ -153,7 +158,9 @@ function interpretedLoops(
 function fieldLoops(
   vmsd: Vmsd,
   fields: readonly FieldPlan[],
+  interpret: boolean,
 ): { readFields: ReadFields; writeFields: WriteFields } {
+  if (interpret) return interpretedLoops(vmsd, fields);
   const steps = {
     read: readField,
     write: (f: FieldPlan, w: Writer, obj: Obj, version: number, ctx: MigrationContext) =>
@@ -171,9 +178,9 @@ function subsectionHeader(vmsd: Vmsd): Uint8Array | undefined {
   return w.finish();
 }
 
-function compile(vmsd: Vmsd): Plan {
+function compile(vmsd: Vmsd, interpret: boolean): Plan {
   const names = shownNames(vmsd.fields);
-  const fields = vmsd.fields.map((f, i) => compileField(f, names[i] as string));
+  const fields = vmsd.fields.map((f, i) => compileField(f, names[i] as string, interpret));
   const plan: Plan = {
     vmsd,
     name: vmsd.name,
@@ -186,15 +193,15 @@ function compile(vmsd: Vmsd): Plan {
     compressible: false,
     initial: () => ({}),
     loadTarget: () => ({}),
-    ...fieldLoops(vmsd, fields),
+    ...fieldLoops(vmsd, fields, interpret),
   };
   // Registered before nested descriptions compile, so recursion finds it.
-  cache.set(vmsd, plan);
-  const subsections = vmsd.subsections.map((s) => planOf(s) as SubsectionPlan);
+  (interpret ? caches.interpreted : caches.compiled).set(vmsd, plan);
+  const subsections = vmsd.subsections.map((s) => planOf(s, interpret) as SubsectionPlan);
   const byName = new Map(subsections.map((s) => [s.name, s]));
   const compressible =
     subsections.length === 0 && fields.every((f) => f.field.existsIf === undefined && f.element.compressible);
-  const { initial, loadTarget } = targets(vmsd, fields, subsections);
+  const { initial, loadTarget } = targets(vmsd, fields, subsections, interpret);
   Object.assign(plan, { subsections, subsectionsByName: byName, compressible, initial, loadTarget });
   return plan;
 }

@@ -6,6 +6,7 @@ import {
   type Vmsd,
 } from '../describe/index.js';
 import type { ElementCodec } from './elements.js';
+import { generate } from './jit.js';
 
 type Obj = Record<string, unknown>;
 
@@ -135,16 +136,11 @@ function literalFactory(
   }
   const merged = subsections.filter((s) => s.vmsd.nestedKey === undefined);
   const assigns = merged.map((_, j) => `Object.assign(o, S[${j}].initial());`).join(' ');
-  try {
-    return new Function(
-      'V',
-      'D',
-      'S',
-      `'use strict'; return function () { const o = { ${members.join(', ')} }; ${assigns} return o; };`,
-    )(values, fresh, merged);
-  } catch {
-    return undefined;
-  }
+  const factory = generate(
+    ['V', 'D', 'S'],
+    `'use strict'; return function () { const o = { ${members.join(', ')} }; ${assigns} return o; };`,
+  );
+  return factory?.(values, fresh, merged) as (() => Obj) | undefined;
 }
 
 /**
@@ -178,10 +174,12 @@ function receiverSized(fields: readonly TargetField[]): ((obj: Obj) => void) | u
   };
 }
 
+/** `interpret`: build receivers member by member, without generated code (jitless). */
 export function targets(
   vmsd: Vmsd,
   fields: readonly TargetField[],
   subsections: readonly SubsectionTarget[],
+  interpret: boolean,
 ): Targets {
   const fill = receiverSized(fields);
   // The interpreted builder: the reference, and the fallback where code generation is forbidden.
@@ -196,7 +194,7 @@ export function targets(
     return obj;
   };
   const factoryFor = (skip: ReadonlySet<string>): (() => Obj) => {
-    const make = literalFactory(fields, subsections, skip) ?? (() => build(skip));
+    const make = (interpret ? undefined : literalFactory(fields, subsections, skip)) ?? (() => build(skip));
     if (!fill) return make;
     return () => {
       const obj = make();
