@@ -1,4 +1,4 @@
-import type { AnyElementType, Field, MigrationContext } from '../describe/index.js';
+import { type AnyElementType, type Field, INT_RANGES, type MigrationContext } from '../describe/index.js';
 import { MigrationError } from '../errors/index.js';
 import type { Reader, Writer } from '../wire/index.js';
 import type { ElementCodec } from './elements.js';
@@ -29,12 +29,12 @@ export interface FieldSteps<F> {
  * Reader/Writer method per inlined integer type (64-bit ones stay interpreted: bigint checks).
  * A Map, so a type name from data ("constructor") cannot reach Object.prototype.
  */
-const INT_METHOD = new Map<string, { read: string; write: string; lo: number; hi: number }>([
-  ['uint8', { read: 'u8', write: 'u8', lo: 0, hi: 0xff }],
-  ['uint16', { read: 'u16', write: 'u16', lo: 0, hi: 0xffff }],
-  ['uint32', { read: 'u32', write: 'u32', lo: 0, hi: 0xffffffff }],
-  ['int16', { read: 'i16', write: 'i16', lo: -0x8000, hi: 0x7fff }],
-  ['int32', { read: 'i32', write: 'i32', lo: -0x80000000, hi: 0x7fffffff }],
+const INT_METHOD = new Map<string, { read: string; write: string }>([
+  ['uint8', { read: 'u8', write: 'u8' }],
+  ['uint16', { read: 'u16', write: 'u16' }],
+  ['uint32', { read: 'u32', write: 'u32' }],
+  ['int16', { read: 'i16', write: 'i16' }],
+  ['int32', { read: 'i32', write: 'i32' }],
 ]);
 
 /**
@@ -91,9 +91,10 @@ function inlineOp(t: AnyElementType): { read: string; ok: string; write: string 
   if (t.kind === 'int' && t.check === undefined) {
     const m = INT_METHOD.get(t.int);
     if (!m) return undefined;
+    const [lo, hi] = INT_RANGES[t.int] as readonly [number, number];
     return {
       read: `r.${m.read}()`,
-      ok: `typeof v === 'number' && Number.isInteger(v) && v >= ${m.lo} && v <= ${m.hi}`,
+      ok: `typeof v === 'number' && Number.isInteger(v) && v >= ${lo} && v <= ${hi}`,
       write: `w.${m.write}(v)`,
     };
   }

@@ -142,15 +142,10 @@ function interpretedLoops(
 ): { readFields: ReadFields; writeFields: WriteFields } {
   return {
     readFields(r, obj, version, ctx) {
-      let i = 0;
-      try {
-        for (; i < fields.length; i++) readField(fields[i] as FieldPlan, r, obj, version, ctx);
-      } catch (e) {
-        throw e instanceof MigrationError ? e.within((fields[i] as FieldPlan).shownName) : e;
-      }
+      eachField(fields, (f) => readField(f, r, obj, version, ctx));
     },
     writeFields(w, obj, ctx) {
-      writeFields(fields, w, obj, vmsd.version, ctx, undefined);
+      eachField(fields, (f) => writeField(f, w, obj, vmsd.version, ctx, undefined));
     },
   };
 }
@@ -373,7 +368,7 @@ export function writeBody(
   const version = v.version;
   runHook(v.preSave as never, 'preSave', plan, obj, ctx, version);
   const described: VmdescField[] | undefined = describe ? [] : undefined;
-  if (described) writeFields(plan.fields, w, obj, version, ctx, described);
+  if (described) eachField(plan.fields, (f) => writeField(f, w, obj, version, ctx, described));
   else plan.writeFields(w, obj, ctx);
   const subs = writeSubsections(plan, w, obj, ctx, describe);
   runHook(v.postSave as never, 'postSave', plan, obj, ctx, version);
@@ -383,18 +378,11 @@ export function writeBody(
   return body;
 }
 
-/** The interpreted field loop of a save (with `described`, also the vmdesc of each field). */
-function writeFields(
-  fields: readonly FieldPlan[],
-  w: Writer,
-  obj: Obj,
-  version: number,
-  ctx: MigrationContext,
-  described: VmdescField[] | undefined,
-): void {
+/** The interpreter's field loop: `step` per field in order, a failure located under the field's name. */
+function eachField(fields: readonly FieldPlan[], step: (f: FieldPlan) => void): void {
   let i = 0;
   try {
-    for (; i < fields.length; i++) writeField(fields[i] as FieldPlan, w, obj, version, ctx, described);
+    for (; i < fields.length; i++) step(fields[i] as FieldPlan);
   } catch (e) {
     throw e instanceof MigrationError ? e.within((fields[i] as FieldPlan).shownName) : e;
   }
