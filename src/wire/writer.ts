@@ -79,11 +79,23 @@ export class Writer {
     const buf = this.buf;
     const p = this.pos;
     // One pass that checks and stores: a bad value leaves `pos` where it was, so the bytes
-    // stored before it are simply overwritten later. (The typeof test first: `&` throws on
-    // bigints and symbols.)
-    for (let i = 0; i < n; i++) {
+    // stored before it are simply overwritten later.
+    // Four at a time, as Reader.byteArray (measured faster for a 512-byte FIFO).
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const a = values[i];
+      const b = values[i + 1];
+      const c = values[i + 2];
+      const d = values[i + 3];
+      if (!(isByte(a) && isByte(b) && isByte(c) && isByte(d))) return false;
+      buf[p + i] = a;
+      buf[p + i + 1] = b;
+      buf[p + i + 2] = c;
+      buf[p + i + 3] = d;
+    }
+    for (; i < n; i++) {
       const v = values[i];
-      if (typeof v !== 'number' || (v & 0xff) !== v) return false;
+      if (!isByte(v)) return false;
       buf[p + i] = v;
     }
     this.pos = p + n;
@@ -128,4 +140,9 @@ export class Writer {
   get capacity(): number {
     return this.buf.length;
   }
+}
+
+/** An integer 0..255 (`&` is tested after typeof: it throws on bigints and symbols). */
+function isByte(v: unknown): v is number {
+  return typeof v === 'number' && (v & 0xff) === v;
 }
