@@ -13,6 +13,8 @@ export interface CompiledField {
   readonly key: string | undefined;
   readonly shownName: string;
   readonly element: ElementCodec;
+  /** Element count at this moment (checked against the field's bound). */
+  count(obj: Obj, ctx: MigrationContext, offset: number | undefined): number;
 }
 
 /** The field loops of a body: all fields, in order, each failure located under its field name. */
@@ -75,15 +77,22 @@ function inlineOne(
   };
 }
 
-/** A fixed-length array of plain bytes: one bounds check and a copy loop; the interpreter reports failures. */
+/**
+ * An array of plain bytes, fixed or counted (`varray`): one bounds check and a copy loop; the
+ * interpreter reports failures. A variable count is taken (and bound-checked) by the field's own
+ * `count`, as the interpreter does; only the failure path asks it a second time.
+ */
 function inlineBytes(fl: Field, member: string): { read: string; write: string } | undefined {
   const t = fl.type;
-  if (fl.count.kind !== 'fixed' || !Number.isSafeInteger(fl.count.n)) return undefined;
   if (t.kind !== 'int' || t.int !== 'uint8' || t.check !== undefined) return undefined;
-  const n = fl.count.n;
+  let n: string;
+  if (fl.count.kind === 'fixed' && Number.isSafeInteger(fl.count.n)) n = `${fl.count.n}`;
+  else if (fl.count.kind === 'var') n = 'n';
+  else return undefined;
+  const count = (offset: string) => (n === 'n' ? `n = F[i].count(obj, ctx, ${offset}); ` : '');
   return {
-    read: `v = r.byteArray(${n}); if (v !== undefined) ${member} = v; else readField(F[i], r, obj, version, ctx);`,
-    write: `v = ${member}; if (!(Array.isArray(v) && v.length === ${n} && w.byteArray(v, ${n}))) writeField(F[i], w, obj, VERSION, ctx);`,
+    read: `${count('r.offset')}v = r.byteArray(${n}); if (v !== undefined) ${member} = v; else readField(F[i], r, obj, version, ctx);`,
+    write: `v = ${member}; ${count('undefined')}if (!(Array.isArray(v) && v.length === ${n} && w.byteArray(v, ${n}))) writeField(F[i], w, obj, VERSION, ctx);`,
   };
 }
 
@@ -142,7 +151,7 @@ export function compileFieldLoops<F extends CompiledField>(
   const make = (params: string, body: string[]) =>
     generate(
       ['F', 'E', 'readField', 'writeField', 'MigrationError', 'VERSION', 'copyBytes'],
-      `'use strict'; return function (${params}) { let v; ${wrap(body)} };`,
+      `'use strict'; return function (${params}) { let v; let n; ${wrap(body)} };`,
     )?.(
       fields,
       fields.map((f) => f.element),
