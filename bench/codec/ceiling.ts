@@ -4,7 +4,7 @@
  * one process, and each task keeps its best round (a neighbour's load only adds time). Prints
  * best ns/state and the ratios the issue asks about: fdc save/load ÷ dataview, fdc-bytes load ÷ avsc.
  *
- *   npx tsx bench/codec/ceiling.ts [--rounds 40 --ops 1000]
+ *   npx tsx bench/codec/ceiling.ts [--rounds 40 --ops 1000 --cases uart,fdc,fdc-bytes]
  */
 import { parseArgs } from 'node:util';
 import { benchCases } from './cases.js';
@@ -14,13 +14,19 @@ import { verify } from './verify.js';
 const POOL = 32;
 const MASK = POOL - 1;
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '40' }, ops: { type: 'string', default: '1000' } },
+  options: {
+    rounds: { type: 'string', default: '40' },
+    ops: { type: 'string', default: '1000' },
+    /** Comma-separated case names (default: all, in one process as `npm run bench` does). */
+    cases: { type: 'string', default: 'uart,fdc,fdc-bytes' },
+  },
 });
 const rounds = Number(values.rounds);
 const ops = Number(values.ops);
 
 const records = { uart: uartRecords(POOL), fdc: fdcRecords(POOL) };
-const cases = benchCases(records.uart, records.fdc);
+const wanted = new Set(values.cases.split(','));
+const cases = benchCases(records.uart, records.fdc).filter((c) => wanted.has(c.name));
 verify(cases, records);
 
 interface Task {
@@ -59,7 +65,7 @@ for (const t of tasks) console.log(`${t.key.padEnd(28)} ${t.best.toFixed(0).padS
 const ratio = (c: string, op: string, peer: string) =>
   best(`${c} ${op} ${peer}`) / best(`${c} ${op} vmstate`);
 console.log('\nvmstate speed ÷ peer speed (best rounds):');
-for (const c of ['uart', 'fdc', 'fdc-bytes']) {
+for (const c of wanted) {
   for (const op of ['save', 'load']) {
     console.log(
       `  ${`${c} ${op}`.padEnd(16)} dataview ${ratio(c, op, 'dataview').toFixed(2)}   avsc ${ratio(c, op, 'avsc').toFixed(2)}`,

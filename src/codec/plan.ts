@@ -48,6 +48,11 @@ export interface Plan {
   readonly readFields: ReadFields;
   /** The field loop of a save without vmdesc. */
   readonly writeFields: WriteFields;
+  /**
+   * Size of the last body `save` wrote (0: none yet). Most devices write the same size every
+   * time, so `save` writes the next one straight into a result of this size (no copy out).
+   */
+  saveSizeHint: number;
 }
 
 export interface SubsectionPlan extends Plan {
@@ -188,6 +193,7 @@ function compile(vmsd: Vmsd, interpret: boolean): Plan {
     compressible: false,
     initial: () => ({}),
     loadTarget: () => ({}),
+    saveSizeHint: 0,
     ...fieldLoops(vmsd, fields, interpret),
   };
   // Registered before nested descriptions compile, so recursion finds it.

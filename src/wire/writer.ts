@@ -1,28 +1,36 @@
 import { fail } from '../errors/index.js';
 
 /**
- * Big-endian writer over one growable buffer. The DataView is rebuilt only when the buffer
- * grows, and capacity is reserved once per primitive.
+ * Big-endian writer over one growable buffer (or a given one, grown like any other when too
+ * small). Capacity is reserved once per primitive.
  */
 export class Writer {
   private buf: Uint8Array;
-  private view: DataView;
+  private viewCache: DataView | undefined;
+  /** Built on first use (64-bit and float writes only): a DataView per writer costs more than a small body. */
+  private get view(): DataView {
+    this.viewCache ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    return this.viewCache;
+  }
   pos = 0;
 
-  constructor(initialCapacity = 256) {
-    this.buf = new Uint8Array(Math.max(16, initialCapacity));
-    this.view = new DataView(this.buf.buffer);
+  /**
+   * `initial`: a capacity, or the buffer to write into (for output of a size known in advance;
+   * {@link result} then returns it without a copy when exactly filled).
+   */
+  constructor(initial: number | Uint8Array = 256) {
+    this.buf = typeof initial === 'number' ? new Uint8Array(Math.max(16, initial)) : initial;
   }
 
   private reserve(n: number): void {
     const needed = this.pos + n;
     if (needed <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(16, this.buf.length * 2);
     while (size < needed) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.viewCache = undefined;
   }
 
   u8(v: number): void {
@@ -125,6 +133,14 @@ export class Writer {
     const out = new Uint8Array(this.pos);
     out.set(this.buf.subarray(0, this.pos));
     return out;
+  }
+
+  /**
+   * The written bytes as a fresh array: the writer's own buffer when the writer was given one and
+   * filled it exactly (no copy), else a copy as {@link finish}.
+   */
+  result(given: Uint8Array): Uint8Array {
+    return this.buf === given && this.pos === given.length ? given : this.finish();
   }
 
   /** The written bytes without copying (valid until the next write). */
