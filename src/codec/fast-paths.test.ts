@@ -62,7 +62,16 @@ describe('members a load overwrites are not built first', () => {
     const seen: unknown[] = [];
     const looking = vmsd('t', {
       fields: [
-        field('v', varray(uint8, { count: (s: { v: number[] }) => (seen.push([...s.v]), 2), max: 2 })),
+        field(
+          'v',
+          varray(uint8, {
+            count: (s: { v: number[] }) => {
+              seen.push([...s.v]);
+              return 2;
+            },
+            max: 2,
+          }),
+        ),
       ],
     });
     expect(load(looking, bytes('0102'))).toStrictEqual({ v: [1, 2] });
