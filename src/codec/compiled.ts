@@ -1,6 +1,7 @@
 import { type AnyElementType, type Field, INT_RANGES, type MigrationContext } from '../describe/index.js';
 import { MigrationError } from '../errors/index.js';
 import type { Reader, Writer } from '../wire/index.js';
+import { type Batched, batchOp, runRead, runWrite } from './compiled-runs.js';
 import type { ElementCodec } from './elements.js';
 import { generate } from './jit.js';
 import { copyBytes } from './slab.js';
@@ -119,59 +120,6 @@ function inlineOp(t: AnyElementType): { read: string; ok: string; write: string 
   return undefined;
 }
 
-/** Reading one batchable field's value from `b` at `p + o`, once the whole run is known to be there. */
-const BYTE_READS = new Map<string, { width: number; read: (o: string) => string }>([
-  ['uint8', { width: 1, read: (o) => `b[${o}]` }],
-  ['uint16', { width: 2, read: (o) => `((b[${o}] << 8) | b[${o} + 1])` }],
-  ['int16', { width: 2, read: (o) => `(((b[${o}] << 24) | (b[${o} + 1] << 16)) >> 16)` }],
-  [
-    'uint32',
-    {
-      width: 4,
-      read: (o) => `(((b[${o}] << 24) | (b[${o} + 1] << 16) | (b[${o} + 2] << 8) | b[${o} + 3]) >>> 0)`,
-    },
-  ],
-  [
-    'int32',
-    { width: 4, read: (o) => `((b[${o}] << 24) | (b[${o} + 1] << 16) | (b[${o} + 2] << 8) | b[${o} + 3])` },
-  ],
-]);
-
-/**
- * A field that can join a run read behind one bounds check: inlined, one element, present at
- * every version the load accepts, of a fixed width read straight from the bytes.
- */
-function batchRead(
-  f: CompiledField,
-  minimumVersion: number,
-): { width: number; read: (o: string) => string } | undefined {
-  const fl = f.field;
-  if (fl.count.kind !== 'one' || !(fl.since <= minimumVersion)) return undefined;
-  const t = fl.type;
-  if (t.kind === 'int') return t.check === undefined ? BYTE_READS.get(t.int) : undefined;
-  if (t.kind === 'bool') return { width: 1, read: (o) => `(b[${o}] !== 0)` };
-  if (t.kind === 'buffer' && Number.isSafeInteger(t.size) && t.size > 0) {
-    const size = t.size;
-    return { width: size, read: (o) => `copyBytes(b.subarray(${o}, ${o} + ${size}))` };
-  }
-  return undefined;
-}
-
-/**
- * A run of batchable fields: when all their bytes are there, one bounds check and direct reads
- * (nothing in it can fail); otherwise the fields one by one, so truncation is reported exactly
- * where the interpreter reports it.
- */
-function runRead(run: { key: string; width: number; read: (o: string) => string }[], slow: string[]): string {
-  let at = 0;
-  const fast: string[] = [];
-  for (const x of run) {
-    fast.push(`obj[${JSON.stringify(x.key)}] = ${x.read(at === 0 ? 'p' : `p + ${at}`)};`);
-    at += x.width;
-  }
-  return `if (r.pos + ${at} <= r.bytes.length) { b = r.bytes; p = r.pos; ${fast.join(' ')} r.pos = p + ${at}; } else { ${slow.join(' ')} }`;
-}
-
 /**
  * Compiles a description's field loops into one generated function each (the technique avsc
  * uses): constant member names give V8 monomorphic property access, where the interpreter's
@@ -185,31 +133,45 @@ export function compileFieldLoops<F extends CompiledField>(
 ): { readFields: ReadFields; writeFields: WriteFields } | undefined {
   const reads: string[] = [];
   const writes: string[] = [];
-  let run: { key: string; width: number; read: (o: string) => string }[] = [];
-  let slow: string[] = [];
-  const endRun = () => {
-    if (run.length > 1) reads.push(runRead(run, slow));
-    else reads.push(...slow);
-    run = [];
-    slow = [];
+  // Runs of batchable fields (compiled-runs.ts), with each field's own code for the slow path.
+  let readRun: Batched[] = [];
+  let writeRun: Batched[] = [];
+  const endReadRun = () => {
+    if (readRun.length > 1) reads.push(runRead(readRun));
+    else reads.push(...readRun.map((x) => x.slow));
+    readRun = [];
+  };
+  const endWriteRun = () => {
+    if (writeRun.length > 1) writes.push(runWrite(writeRun));
+    else writes.push(...writeRun.map((x) => x.slow));
+    writeRun = [];
   };
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i] as F;
     const inline = inlineField(f, i, versions.minimumVersion);
     const read = `i = ${i}; ${inline ? inline.read : 'readField(F[i], r, obj, version, ctx);'}`;
-    const batch = inline && f.key !== undefined ? batchRead(f, versions.minimumVersion) : undefined;
-    if (batch && f.key !== undefined) {
-      run.push({ key: f.key, ...batch });
-      slow.push(read);
-    } else {
-      endRun();
+    const op = inline && f.key !== undefined ? batchOp(f.field) : undefined;
+    const batched = (slow: string): Batched | undefined =>
+      op && f.key !== undefined ? { index: i, key: f.key, op, slow } : undefined;
+    // Only fields present at every version the load accepts join a read run.
+    const r = f.field.since <= versions.minimumVersion ? batched(read) : undefined;
+    if (r) readRun.push(r);
+    else {
+      endReadRun();
       reads.push(read);
     }
     // The interpreter skips such a field on save (it cannot be mustExist, or it would not be inline).
     if (inline && f.field.since > versions.version) continue;
-    writes.push(`i = ${i}; ${inline ? inline.write : 'writeField(F[i], w, obj, VERSION, ctx);'}`);
+    const write = `i = ${i}; ${inline ? inline.write : 'writeField(F[i], w, obj, VERSION, ctx);'}`;
+    const wr = batched(write);
+    if (wr) writeRun.push(wr);
+    else {
+      endWriteRun();
+      writes.push(write);
+    }
   }
-  endRun();
+  endReadRun();
+  endWriteRun();
   // `i` names the field being processed, so an error is located exactly as the interpreter does.
   const wrap = (body: string[]) => `
     let i = 0;

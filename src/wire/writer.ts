@@ -33,6 +33,22 @@ export class Writer {
     this.viewCache = undefined;
   }
 
+  /**
+   * Reserves `n` bytes and moves past them, returning where they start; the caller fills them
+   * through {@link buffer} (generated code writing a run of fields at once).
+   */
+  claim(n: number): number {
+    this.reserve(n);
+    const p = this.pos;
+    this.pos = p + n;
+    return p;
+  }
+
+  /** The buffer being written (valid until the next write that grows it). */
+  get buffer(): Uint8Array {
+    return this.buf;
+  }
+
   u8(v: number): void {
     this.reserve(1);
     this.buf[this.pos++] = v;
