@@ -4,9 +4,10 @@
  * one process, and each task keeps its best round (a neighbour's load only adds time). Prints
  * best ns/state and the ratios the issue asks about: fdc save/load ÷ dataview, fdc-bytes load ÷ avsc.
  *
- *   npx tsx bench/codec/ceiling.ts [--rounds 40 --ops 1000 --cases uart,fdc,fdc-bytes]
+ *   npx tsx bench/codec/ceiling.ts [--rounds 40 --ops 1000 --cases uart,fdc,fdc-bytes --jitless]
  */
 import { parseArgs } from 'node:util';
+import { configure } from '../../src/index.js';
 import { benchCases } from './cases.js';
 import { fdcRecords, uartRecords } from './samples.js';
 import { verify } from './verify.js';
@@ -19,11 +20,14 @@ const { values } = parseArgs({
     ops: { type: 'string', default: '1000' },
     /** Comma-separated case names (default: all, in one process as `npm run bench` does). */
     cases: { type: 'string', default: 'uart,fdc,fdc-bytes' },
+    /** Run vmstate interpreted (configure({ jitless: true })), to see what generated code buys. */
+    jitless: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
 const ops = Number(values.ops);
 
+configure({ jitless: values.jitless });
 const records = { uart: uartRecords(POOL), fdc: fdcRecords(POOL) };
 const wanted = new Set(values.cases.split(','));
 const cases = benchCases(records.uart, records.fdc).filter((c) => wanted.has(c.name));
