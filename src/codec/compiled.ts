@@ -56,7 +56,12 @@ function inlineField(
   if (f.key === undefined || fl.existsIf || fl.unused || fl.validator || fl.mustExist) return undefined;
   if (!Number.isSafeInteger(fl.since)) return undefined;
   const member = `obj[${JSON.stringify(f.key)}]`;
-  const code = fl.count.kind === 'one' ? inlineOne(fl.type, member, i) : inlineBytes(fl, member);
+  const code =
+    fl.type.kind === 'struct'
+      ? inlineStruct(fl, member, i)
+      : fl.count.kind === 'one'
+        ? inlineOne(fl.type, member, i)
+        : inlineBytes(fl, member);
   if (!code) return undefined;
   // Saves always run at the description's own version, so `since` is settled when compiling.
   return {
@@ -75,6 +80,28 @@ function inlineOne(
   return {
     read: `${member} = ${op.read};`,
     write: `v = ${member}; if (${op.ok}) ${op.write}; else E[${i}].write(w, v, ctx, false, obj);`,
+  };
+}
+
+/**
+ * A nested struct, or a fixed array of them, straight to the struct element's own read and
+ * write (it loads into the receiver's object when there is one). Skips the interpreter's
+ * generic field step; an array of the wrong length is left to it, for its error.
+ */
+function inlineStruct(fl: Field, member: string, i: number): { read: string; write: string } | undefined {
+  if (fl.count.kind === 'one') {
+    return {
+      read: `${member} = E[${i}].read(r, ${member}, ctx, obj);`,
+      write: `E[${i}].write(w, ${member}, ctx, false, obj);`,
+    };
+  }
+  if (fl.count.kind !== 'fixed' || !Number.isSafeInteger(fl.count.n)) return undefined;
+  const n = fl.count.n;
+  const each = (step: string) =>
+    `for (let j = 0; j < ${n}; j++) { try { ${step} } catch (e) { throw e instanceof MigrationError ? e.within(j) : e; } }`;
+  return {
+    read: `v = ${member}; if (!Array.isArray(v)) v = undefined; n = new Array(${n}); ${each(`n[j] = E[${i}].read(r, v === undefined ? undefined : v[j], ctx, obj);`)} ${member} = n;`,
+    write: `v = ${member}; if (!(Array.isArray(v) && v.length === ${n})) writeField(F[i], w, obj, VERSION, ctx); else if (${n} > 0) ${each(`E[${i}].write(w, v[j], ctx, false, obj);`)}`,
   };
 }
 
