@@ -315,6 +315,13 @@ function readSubsections(plan: Plan, r: Reader, obj: Obj, ctx: MigrationContext)
   for (;;) {
     // 1. Not a subsection marker (or end of input, where QEMU's peek yields 0): done.
     if (r.peek(0) !== SUBSECTION_MARKER) return;
+    // The usual case first: the length byte and name of a known subsection, compared in one go
+    // (a name longer than ours passes steps 2–4, and a byte past the input never matches).
+    const known = knownAt(plan, bytes, r.pos + 1);
+    if (known) {
+      readSubsection(known, r, 2 + known.nameBytes.length, obj, ctx);
+      continue;
+    }
     // 2. A name too short to start with ours is not our subsection.
     const len = r.peek(1);
     if (len === undefined || len < plan.nameBytes.length + 1) return;
@@ -343,22 +350,45 @@ function readSubsections(plan: Plan, r: Reader, obj: Obj, ctx: MigrationContext)
         details: { subsection: name, parent: plan.name },
       });
     }
-    const name = sub.name;
-    // 6. Consume the header and load it at the version it carries.
-    r.skip(2 + len);
-    try {
-      const version = r.u32();
-      const nestedKey = sub.vmsd.nestedKey;
-      if (nestedKey === undefined) readBody(sub, r, obj, version, ctx);
-      else {
-        const current = obj[nestedKey];
-        const into = current !== null && typeof current === 'object' ? (current as Obj) : sub.initial();
-        readBody(sub, r, into, version, ctx);
-        obj[nestedKey] = into;
-      }
-    } catch (e) {
-      throw e instanceof MigrationError ? e.within(name) : e;
+    readSubsection(sub, r, 2 + len, obj, ctx);
+  }
+}
+
+/** The known subsection whose length byte and name stand at `at`, if one does (see readSubsections). */
+function knownAt(plan: Plan, bytes: Uint8Array, at: number): SubsectionPlan | undefined {
+  const subs = plan.subsections;
+  const shortest = plan.nameBytes.length + 1;
+  for (let i = 0; i < subs.length; i++) {
+    const s = subs[i] as SubsectionPlan;
+    const name = s.nameBytes;
+    if (!s.latin1Name || name.length < shortest || bytes[at] !== name.length) continue;
+    if (startsWith(bytes, at + 1, name)) return s;
+  }
+  return undefined;
+}
+
+/** 6. Consumes a subsection's header (`headerBytes` up to its version) and loads it at the version it carries. */
+function readSubsection(
+  sub: SubsectionPlan,
+  r: Reader,
+  headerBytes: number,
+  obj: Obj,
+  ctx: MigrationContext,
+): void {
+  const name = sub.name;
+  r.skip(headerBytes);
+  try {
+    const version = r.u32();
+    const nestedKey = sub.vmsd.nestedKey;
+    if (nestedKey === undefined) readBody(sub, r, obj, version, ctx);
+    else {
+      const current = obj[nestedKey];
+      const into = current !== null && typeof current === 'object' ? (current as Obj) : sub.initial();
+      readBody(sub, r, into, version, ctx);
+      obj[nestedKey] = into;
     }
+  } catch (e) {
+    throw e instanceof MigrationError ? e.within(name) : e;
   }
 }
 
