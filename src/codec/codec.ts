@@ -1,7 +1,7 @@
 import { defaultContext, type Infer, type MigrationContext, type Vmsd } from '../describe/index.js';
 import { fail, MigrationError } from '../errors/index.js';
 import { Reader, Writer } from '../wire/index.js';
-import { planOf, readBody, writeBody } from './plan.js';
+import { type Plan, planOf, readBody, writeBody } from './plan.js';
 import type { VmdescBody } from './vmdesc-json.js';
 
 type Obj = Record<string, unknown>;
@@ -77,24 +77,40 @@ const SCRATCH_KEEP_MAX = 64 * 1024;
 
 /** Saves a description's body: exactly the bytes QEMU's vmstate_save_state writes. */
 export function save<D extends Vmsd>(desc: D, state: Infer<D>, options: SaveOptions = {}): Uint8Array {
+  const plan = planOf(desc);
+  const hint = plan.saveSizeHint;
+  // The result is allocated anyway: when the body has the size of the last one, write straight
+  // into it and skip the copy out of a scratch writer. Up to 64 KiB, so a miss costs little.
+  if (hint > 0 && hint <= SCRATCH_KEEP_MAX) {
+    const out = new Uint8Array(hint);
+    const w = new Writer(out);
+    saveBody(plan, desc, w, state, options);
+    plan.saveSizeHint = w.pos;
+    return w.result(out);
+  }
   const w = scratch ?? new Writer(4096);
   scratch = undefined;
   w.reset();
   try {
-    saveTo(desc, w, state, options);
+    saveBody(plan, desc, w, state, options);
+    plan.saveSizeHint = w.pos;
     return w.finish();
   } finally {
     scratch = w.capacity <= SCRATCH_KEEP_MAX ? w : undefined;
   }
 }
 
-/** Saves a body into an existing writer (stream layers use this). */
-export function saveTo<D extends Vmsd>(desc: D, w: Writer, state: Infer<D>, options: SaveOptions = {}): void {
+function saveBody(plan: Plan, desc: Vmsd, w: Writer, state: unknown, options: SaveOptions): void {
   try {
-    writeBody(planOf(desc), w, state as Obj, options.ctx ?? defaultContext, false);
+    writeBody(plan, w, state as Obj, options.ctx ?? defaultContext, false);
   } catch (e) {
     throw e instanceof MigrationError ? e.within(desc.name) : e;
   }
+}
+
+/** Saves a body into an existing writer (stream layers use this). */
+export function saveTo<D extends Vmsd>(desc: D, w: Writer, state: Infer<D>, options: SaveOptions = {}): void {
+  saveBody(planOf(desc), desc, w, state, options);
 }
 
 /** Saves and also returns the vmdesc body QEMU would append to describe these bytes (spec §13). */

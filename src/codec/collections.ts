@@ -1,4 +1,4 @@
-import type { GTreeType, MigrationContext, QueueType } from '../describe/index.js';
+import { type GTreeType, INT_RANGES, type MigrationContext, type QueueType } from '../describe/index.js';
 import { fail, MigrationError } from '../errors/index.js';
 import type { Reader, Writer } from '../wire/index.js';
 import type { ElementCodec, StructOps } from './elements.js';
@@ -7,7 +7,7 @@ import { rememberNodes, type VmdescBody, type VmdescNode } from './vmdesc-json.j
 type Obj = Record<string, unknown>;
 type Ops = () => StructOps;
 
-const U64_MAX = 0xffff_ffff_ffff_ffffn;
+const [U64_MIN, U64_MAX] = INT_RANGES.uint64;
 
 function notA(expected: string, value: unknown): never {
   const shown = Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value;
@@ -132,7 +132,7 @@ export function gtreeCodec(
   loadVersion: number,
   layouts?: readonly NodeOps[],
 ): ElementCodec {
-  const opsAt = (i: number): NodeOps => layouts?.[i] ?? ops;
+  const tree: Tree = { t, loadVersion, layouts, opsAt: (i) => layouts?.[i] ?? ops };
   return {
     typeName: 'gtree',
     fixedSize: undefined,
@@ -143,75 +143,97 @@ export function gtreeCodec(
         if (ops.key) checkVersion(ops.key(), loadVersion, r);
         checkVersion(ops.value(), loadVersion, r);
       }
-      const at = r.offset;
-      const nnodes = r.u32();
-      if (nnodes > t.max) {
-        fail('bound-exceeded', `gtree node count ${nnodes} is above its max of ${t.max}`, {
-          offset: at,
-          details: { count: nnodes, max: t.max },
-        });
-      }
-      const out: { key: unknown; value: Obj }[] = [];
-      for (;;) {
-        const marker = r.offset;
-        if (r.u8() === 0) {
-          if (out.length !== nnodes) {
-            fail('unexpected-byte', `gtree ended after ${out.length} node(s); its count says ${nnodes}`, {
-              offset: marker,
-              details: { nnodes, received: out.length },
-            });
-          }
-          return out;
-        }
-        if (out.length >= nnodes) {
-          fail('unexpected-byte', `gtree has another node after the ${nnodes} its count says`, {
-            offset: marker,
-            details: { nnodes },
-          });
-        }
-        const i = out.length;
-        const node = opsAt(i);
-        const k = node.key?.();
-        const v = node.value();
-        if (layouts) {
-          if (k) checkVersion(k, loadVersion, r);
-          checkVersion(v, loadVersion, r);
-        }
-        const key = k ? located([i, 'key'], () => readStruct(k, r, loadVersion, ctx)) : r.u64();
-        const value = located([i, 'value'], () => readStruct(v, r, loadVersion, ctx));
-        out.push({ key, value });
-      }
+      return readTree(tree, r, ctx);
     },
-    write(w, value, ctx, describe) {
-      if (!Array.isArray(value)) notA('an array of { key, value } entries', value);
-      if (value.length > t.max) {
-        fail('bound-exceeded', `gtree holds ${value.length} node(s), above its max of ${t.max}`, {
-          details: { count: value.length, max: t.max },
-        });
-      }
-      w.u32(value.length);
-      let merged: VmdescBody | undefined;
-      const described: VmdescNode[] = [];
-      for (let i = 0; i < value.length; i++) {
-        const entry: unknown = value[i];
-        if (entry === null || typeof entry !== 'object' || !('key' in entry) || !('value' in entry)) {
-          located([i], () => notA('a { key, value } entry', entry));
-        }
-        const { key, value: val } = entry as { key: unknown; value: unknown };
-        const node = opsAt(i);
-        const k = node.key?.();
-        w.u8(1);
-        let keyBody: VmdescBody | undefined;
-        if (k) keyBody = located([i, 'key'], () => writeStruct(k, w, key, ctx, describe));
-        else if (typeof key === 'bigint' && key >= 0n && key <= U64_MAX) w.u64(key);
-        else located([i, 'key'], () => notA('a direct key (uint64 bigint)', key));
-        const body = located([i, 'value'], () => writeStruct(node.value(), w, val, ctx, describe));
-        if (body) described.push(keyBody ? { key: keyBody, value: body } : { value: body });
-        merged = mergeInto(mergeInto(merged, keyBody), body);
-      }
-      w.u8(0);
-      if (merged) rememberNodes(merged, described);
-      return merged;
-    },
+    write: (w, value, ctx, describe) => writeTree(tree, w, value, ctx, describe),
   };
+}
+
+interface Tree {
+  readonly t: GTreeType;
+  readonly loadVersion: number;
+  readonly layouts: readonly NodeOps[] | undefined;
+  /** Node i's descriptions: its own layout when a vmdesc gave one per node. */
+  opsAt(i: number): NodeOps;
+}
+
+function readTree(tree: Tree, r: Reader, ctx: MigrationContext): { key: unknown; value: Obj }[] {
+  const { t, loadVersion } = tree;
+  const at = r.offset;
+  const nnodes = r.u32();
+  if (nnodes > t.max) {
+    fail('bound-exceeded', `gtree node count ${nnodes} is above its max of ${t.max}`, {
+      offset: at,
+      details: { count: nnodes, max: t.max },
+    });
+  }
+  const out: { key: unknown; value: Obj }[] = [];
+  for (;;) {
+    const marker = r.offset;
+    if (r.u8() === 0) {
+      if (out.length !== nnodes) {
+        fail('unexpected-byte', `gtree ended after ${out.length} node(s); its count says ${nnodes}`, {
+          offset: marker,
+          details: { nnodes, received: out.length },
+        });
+      }
+      return out;
+    }
+    if (out.length >= nnodes) {
+      fail('unexpected-byte', `gtree has another node after the ${nnodes} its count says`, {
+        offset: marker,
+        details: { nnodes },
+      });
+    }
+    const i = out.length;
+    const node = tree.opsAt(i);
+    const k = node.key?.();
+    const v = node.value();
+    if (tree.layouts) {
+      if (k) checkVersion(k, loadVersion, r);
+      checkVersion(v, loadVersion, r);
+    }
+    const key = k ? located([i, 'key'], () => readStruct(k, r, loadVersion, ctx)) : r.u64();
+    const value = located([i, 'value'], () => readStruct(v, r, loadVersion, ctx));
+    out.push({ key, value });
+  }
+}
+
+function writeTree(
+  tree: Tree,
+  w: Writer,
+  value: unknown,
+  ctx: MigrationContext,
+  describe: boolean,
+): VmdescBody | undefined {
+  const { t } = tree;
+  if (!Array.isArray(value)) notA('an array of { key, value } entries', value);
+  if (value.length > t.max) {
+    fail('bound-exceeded', `gtree holds ${value.length} node(s), above its max of ${t.max}`, {
+      details: { count: value.length, max: t.max },
+    });
+  }
+  w.u32(value.length);
+  let merged: VmdescBody | undefined;
+  const described: VmdescNode[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const entry: unknown = value[i];
+    if (entry === null || typeof entry !== 'object' || !('key' in entry) || !('value' in entry)) {
+      located([i], () => notA('a { key, value } entry', entry));
+    }
+    const { key, value: val } = entry as { key: unknown; value: unknown };
+    const node = tree.opsAt(i);
+    const k = node.key?.();
+    w.u8(1);
+    let keyBody: VmdescBody | undefined;
+    if (k) keyBody = located([i, 'key'], () => writeStruct(k, w, key, ctx, describe));
+    else if (typeof key === 'bigint' && key >= U64_MIN && key <= U64_MAX) w.u64(key);
+    else located([i, 'key'], () => notA('a direct key (uint64 bigint)', key));
+    const body = located([i, 'value'], () => writeStruct(node.value(), w, val, ctx, describe));
+    if (body) described.push(keyBody ? { key: keyBody, value: body } : { value: body });
+    merged = mergeInto(mergeInto(merged, keyBody), body);
+  }
+  w.u8(0);
+  if (merged) rememberNodes(merged, described);
+  return merged;
 }

@@ -1,7 +1,9 @@
-import type { AnyElementType, Field, MigrationContext } from '../describe/index.js';
+import { type AnyElementType, type Field, INT_RANGES, type MigrationContext } from '../describe/index.js';
 import { MigrationError } from '../errors/index.js';
 import type { Reader, Writer } from '../wire/index.js';
+import { type Batched, batchOp, runRead, runWrite } from './compiled-runs.js';
 import type { ElementCodec } from './elements.js';
+import { generate } from './jit.js';
 import { copyBytes } from './slab.js';
 
 type Obj = Record<string, unknown>;
@@ -12,6 +14,8 @@ export interface CompiledField {
   readonly key: string | undefined;
   readonly shownName: string;
   readonly element: ElementCodec;
+  /** Element count at this moment (checked against the field's bound). */
+  count(obj: Obj, ctx: MigrationContext, offset: number | undefined): number;
 }
 
 /** The field loops of a body: all fields, in order, each failure located under its field name. */
@@ -28,12 +32,12 @@ export interface FieldSteps<F> {
  * Reader/Writer method per inlined integer type (64-bit ones stay interpreted: bigint checks).
  * A Map, so a type name from data ("constructor") cannot reach Object.prototype.
  */
-const INT_METHOD = new Map<string, { read: string; write: string; lo: number; hi: number }>([
-  ['uint8', { read: 'u8', write: 'u8', lo: 0, hi: 0xff }],
-  ['uint16', { read: 'u16', write: 'u16', lo: 0, hi: 0xffff }],
-  ['uint32', { read: 'u32', write: 'u32', lo: 0, hi: 0xffffffff }],
-  ['int16', { read: 'i16', write: 'i16', lo: -0x8000, hi: 0x7fff }],
-  ['int32', { read: 'i32', write: 'i32', lo: -0x80000000, hi: 0x7fffffff }],
+const INT_METHOD = new Map<string, { read: string; write: string }>([
+  ['uint8', { read: 'u8', write: 'u8' }],
+  ['uint16', { read: 'u16', write: 'u16' }],
+  ['uint32', { read: 'u32', write: 'u32' }],
+  ['int16', { read: 'i16', write: 'i16' }],
+  ['int32', { read: 'i32', write: 'i32' }],
 ]);
 
 /**
@@ -52,7 +56,12 @@ function inlineField(
   if (f.key === undefined || fl.existsIf || fl.unused || fl.validator || fl.mustExist) return undefined;
   if (!Number.isSafeInteger(fl.since)) return undefined;
   const member = `obj[${JSON.stringify(f.key)}]`;
-  const code = fl.count.kind === 'one' ? inlineOne(fl.type, member, i) : inlineBytes(fl, member);
+  const code =
+    fl.type.kind === 'struct'
+      ? inlineStruct(fl, member, i)
+      : fl.count.kind === 'one'
+        ? inlineOne(fl.type, member, i)
+        : inlineBytes(fl, member);
   if (!code) return undefined;
   // Saves always run at the description's own version, so `since` is settled when compiling.
   return {
@@ -74,15 +83,44 @@ function inlineOne(
   };
 }
 
-/** A fixed-length array of plain bytes: one bounds check and a copy loop; the interpreter reports failures. */
+/**
+ * A nested struct, or a fixed array of them, straight to the struct element's own read and
+ * write (it loads into the receiver's object when there is one). Skips the interpreter's
+ * generic field step; an array of the wrong length is left to it, for its error.
+ */
+function inlineStruct(fl: Field, member: string, i: number): { read: string; write: string } | undefined {
+  if (fl.count.kind === 'one') {
+    return {
+      read: `${member} = E[${i}].read(r, ${member}, ctx, obj);`,
+      write: `E[${i}].write(w, ${member}, ctx, false, obj);`,
+    };
+  }
+  if (fl.count.kind !== 'fixed' || !Number.isSafeInteger(fl.count.n)) return undefined;
+  const n = fl.count.n;
+  const each = (step: string) =>
+    `for (let j = 0; j < ${n}; j++) { try { ${step} } catch (e) { throw e instanceof MigrationError ? e.within(j) : e; } }`;
+  return {
+    read: `v = ${member}; if (!Array.isArray(v)) v = undefined; n = new Array(${n}); ${each(`n[j] = E[${i}].read(r, v === undefined ? undefined : v[j], ctx, obj);`)} ${member} = n;`,
+    write: `v = ${member}; if (!(Array.isArray(v) && v.length === ${n})) writeField(F[i], w, obj, VERSION, ctx); else if (${n} > 0) ${each(`E[${i}].write(w, v[j], ctx, false, obj);`)}`,
+  };
+}
+
+/**
+ * An array of plain bytes, fixed or counted (`varray`): one bounds check and a copy loop; the
+ * interpreter reports failures. A variable count is taken (and bound-checked) by the field's own
+ * `count`, as the interpreter does; only the failure path asks it a second time.
+ */
 function inlineBytes(fl: Field, member: string): { read: string; write: string } | undefined {
   const t = fl.type;
-  if (fl.count.kind !== 'fixed' || !Number.isSafeInteger(fl.count.n)) return undefined;
   if (t.kind !== 'int' || t.int !== 'uint8' || t.check !== undefined) return undefined;
-  const n = fl.count.n;
+  let n: string;
+  if (fl.count.kind === 'fixed' && Number.isSafeInteger(fl.count.n)) n = `${fl.count.n}`;
+  else if (fl.count.kind === 'var') n = 'n';
+  else return undefined;
+  const count = (offset: string) => (n === 'n' ? `n = F[i].count(obj, ctx, ${offset}); ` : '');
   return {
-    read: `v = r.byteArray(${n}); if (v !== undefined) ${member} = v; else readField(F[i], r, obj, version, ctx);`,
-    write: `v = ${member}; if (!(Array.isArray(v) && v.length === ${n} && w.byteArray(v, ${n}))) writeField(F[i], w, obj, VERSION, ctx);`,
+    read: `${count('r.offset')}v = r.byteArray(${n}); if (v !== undefined) ${member} = v; else readField(F[i], r, obj, version, ctx);`,
+    write: `v = ${member}; ${count('undefined')}if (!(Array.isArray(v) && v.length === ${n} && w.byteArray(v, ${n}))) writeField(F[i], w, obj, VERSION, ctx);`,
   };
 }
 
@@ -90,9 +128,10 @@ function inlineOp(t: AnyElementType): { read: string; ok: string; write: string 
   if (t.kind === 'int' && t.check === undefined) {
     const m = INT_METHOD.get(t.int);
     if (!m) return undefined;
+    const [lo, hi] = INT_RANGES[t.int] as readonly [number, number];
     return {
       read: `r.${m.read}()`,
-      ok: `typeof v === 'number' && Number.isInteger(v) && v >= ${m.lo} && v <= ${m.hi}`,
+      ok: `typeof v === 'number' && Number.isInteger(v) && v >= ${lo} && v <= ${hi}`,
       write: `w.${m.write}(v)`,
     };
   }
@@ -121,14 +160,45 @@ export function compileFieldLoops<F extends CompiledField>(
 ): { readFields: ReadFields; writeFields: WriteFields } | undefined {
   const reads: string[] = [];
   const writes: string[] = [];
+  // Runs of batchable fields (compiled-runs.ts), with each field's own code for the slow path.
+  let readRun: Batched[] = [];
+  let writeRun: Batched[] = [];
+  const endReadRun = () => {
+    if (readRun.length > 1) reads.push(runRead(readRun));
+    else reads.push(...readRun.map((x) => x.slow));
+    readRun = [];
+  };
+  const endWriteRun = () => {
+    if (writeRun.length > 1) writes.push(runWrite(writeRun));
+    else writes.push(...writeRun.map((x) => x.slow));
+    writeRun = [];
+  };
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i] as F;
     const inline = inlineField(f, i, versions.minimumVersion);
-    reads.push(`i = ${i}; ${inline ? inline.read : 'readField(F[i], r, obj, version, ctx);'}`);
+    const read = `i = ${i}; ${inline ? inline.read : 'readField(F[i], r, obj, version, ctx);'}`;
+    const op = inline && f.key !== undefined ? batchOp(f.field) : undefined;
+    const batched = (slow: string): Batched | undefined =>
+      op && f.key !== undefined ? { index: i, key: f.key, op, slow } : undefined;
+    // Only fields present at every version the load accepts join a read run.
+    const r = f.field.since <= versions.minimumVersion ? batched(read) : undefined;
+    if (r) readRun.push(r);
+    else {
+      endReadRun();
+      reads.push(read);
+    }
     // The interpreter skips such a field on save (it cannot be mustExist, or it would not be inline).
     if (inline && f.field.since > versions.version) continue;
-    writes.push(`i = ${i}; ${inline ? inline.write : 'writeField(F[i], w, obj, VERSION, ctx);'}`);
+    const write = `i = ${i}; ${inline ? inline.write : 'writeField(F[i], w, obj, VERSION, ctx);'}`;
+    const wr = batched(write);
+    if (wr) writeRun.push(wr);
+    else {
+      endWriteRun();
+      writes.push(write);
+    }
   }
+  endReadRun();
+  endWriteRun();
   // `i` names the field being processed, so an error is located exactly as the interpreter does.
   const wrap = (body: string[]) => `
     let i = 0;
@@ -137,28 +207,20 @@ export function compileFieldLoops<F extends CompiledField>(
     } catch (e) {
       throw e instanceof MigrationError ? e.within(F[i].shownName) : e;
     }`;
-  try {
-    const make = (params: string, body: string[]) =>
-      new Function(
-        'F',
-        'E',
-        'readField',
-        'writeField',
-        'MigrationError',
-        'VERSION',
-        'copyBytes',
-        `'use strict'; return function (${params}) { let v; ${wrap(body)} };`,
-      )(
-        fields,
-        fields.map((f) => f.element),
-        steps.read,
-        steps.write,
-        MigrationError,
-        versions.version,
-        copyBytes,
-      );
-    return { readFields: make('r, obj, version, ctx', reads), writeFields: make('w, obj, ctx', writes) };
-  } catch {
-    return undefined;
-  }
+  const make = (params: string, body: string[]) =>
+    generate(
+      ['F', 'E', 'readField', 'writeField', 'MigrationError', 'VERSION', 'copyBytes'],
+      `'use strict'; return function (${params}) { let v; let n; let b; let p; ${wrap(body)} };`,
+    )?.(
+      fields,
+      fields.map((f) => f.element),
+      steps.read,
+      steps.write,
+      MigrationError,
+      versions.version,
+      copyBytes,
+    );
+  const readFields = make('r, obj, version, ctx', reads) as ReadFields | undefined;
+  const writeFields = make('w, obj, ctx', writes) as WriteFields | undefined;
+  return readFields && writeFields ? { readFields, writeFields } : undefined;
 }

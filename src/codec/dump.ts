@@ -1,4 +1,4 @@
-import type { Field, Vmsd } from '../describe/index.js';
+import { type Field, fixedWidth, type Vmsd } from '../describe/index.js';
 
 /** One description in QEMU's `-dump-vmstate` shape (spec §14). */
 export interface DumpDescription {
@@ -22,15 +22,6 @@ export interface DumpField {
 function elementSize(f: Field): number {
   const t = f.type;
   switch (t.kind) {
-    case 'int':
-      return t.width;
-    case 'bool':
-      return 1;
-    case 'timer':
-    case 'double':
-      return 8;
-    case 'buffer':
-      return t.size;
     case 'vbuffer':
       return 0;
     case 'pointer':
@@ -42,6 +33,8 @@ function elementSize(f: Field): number {
       return structSize(t.element);
     case 'gtree':
       return structSize(t.value);
+    default:
+      return fixedWidth(t) ?? 0;
   }
 }
 

@@ -1,4 +1,10 @@
-import type { AnyElementType, IntType, MigrationContext, Vmsd } from '../describe/index.js';
+import {
+  type AnyElementType,
+  INT_RANGES,
+  type IntType,
+  type MigrationContext,
+  type Vmsd,
+} from '../describe/index.js';
 import { fail } from '../errors/index.js';
 import type { Reader, Writer } from '../wire/index.js';
 import { gtreeCodec, queueCodec } from './collections.js';
@@ -49,21 +55,7 @@ export interface StructOps {
   readonly name: string;
 }
 
-const INT_RANGES: Record<string, readonly [number, number]> = {
-  uint8: [0, 0xff],
-  uint16: [0, 0xffff],
-  uint32: [0, 0xffffffff],
-  int8: [-0x80, 0x7f],
-  int16: [-0x8000, 0x7fff],
-  int32: [-0x80000000, 0x7fffffff],
-};
-const BIG_RANGES: Record<string, readonly [bigint, bigint]> = {
-  uint64: [0n, 0xffff_ffff_ffff_ffffn],
-  int64: [-0x8000_0000_0000_0000n, 0x7fff_ffff_ffff_ffffn],
-};
-
-const INT64_MIN = -0x8000_0000_0000_0000n;
-const INT64_MAX = 0x7fff_ffff_ffff_ffffn;
+const [INT64_MIN, INT64_MAX] = INT_RANGES.int64;
 
 function badValue(expected: string, value: unknown): never {
   const shown =
@@ -103,7 +95,7 @@ function intCodec(t: IntType): ElementCodec {
   const readRaw = READ_RAW[t.int];
   const writeRaw = WRITE_RAW[t.int];
   const [lo, hi] = big ? [0, 0] : (INT_RANGES[t.int] as readonly [number, number]);
-  const [blo, bhi] = big ? (BIG_RANGES[t.int] as readonly [bigint, bigint]) : [0n, 0n];
+  const [blo, bhi] = big ? (INT_RANGES[t.int] as readonly [bigint, bigint]) : [0n, 0n];
   const check = t.check;
   const expected = `${t.int}${big ? ' (bigint)' : ''}`;
   const plainByte = t.int === 'uint8' && check === undefined;

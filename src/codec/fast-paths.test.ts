@@ -58,6 +58,30 @@ describe('members a load overwrites are not built first', () => {
     expect(seen).toStrictEqual([5, 5]);
   });
 
+  it('a count function with a parameter sees its array built; a parameterless one cannot look', () => {
+    const seen: unknown[] = [];
+    const looking = vmsd('t', {
+      fields: [
+        field(
+          'v',
+          varray(uint8, {
+            count: (s: { v: number[] }) => {
+              seen.push([...s.v]);
+              return 2;
+            },
+            max: 2,
+          }),
+        ),
+      ],
+    });
+    expect(load(looking, bytes('0102'))).toStrictEqual({ v: [1, 2] });
+    // The last call is the load's own, after the receiver's array was sized.
+    expect(seen.at(-1)).toStrictEqual([0, 0]);
+    const blind = vmsd('t', { fields: [field('v', varray(uint8, { count: () => 3, max: 3 }))] });
+    expect(initial(blind)).toStrictEqual({ v: [0, 0, 0] });
+    expect(load(blind, bytes('010203'))).toStrictEqual({ v: [1, 2, 3] });
+  });
+
   it('a preLoad hook sees the whole initial state', () => {
     let before: unknown;
     const d = vmsd('t', {
@@ -113,6 +137,31 @@ describe('bulk byte arrays', () => {
     }
   });
 
+  it('a counted byte array (varray) fails where element by element would', () => {
+    const v = vmsd('t', {
+      fields: [field('n', uint8), field('r', varray(uint8, { count: 'n', max: 4 }))],
+    });
+    expect(thrown(() => load(v, bytes('03 0102'))).issues[0]).toMatchObject({
+      code: 'truncated',
+      path: ['t', 'r', 2],
+      offset: 3,
+    });
+    expect(thrown(() => load(v, bytes('05 0102030405'))).issues[0]).toMatchObject({
+      code: 'bound-exceeded',
+      path: ['t', 'r'],
+      offset: 1,
+    });
+    expect(thrown(() => save(v, { n: 3, r: [1, 2, 256] })).issues[0]).toMatchObject({
+      code: 'invalid-value',
+      path: ['t', 'r', 2],
+    });
+    expect(thrown(() => save(v, { n: 3, r: [1, 2] })).issues[0]).toMatchObject({
+      code: 'invalid-value',
+      path: ['t', 'r'],
+    });
+    expect(Array.from(save(v, { n: 2, r: [7, 8] }))).toStrictEqual([2, 7, 8]);
+  });
+
   it('round-trips any bytes', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), (r) => {
@@ -147,5 +196,23 @@ describe('the reused save writer', () => {
     expect(first.length).toBe(100_001);
     expect(first[0]).toBe(1);
     expect(first[100_000]).toBe(3);
+  });
+
+  it('results are fresh, exact arrays whether or not the body has the last one’s size', () => {
+    const v = vmsd('t', {
+      fields: [field('n', uint8), field('r', varray(uint8, { count: 'n', max: 200 }))],
+    });
+    const results: Uint8Array[] = [];
+    for (const n of [2, 2, 4, 1, 1, 200, 3]) {
+      const r = Array.from({ length: n }, (_, i) => i);
+      const out = save(v, { n, r });
+      expect(Array.from(out)).toStrictEqual([n, ...r]);
+      expect(out.byteOffset).toBe(0);
+      expect(out.buffer.byteLength).toBe(out.length);
+      results.push(out);
+    }
+    expect(new Set(results.map((r) => r.buffer)).size).toBe(results.length);
+    expect(thrown(() => save(v, { n: 3, r: [1, 2, 999] })).code).toBe('invalid-value');
+    expect(Array.from(save(v, { n: 3, r: [1, 2, 3] }))).toStrictEqual([3, 1, 2, 3]);
   });
 });

@@ -3,6 +3,7 @@ import { asMigrationError, fail, MigrationError } from '../errors/index.js';
 import { latin1, type Reader, Writer } from '../wire/index.js';
 import { compileFieldLoops, type ReadFields, type WriteFields } from './compiled.js';
 import { type ElementCodec, elementCodec, type StructOps, sizeFrom } from './elements.js';
+import { isJitless } from './jit.js';
 import { fieldExists, subsectionNeeded } from './presence.js';
 import { readsCurrent, targets } from './targets.js';
 import { nodesOf, rememberNodes, type VmdescBody, type VmdescField } from './vmdesc-json.js';
@@ -47,19 +48,28 @@ export interface Plan {
   readonly readFields: ReadFields;
   /** The field loop of a save without vmdesc. */
   readonly writeFields: WriteFields;
+  /**
+   * Size of the last body `save` wrote (0: none yet). Most devices write the same size every
+   * time, so `save` writes the next one straight into a result of this size (no copy out).
+   */
+  saveSizeHint: number;
 }
 
 export interface SubsectionPlan extends Plan {
   readonly vmsd: Subsection;
 }
 
-const cache = new WeakMap<Vmsd, Plan>();
+/** Plans with generated field loops, and interpreted ones (jitless): the same description may have both. */
+const caches = { compiled: new WeakMap<Vmsd, Plan>(), interpreted: new WeakMap<Vmsd, Plan>() };
 
-/** Compiles a description (and everything it nests) once; later calls return the cached plan. */
-export function planOf(vmsd: Vmsd): Plan {
-  const cached = cache.get(vmsd);
+/**
+ * Compiles a description (and everything it nests, in the same mode) once; later calls return the
+ * cached plan. `interpret` defaults to the codec's setting (jit.ts).
+ */
+export function planOf(vmsd: Vmsd, interpret: boolean = isJitless()): Plan {
+  const cached = (interpret ? caches.interpreted : caches.compiled).get(vmsd);
   if (cached) return cached;
-  return compile(vmsd);
+  return compile(vmsd, interpret);
 }
 
 function latin1Bytes(s: string): Uint8Array {
@@ -80,12 +90,12 @@ function shownNames(fields: readonly Field[]): string[] {
   });
 }
 
-function structOpsFor(t: { vmsd: Vmsd }): () => StructOps {
+function structOpsFor(t: { vmsd: Vmsd }, interpret: boolean): () => StructOps {
   // Resolved lazily so recursive and shared descriptions compile once and terminate.
   let ops: StructOps | undefined;
   return () => {
     if (ops) return ops;
-    const plan = planOf(t.vmsd);
+    const plan = planOf(t.vmsd, interpret);
     ops = {
       name: plan.name,
       version: plan.vmsd.version,
@@ -100,8 +110,8 @@ function structOpsFor(t: { vmsd: Vmsd }): () => StructOps {
   };
 }
 
-function compileField(field: Field, shownName: string): FieldPlan {
-  const element = elementCodec(field.type, structOpsFor, field.since);
+function compileField(field: Field, shownName: string, interpret: boolean): FieldPlan {
+  const element = elementCodec(field.type, (t) => structOpsFor(t, interpret), field.since);
   const { count } = field;
   const exists = (obj: Obj, ctx: MigrationContext, version: number) => fieldExists(field, obj, ctx, version);
   let countOf: FieldPlan['count'];
@@ -137,15 +147,10 @@ function interpretedLoops(
 ): { readFields: ReadFields; writeFields: WriteFields } {
   return {
     readFields(r, obj, version, ctx) {
-      let i = 0;
-      try {
-        for (; i < fields.length; i++) readField(fields[i] as FieldPlan, r, obj, version, ctx);
-      } catch (e) {
-        throw e instanceof MigrationError ? e.within((fields[i] as FieldPlan).shownName) : e;
-      }
+      eachField(fields, (f) => readField(f, r, obj, version, ctx));
     },
     writeFields(w, obj, ctx) {
-      writeFields(fields, w, obj, vmsd.version, ctx, undefined);
+      eachField(fields, (f) => writeField(f, w, obj, vmsd.version, ctx, undefined));
     },
   };
 }
@@ -153,7 +158,9 @@ function interpretedLoops(
 function fieldLoops(
   vmsd: Vmsd,
   fields: readonly FieldPlan[],
+  interpret: boolean,
 ): { readFields: ReadFields; writeFields: WriteFields } {
+  if (interpret) return interpretedLoops(vmsd, fields);
   const steps = {
     read: readField,
     write: (f: FieldPlan, w: Writer, obj: Obj, version: number, ctx: MigrationContext) =>
@@ -171,9 +178,9 @@ function subsectionHeader(vmsd: Vmsd): Uint8Array | undefined {
   return w.finish();
 }
 
-function compile(vmsd: Vmsd): Plan {
+function compile(vmsd: Vmsd, interpret: boolean): Plan {
   const names = shownNames(vmsd.fields);
-  const fields = vmsd.fields.map((f, i) => compileField(f, names[i] as string));
+  const fields = vmsd.fields.map((f, i) => compileField(f, names[i] as string, interpret));
   const plan: Plan = {
     vmsd,
     name: vmsd.name,
@@ -186,15 +193,16 @@ function compile(vmsd: Vmsd): Plan {
     compressible: false,
     initial: () => ({}),
     loadTarget: () => ({}),
-    ...fieldLoops(vmsd, fields),
+    saveSizeHint: 0,
+    ...fieldLoops(vmsd, fields, interpret),
   };
   // Registered before nested descriptions compile, so recursion finds it.
-  cache.set(vmsd, plan);
-  const subsections = vmsd.subsections.map((s) => planOf(s) as SubsectionPlan);
+  (interpret ? caches.interpreted : caches.compiled).set(vmsd, plan);
+  const subsections = vmsd.subsections.map((s) => planOf(s, interpret) as SubsectionPlan);
   const byName = new Map(subsections.map((s) => [s.name, s]));
   const compressible =
     subsections.length === 0 && fields.every((f) => f.field.existsIf === undefined && f.element.compressible);
-  const { initial, loadTarget } = targets(vmsd, fields, subsections);
+  const { initial, loadTarget } = targets(vmsd, fields, subsections, interpret);
   Object.assign(plan, { subsections, subsectionsByName: byName, compressible, initial, loadTarget });
   return plan;
 }
@@ -307,6 +315,13 @@ function readSubsections(plan: Plan, r: Reader, obj: Obj, ctx: MigrationContext)
   for (;;) {
     // 1. Not a subsection marker (or end of input, where QEMU's peek yields 0): done.
     if (r.peek(0) !== SUBSECTION_MARKER) return;
+    // The usual case first: the length byte and name of a known subsection, compared in one go
+    // (a name longer than ours passes steps 2–4, and a byte past the input never matches).
+    const known = knownAt(plan, bytes, r.pos + 1);
+    if (known) {
+      readSubsection(known, r, 2 + known.nameBytes.length, obj, ctx);
+      continue;
+    }
     // 2. A name too short to start with ours is not our subsection.
     const len = r.peek(1);
     if (len === undefined || len < plan.nameBytes.length + 1) return;
@@ -335,22 +350,45 @@ function readSubsections(plan: Plan, r: Reader, obj: Obj, ctx: MigrationContext)
         details: { subsection: name, parent: plan.name },
       });
     }
-    const name = sub.name;
-    // 6. Consume the header and load it at the version it carries.
-    r.skip(2 + len);
-    try {
-      const version = r.u32();
-      const nestedKey = sub.vmsd.nestedKey;
-      if (nestedKey === undefined) readBody(sub, r, obj, version, ctx);
-      else {
-        const current = obj[nestedKey];
-        const into = current !== null && typeof current === 'object' ? (current as Obj) : sub.initial();
-        readBody(sub, r, into, version, ctx);
-        obj[nestedKey] = into;
-      }
-    } catch (e) {
-      throw e instanceof MigrationError ? e.within(name) : e;
+    readSubsection(sub, r, 2 + len, obj, ctx);
+  }
+}
+
+/** The known subsection whose length byte and name stand at `at`, if one does (see readSubsections). */
+function knownAt(plan: Plan, bytes: Uint8Array, at: number): SubsectionPlan | undefined {
+  const subs = plan.subsections;
+  const shortest = plan.nameBytes.length + 1;
+  for (let i = 0; i < subs.length; i++) {
+    const s = subs[i] as SubsectionPlan;
+    const name = s.nameBytes;
+    if (!s.latin1Name || name.length < shortest || bytes[at] !== name.length) continue;
+    if (startsWith(bytes, at + 1, name)) return s;
+  }
+  return undefined;
+}
+
+/** 6. Consumes a subsection's header (`headerBytes` up to its version) and loads it at the version it carries. */
+function readSubsection(
+  sub: SubsectionPlan,
+  r: Reader,
+  headerBytes: number,
+  obj: Obj,
+  ctx: MigrationContext,
+): void {
+  const name = sub.name;
+  r.skip(headerBytes);
+  try {
+    const version = r.u32();
+    const nestedKey = sub.vmsd.nestedKey;
+    if (nestedKey === undefined) readBody(sub, r, obj, version, ctx);
+    else {
+      const current = obj[nestedKey];
+      const into = current !== null && typeof current === 'object' ? (current as Obj) : sub.initial();
+      readBody(sub, r, into, version, ctx);
+      obj[nestedKey] = into;
     }
+  } catch (e) {
+    throw e instanceof MigrationError ? e.within(name) : e;
   }
 }
 
@@ -366,7 +404,7 @@ export function writeBody(
   const version = v.version;
   runHook(v.preSave as never, 'preSave', plan, obj, ctx, version);
   const described: VmdescField[] | undefined = describe ? [] : undefined;
-  if (described) writeFields(plan.fields, w, obj, version, ctx, described);
+  if (described) eachField(plan.fields, (f) => writeField(f, w, obj, version, ctx, described));
   else plan.writeFields(w, obj, ctx);
   const subs = writeSubsections(plan, w, obj, ctx, describe);
   runHook(v.postSave as never, 'postSave', plan, obj, ctx, version);
@@ -376,18 +414,11 @@ export function writeBody(
   return body;
 }
 
-/** The interpreted field loop of a save (with `described`, also the vmdesc of each field). */
-function writeFields(
-  fields: readonly FieldPlan[],
-  w: Writer,
-  obj: Obj,
-  version: number,
-  ctx: MigrationContext,
-  described: VmdescField[] | undefined,
-): void {
+/** The interpreter's field loop: `step` per field in order, a failure located under the field's name. */
+function eachField(fields: readonly FieldPlan[], step: (f: FieldPlan) => void): void {
   let i = 0;
   try {
-    for (; i < fields.length; i++) writeField(fields[i] as FieldPlan, w, obj, version, ctx, described);
+    for (; i < fields.length; i++) step(fields[i] as FieldPlan);
   } catch (e) {
     throw e instanceof MigrationError ? e.within((fields[i] as FieldPlan).shownName) : e;
   }

@@ -6,6 +6,7 @@ import {
   type Vmsd,
 } from '../describe/index.js';
 import type { ElementCodec } from './elements.js';
+import { generate } from './jit.js';
 
 type Obj = Record<string, unknown>;
 
@@ -31,11 +32,21 @@ export function readsCurrent(t: AnyElementType): boolean {
   return (t.kind === 'int' && t.check !== undefined) || t.kind === 'pointer';
 }
 
-/** The member names an element's sizes are read from, and whether a function decides one. */
+/**
+ * Whether a count or size function may read the state. One declared without parameters
+ * (`count: () => 512`, the receiver's own configuration) cannot: arrow functions have no
+ * `arguments`, so only an arrow or method of length 0 is taken as blind (methods have no
+ * `prototype` either; one reading `arguments` would be perverse).
+ */
+function mayReadState(fn: (...args: never[]) => unknown): boolean {
+  return fn.length > 0 || Object.hasOwn(fn, 'prototype');
+}
+
+/** The member names an element's sizes are read from, and whether a function that may read the state decides one. */
 function sizeSources(t: AnyElementType, names: string[]): boolean {
   if (t.kind === 'pointer') return sizeSources(t.target, names);
   if (t.kind !== 'vbuffer') return false;
-  if (typeof t.size === 'function') return true;
+  if (typeof t.size === 'function') return mayReadState(t.size);
   names.push(t.size);
   return false;
 }
@@ -55,7 +66,7 @@ function overwrittenKeys(fields: readonly TargetField[], version: number): Set<s
     const names: string[] = [];
     if (f.existsIf !== undefined) userCodeRan = true;
     if (f.count.kind === 'var') {
-      if (typeof f.count.from === 'function') userCodeRan = true;
+      if (typeof f.count.from === 'function') userCodeRan ||= mayReadState(f.count.from);
       else names.push(f.count.from);
     }
     if (sizeSources(f.type, names)) userCodeRan = true;
@@ -78,9 +89,20 @@ function defaultOf(f: TargetField): unknown {
   const c = f.field.count;
   if (c.kind === 'one') return f.element.initial();
   if (c.kind === 'var') return [];
-  // A plain loop: Array.from({ length }) takes V8's generic iterable path (~100 ns/element).
-  const a = new Array<unknown>(c.n);
-  for (let i = 0; i < c.n; i++) a[i] = f.element.initial();
+  return defaultArray(f.element, c.n);
+}
+
+/**
+ * `n` default elements. A primitive default is filled in one call; objects are built one by one
+ * (a plain loop: Array.from({ length }) takes V8's generic iterable path, ~100 ns/element).
+ */
+function defaultArray(element: ElementCodec, n: number): unknown[] {
+  if (n === 0) return [];
+  const first = element.initial();
+  if (isPrimitive(first)) return new Array<unknown>(n).fill(first);
+  const a = new Array<unknown>(n);
+  a[0] = first;
+  for (let i = 1; i < n; i++) a[i] = element.initial();
   return a;
 }
 
@@ -114,16 +136,11 @@ function literalFactory(
   }
   const merged = subsections.filter((s) => s.vmsd.nestedKey === undefined);
   const assigns = merged.map((_, j) => `Object.assign(o, S[${j}].initial());`).join(' ');
-  try {
-    return new Function(
-      'V',
-      'D',
-      'S',
-      `'use strict'; return function () { const o = { ${members.join(', ')} }; ${assigns} return o; };`,
-    )(values, fresh, merged);
-  } catch {
-    return undefined;
-  }
+  const factory = generate(
+    ['V', 'D', 'S'],
+    `'use strict'; return function () { const o = { ${members.join(', ')} }; ${assigns} return o; };`,
+  );
+  return factory?.(values, fresh, merged) as (() => Obj) | undefined;
 }
 
 /**
@@ -152,17 +169,17 @@ function receiverSized(fields: readonly TargetField[]): ((obj: Obj) => void) | u
         continue; // A count that cannot be computed here is reported by the save that needs it.
       }
       if (!Number.isSafeInteger(n) || n <= 0 || n > c.max * c.multiply) continue;
-      const a = new Array<unknown>(n);
-      for (let i = 0; i < n; i++) a[i] = f.element.initial();
-      obj[key] = a;
+      obj[key] = defaultArray(f.element, n);
     }
   };
 }
 
+/** `interpret`: build receivers member by member, without generated code (jitless). */
 export function targets(
   vmsd: Vmsd,
   fields: readonly TargetField[],
   subsections: readonly SubsectionTarget[],
+  interpret: boolean,
 ): Targets {
   const fill = receiverSized(fields);
   // The interpreted builder: the reference, and the fallback where code generation is forbidden.
@@ -177,7 +194,7 @@ export function targets(
     return obj;
   };
   const factoryFor = (skip: ReadonlySet<string>): (() => Obj) => {
-    const make = literalFactory(fields, subsections, skip) ?? (() => build(skip));
+    const make = (interpret ? undefined : literalFactory(fields, subsections, skip)) ?? (() => build(skip));
     if (!fill) return make;
     return () => {
       const obj = make();

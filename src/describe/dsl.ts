@@ -333,27 +333,23 @@ export function vmsd<const F extends readonly Field[], const Subs extends readon
   return freezeDescription(name, options as never, subs, extra) as never;
 }
 
+/** A description's parts as data, for tools that build descriptions (vmdesc, -dump-vmstate). */
+export interface DescriptionParts {
+  version: number;
+  minimumVersion: number;
+  fields: readonly Field[];
+  subsections: readonly Subsection[];
+}
+
 /** For tools that build descriptions from data (vmdesc, -dump-vmstate): no typing, same checks. */
-export function vmsdFromParts(
-  name: string,
-  parts: {
-    version: number;
-    minimumVersion: number;
-    fields: readonly Field[];
-    subsections: readonly Subsection[];
-  },
-): Vmsd<Record<string, unknown>> {
+export function vmsdFromParts(name: string, parts: DescriptionParts): Vmsd<Record<string, unknown>> {
   return freezeDescription(name, parts, parts.subsections, {}) as Vmsd<Record<string, unknown>>;
 }
 
 /** For tools that build subsections from data. */
 export function subsectionFromParts(
   name: string,
-  parts: {
-    version: number;
-    minimumVersion: number;
-    fields: readonly Field[];
-    subsections: readonly Subsection[];
+  parts: DescriptionParts & {
     nestedKey?: string;
     dependsOn?: readonly string[];
     needed?: (state: Record<string, unknown>, ctx: MigrationContext) => boolean;

@@ -4,6 +4,7 @@ export {
   type ArraySpec,
   array,
   buffer,
+  type DescriptionParts,
   type FieldOptions,
   field,
   fieldFromParts,
@@ -27,6 +28,7 @@ export {
   bool,
   double,
   equal,
+  INT_RANGES,
   int8,
   int16,
   int32,
@@ -40,3 +42,4 @@ export {
   uint64,
 } from './scalars.js';
 export type * from './types.js';
+export { fixedWidth } from './widths.js';

@@ -48,3 +48,22 @@ export const int32Le: IntType<number> = Object.freeze({
   typeName: 'int32 le',
   check: 'le',
 }) as IntType<number>;
+
+type BigIntName = 'uint64' | 'int64';
+
+/**
+ * The values each integer type holds (QEMU's C types): numbers up to 32 bits, bigints for 64.
+ * The one table the codec's checks, its generated code and the state generator all use.
+ */
+export const INT_RANGES: {
+  readonly [K in IntName]: K extends BigIntName ? readonly [bigint, bigint] : readonly [number, number];
+} = Object.freeze({
+  uint8: [0, 0xff],
+  uint16: [0, 0xffff],
+  uint32: [0, 0xffffffff],
+  int8: [-0x80, 0x7f],
+  int16: [-0x8000, 0x7fff],
+  int32: [-0x80000000, 0x7fffffff],
+  uint64: [0n, 0xffff_ffff_ffff_ffffn],
+  int64: [-0x8000_0000_0000_0000n, 0x7fff_ffff_ffff_ffffn],
+});

@@ -1,28 +1,52 @@
 import { fail } from '../errors/index.js';
 
 /**
- * Big-endian writer over one growable buffer. The DataView is rebuilt only when the buffer
- * grows, and capacity is reserved once per primitive.
+ * Big-endian writer over one growable buffer (or a given one, grown like any other when too
+ * small). Capacity is reserved once per primitive.
  */
 export class Writer {
   private buf: Uint8Array;
-  private view: DataView;
+  private viewCache: DataView | undefined;
+  /** Built on first use (64-bit and float writes only): a DataView per writer costs more than a small body. */
+  private get view(): DataView {
+    this.viewCache ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    return this.viewCache;
+  }
   pos = 0;
 
-  constructor(initialCapacity = 256) {
-    this.buf = new Uint8Array(Math.max(16, initialCapacity));
-    this.view = new DataView(this.buf.buffer);
+  /**
+   * `initial`: a capacity, or the buffer to write into (for output of a size known in advance;
+   * {@link result} then returns it without a copy when exactly filled).
+   */
+  constructor(initial: number | Uint8Array = 256) {
+    this.buf = typeof initial === 'number' ? new Uint8Array(Math.max(16, initial)) : initial;
   }
 
   private reserve(n: number): void {
     const needed = this.pos + n;
     if (needed <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(16, this.buf.length * 2);
     while (size < needed) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.viewCache = undefined;
+  }
+
+  /**
+   * Reserves `n` bytes and moves past them, returning where they start; the caller fills them
+   * through {@link buffer} (generated code writing a run of fields at once).
+   */
+  claim(n: number): number {
+    this.reserve(n);
+    const p = this.pos;
+    this.pos = p + n;
+    return p;
+  }
+
+  /** The buffer being written (valid until the next write that grows it). */
+  get buffer(): Uint8Array {
+    return this.buf;
   }
 
   u8(v: number): void {
@@ -75,14 +99,29 @@ export class Writer {
    * and returns false, so the caller can go element by element and report the bad one.
    */
   byteArray(values: readonly unknown[], n: number): boolean {
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (typeof v !== 'number' || (v & 0xff) !== v) return false;
-    }
     this.reserve(n);
     const buf = this.buf;
     const p = this.pos;
-    for (let i = 0; i < n; i++) buf[p + i] = values[i] as number;
+    // One pass that checks and stores: a bad value leaves `pos` where it was, so the bytes
+    // stored before it are simply overwritten later.
+    // Four at a time, as Reader.byteArray (measured faster for a 512-byte FIFO).
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const a = values[i];
+      const b = values[i + 1];
+      const c = values[i + 2];
+      const d = values[i + 3];
+      if (!(isByte(a) && isByte(b) && isByte(c) && isByte(d))) return false;
+      buf[p + i] = a;
+      buf[p + i + 1] = b;
+      buf[p + i + 2] = c;
+      buf[p + i + 3] = d;
+    }
+    for (; i < n; i++) {
+      const v = values[i];
+      if (!isByte(v)) return false;
+      buf[p + i] = v;
+    }
     this.pos = p + n;
     return true;
   }
@@ -106,7 +145,18 @@ export class Writer {
 
   /** The written bytes, copied out; the writer can go on or be reset. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    // Not `slice`: its species lookup costs more than allocating and copying.
+    const out = new Uint8Array(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    return out;
+  }
+
+  /**
+   * The written bytes as a fresh array: the writer's own buffer when the writer was given one and
+   * filled it exactly (no copy), else a copy as {@link finish}.
+   */
+  result(given: Uint8Array): Uint8Array {
+    return this.buf === given && this.pos === given.length ? given : this.finish();
   }
 
   /** The written bytes without copying (valid until the next write). */
@@ -122,4 +172,9 @@ export class Writer {
   get capacity(): number {
     return this.buf.length;
   }
+}
+
+/** An integer 0..255 (`&` is tested after typeof: it throws on bigints and symbols). */
+function isByte(v: unknown): v is number {
+  return typeof v === 'number' && (v & 0xff) === v;
 }

@@ -1,7 +1,8 @@
 import { vi } from 'vitest';
 import { planOf } from '../../src/codec/plan.js';
 import type { Vmsd } from '../../src/describe/index.js';
-import { MigrationError } from '../../src/errors/index.js';
+
+export { type Outcome, outcome } from './outcome.js';
 
 /**
  * The interpreter is what a plan gets where code generation is not allowed (CSP), so forbidding
@@ -28,20 +29,5 @@ export function interpreted<D extends Vmsd>(desc: D): D {
     return copy;
   } finally {
     vi.unstubAllGlobals();
-  }
-}
-
-export type Outcome =
-  | { ok: unknown }
-  | { code: string; path: readonly (string | number)[]; offset: number | undefined };
-
-/** What a call returned, or the code, path and offset of the MigrationError it threw. */
-export function outcome(f: () => unknown): Outcome {
-  try {
-    return { ok: f() };
-  } catch (e) {
-    if (!(e instanceof MigrationError)) throw e;
-    const issue = e.issues[0];
-    return { code: e.code, path: issue?.path ?? [], offset: issue?.offset };
   }
 }

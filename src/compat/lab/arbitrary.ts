@@ -4,6 +4,7 @@ import {
   type AnyElementType,
   defaultContext,
   type Field,
+  INT_RANGES,
   type Infer,
   type IntType,
   type MigrationContext,
@@ -76,25 +77,12 @@ interface Build {
   depth: number;
 }
 
-const INT_RANGE: Record<string, readonly [number, number]> = {
-  uint8: [0, 0xff],
-  uint16: [0, 0xffff],
-  uint32: [0, 0xffffffff],
-  int8: [-0x80, 0x7f],
-  int16: [-0x8000, 0x7fff],
-  int32: [-0x80000000, 0x7fffffff],
-};
-const BIG_RANGE: Record<string, readonly [bigint, bigint]> = {
-  uint64: [0n, 0xffff_ffff_ffff_ffffn],
-  int64: [-0x8000_0000_0000_0000n, 0x7fff_ffff_ffff_ffffn],
-};
-
 function intArbitrary(t: IntType): fc.Arbitrary<unknown> {
   if (t.width === 8) {
-    const [min, max] = BIG_RANGE[t.int] as readonly [bigint, bigint];
+    const [min, max] = INT_RANGES[t.int] as readonly [bigint, bigint];
     return fc.bigInt({ min, max });
   }
-  const [min, max] = INT_RANGE[t.int] as readonly [number, number];
+  const [min, max] = INT_RANGES[t.int] as readonly [number, number];
   return fc.integer({ min, max });
 }
 
@@ -104,10 +92,10 @@ function boundaryValues(t: AnyElementType): readonly unknown[] | undefined {
   if (t.kind === 'timer') return [-1n, 0n, 1n, 0x7fff_ffff_ffff_ffffn];
   if (t.kind !== 'int' || t.check !== undefined) return undefined;
   if (t.width === 8) {
-    const [min, max] = BIG_RANGE[t.int] as readonly [bigint, bigint];
+    const [min, max] = INT_RANGES[t.int] as readonly [bigint, bigint];
     return [...new Set([0n, 1n, max, min, max - 1n])];
   }
-  const [min, max] = INT_RANGE[t.int] as readonly [number, number];
+  const [min, max] = INT_RANGES[t.int] as readonly [number, number];
   return [...new Set([0, 1, max, min, max - 1, 2])];
 }
 
@@ -115,7 +103,7 @@ function boundaryValues(t: AnyElementType): readonly unknown[] | undefined {
 function countCapacity(f: Field | undefined): number {
   if (f === undefined || f.type.kind !== 'int') return Number.MAX_SAFE_INTEGER;
   if (f.type.width === 8) return Number.MAX_SAFE_INTEGER;
-  return (INT_RANGE[f.type.int] as readonly [number, number])[1];
+  return (INT_RANGES[f.type.int] as readonly [number, number])[1];
 }
 
 function option(b: Build, path: string): fc.Arbitrary<unknown> | undefined {

@@ -1,5 +1,11 @@
 import { fieldExists, initial, planOf, sectionNeeded, subsectionNeeded } from '../../codec/index.js';
-import type { AnyElementType, Field, MigrationContext, Vmsd } from '../../describe/index.js';
+import {
+  type AnyElementType,
+  type Field,
+  fixedWidth,
+  type MigrationContext,
+  type Vmsd,
+} from '../../describe/index.js';
 import { MigrationError, type PathSegment } from '../../errors/index.js';
 import { pathText, sameValue } from './values.js';
 import type { ReleasedVersion, VersionState } from './versions.js';
@@ -94,22 +100,6 @@ function signature(t: AnyElementType): string {
   }
 }
 
-function fixedBytes(t: AnyElementType): number | undefined {
-  switch (t.kind) {
-    case 'int':
-      return t.width;
-    case 'bool':
-      return 1;
-    case 'timer':
-    case 'double':
-      return 8;
-    case 'buffer':
-      return t.size;
-    default:
-      return undefined;
-  }
-}
-
 class Walk {
   readonly refusals: PreflightIssue[] = [];
   readonly unsafe: PreflightIssue[] = [];
@@ -146,8 +136,8 @@ class Walk {
     const at = [...path, fy.key ?? fy.name];
     const padding = fx.unused || fy.unused;
     const sameShape = padding
-      ? fixedBytes(fx.type) !== undefined &&
-        (fixedBytes(fx.type) as number) * x.count === (fixedBytes(fy.type) ?? -1) * y.count
+      ? fixedWidth(fx.type) !== undefined &&
+        (fixedWidth(fx.type) as number) * x.count === (fixedWidth(fy.type) ?? -1) * y.count
       : signature(fx.type) === signature(fy.type) && x.count === y.count;
     if (!sameShape) {
       this.unsafe.push({
