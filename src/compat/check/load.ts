@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MachineRegistry } from '../../describe/index.js';
 import { fail } from '../../errors/index.js';
-import type { SectionSpec, VersionSet } from '../lab/index.js';
+import type { SectionSpec, VersionSet } from '../releases.js';
 import { type CheckOptions, type CheckReport, checkCompatibility } from './check.js';
 import type { VmstateDumpJson } from './dump-json.js';
 import { fromDumpVmstate } from './from-dump.js';
