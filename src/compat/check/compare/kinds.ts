@@ -56,8 +56,6 @@ interface OnlyFacts {
   readonly version: number;
 }
 
-const onlyDetails = (d: OnlyFacts) => ({ field: d.field, since: d.since, conditional: d.conditional });
-
 function onlySent(d: OnlyFacts, r: Roles): string {
   return (
     `"${d.name}" (${d.field}) is only on the ${r.send}: the ${r.send} writes it and the ${r.recv} ` +
@@ -75,8 +73,17 @@ function onlyRead(d: OnlyFacts, r: Roles): string {
   );
 }
 
-const onlySentSeverity = (d: OnlyFacts): Severity => (d.maybe || d.absorbedBy ? 'warning' : 'error');
-const onlyReadSeverity = (d: OnlyFacts): Severity => (d.maybe ? 'warning' : 'error');
+/** A field on one side only, named by history (added: on the destination only), as sent or as read. */
+function onlyOneSide(code: 'field-added' | 'field-removed', side: 'sent' | 'read') {
+  return kind<OnlyFacts>({
+    code,
+    severity: (d) => (d.maybe || (side === 'sent' && d.absorbedBy) ? 'warning' : 'error'),
+    message: side === 'sent' ? onlySent : onlyRead,
+    suggestion: (d) =>
+      code === 'field-added' ? suggest.fieldAdded(d.name, d.version) : suggest.fieldRemoved(d.name),
+    details: (d) => ({ field: d.field, since: d.since, conditional: d.conditional }),
+  });
+}
 
 /** Padding on one side, fields of the same bytes on the other. */
 interface CoverFacts {
@@ -384,37 +391,13 @@ export const KINDS = {
     details: (d) => ({ since: d.since, version: d.version }),
   }),
   /** Sent by the destination only (going backward): a field the upgrade added. */
-  fieldAddedSent: kind<OnlyFacts>({
-    code: 'field-added',
-    severity: onlySentSeverity,
-    message: onlySent,
-    suggestion: (d) => suggest.fieldAdded(d.name, d.version),
-    details: onlyDetails,
-  }),
+  fieldAddedSent: onlyOneSide('field-added', 'sent'),
   /** Sent by the source only (going forward): a field the upgrade removed. */
-  fieldRemovedSent: kind<OnlyFacts>({
-    code: 'field-removed',
-    severity: onlySentSeverity,
-    message: onlySent,
-    suggestion: (d) => suggest.fieldRemoved(d.name),
-    details: onlyDetails,
-  }),
+  fieldRemovedSent: onlyOneSide('field-removed', 'sent'),
   /** Read by the destination only (going forward). */
-  fieldAddedRead: kind<OnlyFacts>({
-    code: 'field-added',
-    severity: onlyReadSeverity,
-    message: onlyRead,
-    suggestion: (d) => suggest.fieldAdded(d.name, d.version),
-    details: onlyDetails,
-  }),
+  fieldAddedRead: onlyOneSide('field-added', 'read'),
   /** Read by the source only (going backward). */
-  fieldRemovedRead: kind<OnlyFacts>({
-    code: 'field-removed',
-    severity: onlyReadSeverity,
-    message: onlyRead,
-    suggestion: (d) => suggest.fieldRemoved(d.name),
-    details: onlyDetails,
-  }),
+  fieldRemovedRead: onlyOneSide('field-removed', 'read'),
   fieldDefaulted: kind<{ readonly name: string; readonly since: number; readonly version: number }>({
     code: 'field-defaulted',
     severity: 'info',
