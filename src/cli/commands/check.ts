@@ -1,17 +1,11 @@
 import { type Command, Option } from 'commander';
-import {
-  type CheckReport,
-  checkInputs,
-  checkReportJson,
-  checkStream,
-  type DirectionOption,
-  formatCheckText,
-  formatStreamCheckText,
-  isStreamFile,
-  loadStreamCheckInputs,
-  type Severity,
-  streamCheckJson,
-} from '../../compat/index.js';
+// Narrow imports, not the compat barrel: the bundle then loads only the description checker for
+// two dumps, and the stream reader, codec and lab only when an input needs them.
+import { type CheckReport, checkReportJson, type DirectionOption } from '../../compat/check/check.js';
+import type { Severity } from '../../compat/check/finding.js';
+import { checkInputs } from '../../compat/check/load.js';
+import { isStreamFile } from '../../compat/check/stream/inputs.js';
+import { formatCheckText } from '../../compat/check/text.js';
 import { formatIssue, type Issue, MigrationError } from '../../errors/index.js';
 import { coloursFor } from '../colours.js';
 import type { CliCommand } from '../command.js';
@@ -80,6 +74,10 @@ export const command: CliCommand = {
 type CheckOptionValues = { direction: DirectionOption; machine?: string; json?: boolean; hideInfo?: boolean };
 
 async function checkStreamInput(stream: string, destination: string, options: CheckOptionValues) {
+  // The stream reader is loaded only for a stream: checking two dumps never needs it.
+  const { checkStream, formatStreamCheckText, loadStreamCheckInputs, streamCheckJson } = await import(
+    '../../compat/check/stream/index.js'
+  );
   let inputs: Awaited<ReturnType<typeof loadStreamCheckInputs>>;
   try {
     await refuseDeepJson(destination);

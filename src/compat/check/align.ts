@@ -113,8 +113,16 @@ const GROUP_R = 6;
 const SENDER_ONLY = 7;
 const RECEIVER_ONLY = 8;
 
-/** Least-cost alignment of the middle part (after trimming equal ends), by dynamic programming. */
-function alignMiddle(s: readonly CheckField[], r: readonly CheckField[]): Step[] {
+/** The best move out of each cell (i, j): its kind and how many fields it takes from each side. */
+interface Moves {
+  readonly width: number;
+  readonly kind: Uint8Array;
+  readonly di: Uint16Array;
+  readonly dj: Uint16Array;
+}
+
+/** Least-cost moves from every cell to the end, by dynamic programming from the end backwards. */
+function bestMoves(s: readonly CheckField[], r: readonly CheckField[]): Moves {
   const n = s.length;
   const m = r.length;
   const sNames = counts(s);
@@ -167,40 +175,52 @@ function alignMiddle(s: readonly CheckField[], r: readonly CheckField[]): Step[]
       best[here] = low;
     }
   }
+  return { width, kind, di, dj };
+}
+
+/** The step a move out of cell (i, j) stands for. */
+function stepOf(
+  move: number,
+  s: readonly CheckField[],
+  r: readonly CheckField[],
+  i: number,
+  j: number,
+  a: number,
+  b: number,
+): Step {
+  const x = s[i] as CheckField;
+  const y = r[j] as CheckField;
+  switch (move) {
+    case MATCH:
+      return { kind: 'match', s: x, r: y };
+    case RENAME:
+      return { kind: 'rename', s: x, r: y };
+    case COVER_S:
+      return { kind: 'cover', padOn: 'sender', pad: x, run: r.slice(j, j + b) };
+    case COVER_R:
+      return { kind: 'cover', padOn: 'receiver', pad: y, run: s.slice(i, i + a) };
+    case GROUP_S:
+      return { kind: 'regroup', structOn: 'sender', struct: x, run: r.slice(j, j + b) };
+    case GROUP_R:
+      return { kind: 'regroup', structOn: 'receiver', struct: y, run: s.slice(i, i + a) };
+    case SENDER_ONLY:
+      return { kind: 'sender-only', s: x };
+    default:
+      return { kind: 'receiver-only', r: y };
+  }
+}
+
+/** Least-cost alignment of the middle part (after trimming equal ends): the best moves from the start. */
+function alignMiddle(s: readonly CheckField[], r: readonly CheckField[]): Step[] {
+  const moves = bestMoves(s, r);
   const steps: Step[] = [];
-  i = 0;
-  j = 0;
-  while (i < n || j < m) {
-    here = i * width + j;
-    const a = di[here] as number;
-    const b = dj[here] as number;
-    const x = s[i] as CheckField;
-    const y = r[j] as CheckField;
-    switch (kind[here]) {
-      case MATCH:
-        steps.push({ kind: 'match', s: x, r: y });
-        break;
-      case RENAME:
-        steps.push({ kind: 'rename', s: x, r: y });
-        break;
-      case COVER_S:
-        steps.push({ kind: 'cover', padOn: 'sender', pad: x, run: r.slice(j, j + b) });
-        break;
-      case COVER_R:
-        steps.push({ kind: 'cover', padOn: 'receiver', pad: y, run: s.slice(i, i + a) });
-        break;
-      case GROUP_S:
-        steps.push({ kind: 'regroup', structOn: 'sender', struct: x, run: r.slice(j, j + b) });
-        break;
-      case GROUP_R:
-        steps.push({ kind: 'regroup', structOn: 'receiver', struct: y, run: s.slice(i, i + a) });
-        break;
-      case SENDER_ONLY:
-        steps.push({ kind: 'sender-only', s: x });
-        break;
-      default:
-        steps.push({ kind: 'receiver-only', r: y });
-    }
+  let i = 0;
+  let j = 0;
+  while (i < s.length || j < r.length) {
+    const here = i * moves.width + j;
+    const a = moves.di[here] as number;
+    const b = moves.dj[here] as number;
+    steps.push(stepOf(moves.kind[here] as number, s, r, i, j, a, b));
     i += a;
     j += b;
   }

@@ -1,4 +1,4 @@
-import { compareSets } from './compare.js';
+import { compareSets } from './compare/sets.js';
 import { type Direction, type Finding, SEVERITIES, type Severity } from './finding.js';
 import type { DescriptionSet } from './model.js';
 

@@ -1,7 +1,7 @@
 import { toDumpVmstate } from '../../codec/index.js';
 import type { Field, MachineRegistry, MigrationContext, Subsection, Vmsd } from '../../describe/index.js';
 import { fail } from '../../errors/index.js';
-import type { SectionSpec } from '../lab/index.js';
+import { type SectionSpec, sectionEntry } from '../releases.js';
 import {
   type DumpDescriptionJson,
   type DumpFieldJson,
@@ -23,21 +23,6 @@ export interface DumpOptions {
   readonly machine?: string;
   /** Exactly QEMU's keys, none of ours (for QEMU's vmstate-static-checker.py). */
   readonly plain?: boolean;
-}
-
-interface SectionEntry {
-  readonly key: string;
-  readonly idstr: string;
-  readonly instanceId: number;
-  readonly vmsd: Vmsd;
-}
-
-/** A section as a module lists it: as the lab does, a bare description or `{ idstr, instanceId, vmsd }`. */
-function entryOf(spec: SectionSpec): SectionEntry {
-  if ('kind' in spec) return { key: spec.name, idstr: spec.name, instanceId: 0, vmsd: spec };
-  const idstr = spec.idstr ?? spec.vmsd.name;
-  const instanceId = spec.instanceId ?? 0;
-  return { key: instanceId === 0 ? idstr : `${idstr}#${instanceId}`, idstr, instanceId, vmsd: spec.vmsd };
 }
 
 function contextOf(options: DumpOptions): MigrationContext | undefined {
@@ -143,7 +128,7 @@ export function dumpDescriptions(
     };
   }
   for (const spec of sections) {
-    const { key, idstr, instanceId, vmsd } = entryOf(spec);
+    const { key, idstr, instanceId, vmsd } = sectionEntry(spec);
     if (key in out) fail('invalid-description', `section "${key}" is listed twice`, { path: [key] });
     const qemu = toDumpVmstate(vmsd) as DumpDescriptionJson;
     const entry: DumpSectionJson = {

@@ -3,11 +3,10 @@ import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MachineRegistry } from '../../describe/index.js';
 import { fail } from '../../errors/index.js';
-import type { SectionSpec, VersionSet } from '../lab/index.js';
+import type { SectionSpec, VersionSet } from '../releases.js';
 import { type CheckOptions, type CheckReport, checkCompatibility } from './check.js';
 import type { VmstateDumpJson } from './dump-json.js';
 import { fromDumpVmstate } from './from-dump.js';
-import { dumpDescriptions, fromDescriptions } from './from-module.js';
 import type { DescriptionSet } from './model.js';
 
 /**
@@ -132,6 +131,11 @@ export async function loadModuleSections(input: string): Promise<ModuleSections>
   return { sections, ...(machines === undefined ? {} : { machines }) };
 }
 
+/** Modules need the codec (to dump their descriptions): loaded only for them, so two dumps load neither. */
+function fromModule(): Promise<typeof import('./from-module.js')> {
+  return import('./from-module.js');
+}
+
 function isJsonInput(input: string): boolean {
   return input.toLowerCase().endsWith('.json');
 }
@@ -151,6 +155,7 @@ export async function loadDescriptionSet(input: string, options: InputOptions = 
   }
   const mod = await loadModuleSections(input);
   const machine = options.machine ?? mod.machine;
+  const { fromDescriptions } = await fromModule();
   return fromDescriptions(mod.sections, basename(input), {
     ...(mod.machines === undefined ? {} : { machines: mod.machines }),
     ...(machine === undefined ? {} : { machine }),
@@ -164,6 +169,7 @@ export async function dumpModule(
 ): Promise<VmstateDumpJson> {
   const mod = await loadModuleSections(input);
   const machine = options.machine ?? mod.machine;
+  const { dumpDescriptions } = await fromModule();
   return dumpDescriptions(mod.sections, {
     ...(mod.machines === undefined ? {} : { machines: mod.machines }),
     ...(machine === undefined ? {} : { machine }),

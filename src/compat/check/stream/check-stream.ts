@@ -117,6 +117,103 @@ function scorer(leaves: readonly Leaf[]): (reads: readonly Read[]) => number {
   };
 }
 
+/** How the destination's read of exactly one sender leaf changes its meaning, if it does. */
+function leafChange(
+  bytes: Uint8Array,
+  path: readonly PathSegment[],
+  r: Read,
+  single: Leaf,
+  leaves: readonly Leaf[],
+): StreamFinding | undefined {
+  const value = bytes.subarray(r.offset, r.offset + r.size);
+  const zero = isZero(value);
+  const dname = r.path[r.path.length - 1] as string;
+  const dpath = r.path.join('.');
+  const sname = single.path[single.path.length - 1] as string;
+  const spath = single.path.join('.');
+  if (sname === dname || pureRename(sname, dname)) return undefined;
+  const senderPadding = single.type === 'unused_buffer' || sname === 'unused';
+  if (r.padding && senderPadding) return undefined;
+  if (senderPadding) {
+    return finding(
+      'read-as-other-field',
+      'info',
+      path,
+      `the sender's padding (zeros) is read into ${dpath}`,
+      {
+        offset: r.offset,
+        details: { sender: spath, destination: dpath, value: formatValue(value), harmless: zero },
+      },
+    );
+  }
+  if (r.padding) {
+    return finding(
+      'read-as-padding',
+      zero ? 'info' : 'warning',
+      path,
+      `the sender's ${spath} = ${formatValue(value)} lands in the destination's padding and is dropped` +
+        (zero ? ' (it is zero: nothing is lost for this stream)' : ''),
+      { offset: r.offset, details: { sender: spath, value: formatValue(value), harmless: zero } },
+    );
+  }
+  // What the guest state of that name was on the sender, when it sent one: then the value the
+  // destination ends up with is compared with it (esp-busy: 10.0's lun 1 becomes 7.2's ti_cmd,
+  // and 7.2's lun takes 10.0's drq_state 0: lun changes from 1 to 0).
+  const own = leaves.find((l) => l.path.join('.') === dpath && l.size === r.size);
+  const before = own ? bytes.subarray(own.offset, own.offset + own.size) : undefined;
+  const same = before !== undefined && Buffer.compare(before, value) === 0;
+  const effect =
+    before !== undefined
+      ? same
+        ? `, as the sender's own ${dpath}: nothing changes for this stream`
+        : `, while the sender's own ${dpath} is ${formatValue(before)}: ${dpath} changes from ${formatValue(before)} to ${formatValue(value)}`
+      : zero
+        ? ' (zero: nothing changes for this stream)'
+        : `, so the destination's ${dpath} becomes it`;
+  return finding(
+    'read-as-other-field',
+    'warning',
+    path,
+    `${spath} → ${dpath}: the destination reads the sender's ${spath} as its ${dpath}; the value sent is ` +
+      `${formatValue(value)}${effect}`,
+    {
+      offset: r.offset,
+      details: {
+        sender: spath,
+        destination: dpath,
+        value: formatValue(value),
+        ...(before === undefined ? {} : { senderOwn: formatValue(before) }),
+        harmless: before !== undefined ? same : zero,
+      },
+    },
+  );
+}
+
+/** The destination reads bytes at another boundary than the sender's leaves. */
+function boundaryChange(
+  bytes: Uint8Array,
+  path: readonly PathSegment[],
+  r: Read,
+  covering: readonly Leaf[],
+): StreamFinding | undefined {
+  const names = covering.map((l) => l.path.join('.'));
+  if (names.length === 0) return undefined;
+  const value = bytes.subarray(r.offset, r.offset + r.size);
+  const zero = isZero(value);
+  const dpath = r.path.join('.');
+  return finding(
+    'read-as-other-field',
+    zero ? 'info' : 'warning',
+    path,
+    `the destination reads ${r.size} bytes at another boundary into ${dpath}: they are the sender's ${names.join(', ')}` +
+      ` (${formatValue(value)}${zero ? ', zero: nothing changes for this stream' : ''})`,
+    {
+      offset: r.offset,
+      details: { sender: names, destination: dpath, value: formatValue(value), harmless: zero },
+    },
+  );
+}
+
 /** Places where the destination reads the sender's bytes under another meaning (issue 17). */
 function changes(
   bytes: Uint8Array,
@@ -127,91 +224,13 @@ function changes(
   const out: StreamFinding[] = [];
   for (const r of reads) {
     const covering = leaves.filter((l) => l.offset < r.offset + r.size && l.offset + l.size > r.offset);
-    const value = bytes.subarray(r.offset, r.offset + r.size);
-    const zero = isZero(value);
-    const dname = r.path[r.path.length - 1] as string;
-    const dpath = r.path.join('.');
     const path = [section, ...r.path];
     const single = covering.length === 1 ? (covering[0] as Leaf) : undefined;
-    if (single && single.offset === r.offset && single.size === r.size) {
-      const sname = single.path[single.path.length - 1] as string;
-      const spath = single.path.join('.');
-      if (sname === dname || pureRename(sname, dname)) continue;
-      const senderPadding = single.type === 'unused_buffer' || sname === 'unused';
-      if (r.padding && senderPadding) continue;
-      if (senderPadding) {
-        out.push(
-          finding('read-as-other-field', 'info', path, `the sender's padding (zeros) is read into ${dpath}`, {
-            offset: r.offset,
-            details: { sender: spath, destination: dpath, value: formatValue(value), harmless: zero },
-          }),
-        );
-        continue;
-      }
-      if (r.padding) {
-        out.push(
-          finding(
-            'read-as-padding',
-            zero ? 'info' : 'warning',
-            path,
-            `the sender's ${spath} = ${formatValue(value)} lands in the destination's padding and is dropped` +
-              (zero ? ' (it is zero: nothing is lost for this stream)' : ''),
-            { offset: r.offset, details: { sender: spath, value: formatValue(value), harmless: zero } },
-          ),
-        );
-        continue;
-      }
-      // What the guest state of that name was on the sender, when it sent one: then the value the
-      // destination ends up with is compared with it (esp-busy: 10.0's lun 1 becomes 7.2's ti_cmd,
-      // and 7.2's lun takes 10.0's drq_state 0: lun changes from 1 to 0).
-      const own = leaves.find((l) => l.path.join('.') === dpath && l.size === r.size);
-      const before = own ? bytes.subarray(own.offset, own.offset + own.size) : undefined;
-      const same = before !== undefined && Buffer.compare(before, value) === 0;
-      const harmless = before !== undefined ? same : zero;
-      const effect =
-        before !== undefined
-          ? same
-            ? `, as the sender's own ${dpath}: nothing changes for this stream`
-            : `, while the sender's own ${dpath} is ${formatValue(before)}: ${dpath} changes from ${formatValue(before)} to ${formatValue(value)}`
-          : zero
-            ? ' (zero: nothing changes for this stream)'
-            : `, so the destination's ${dpath} becomes it`;
-      out.push(
-        finding(
-          'read-as-other-field',
-          'warning',
-          path,
-          `${spath} → ${dpath}: the destination reads the sender's ${spath} as its ${dpath}; the value sent is ` +
-            `${formatValue(value)}${effect}`,
-          {
-            offset: r.offset,
-            details: {
-              sender: spath,
-              destination: dpath,
-              value: formatValue(value),
-              ...(before === undefined ? {} : { senderOwn: formatValue(before) }),
-              harmless,
-            },
-          },
-        ),
-      );
-      continue;
-    }
-    const names = covering.map((l) => l.path.join('.'));
-    if (names.length === 0) continue;
-    out.push(
-      finding(
-        'read-as-other-field',
-        zero ? 'info' : 'warning',
-        path,
-        `the destination reads ${r.size} bytes at another boundary into ${dpath}: they are the sender's ${names.join(', ')}` +
-          ` (${formatValue(value)}${zero ? ', zero: nothing changes for this stream' : ''})`,
-        {
-          offset: r.offset,
-          details: { sender: names, destination: dpath, value: formatValue(value), harmless: zero },
-        },
-      ),
-    );
+    const change =
+      single && single.offset === r.offset && single.size === r.size
+        ? leafChange(bytes, path, r, single, leaves)
+        : boundaryChange(bytes, path, r, covering);
+    if (change) out.push(change);
   }
   return out;
 }
@@ -228,181 +247,222 @@ function whySent(bytes: Uint8Array, leaves: readonly Leaf[], subsection: string)
     : `; ${subsection} is sent with ${values.join(', ')} (all zero: its needed predicate looks at other state)`;
 }
 
-function checkSection(
-  bytes: Uint8Array,
-  s: Section,
-  dest: DescriptionSet,
-  out: StreamFinding[],
-): 'checked' | 'unchecked' {
-  const h = s.header;
-  const name = vmsdName(h.idstr);
-  const where = [label(h)];
-  const cands = candidates(dest, name);
-  if (cands.length === 0) {
-    if (NOT_IN_DUMPS.includes(name) || NOT_IN_DUMPS.includes(h.idstr)) {
-      out.push(
-        finding(
-          'section-unchecked',
-          'info',
-          where,
-          `"${name}" is state QEMU saves without a device class, which -dump-vmstate never lists: not checked`,
-          { offset: h.offset ?? 0 },
-        ),
-      );
-      return 'unchecked';
-    }
-    // Not a refusal: a dump lists only device classes that carry a vmsd, and QEMU registers more
-    // (5.2's dump has no ps2kbd or ps2mouse, and 5.2 loads both). A destination that really lacks
-    // the device refuses with "Unknown savevm section or instance"; its dump cannot say which.
-    out.push(
-      finding(
-        'section-unchecked',
-        'warning',
-        where,
-        `the destination's dump has no description "${name}": not checked. If the destination really ` +
-          `lacks such a device, QEMU refuses with "Unknown savevm section or instance '${h.idstr}' ${h.instanceId}"; ` +
-          'a dump lists only device classes with a vmsd, so it cannot tell',
-        { offset: h.offset ?? 0, details: { idstr: h.idstr, instance: h.instanceId, description: name } },
-      ),
+/** A section the destination's dump has no description for: not checked, and why. */
+function uncheckedSection(h: SectionItem, name: string, where: readonly PathSegment[]): StreamFinding {
+  if (NOT_IN_DUMPS.includes(name) || NOT_IN_DUMPS.includes(h.idstr)) {
+    return finding(
+      'section-unchecked',
+      'info',
+      where,
+      `"${name}" is state QEMU saves without a device class, which -dump-vmstate never lists: not checked`,
+      { offset: h.offset ?? 0 },
     );
-    return 'unchecked';
   }
+  // Not a refusal: a dump lists only device classes that carry a vmsd, and QEMU registers more
+  // (5.2's dump has no ps2kbd or ps2mouse, and 5.2 loads both). A destination that really lacks
+  // the device refuses with "Unknown savevm section or instance"; its dump cannot say which.
+  return finding(
+    'section-unchecked',
+    'warning',
+    where,
+    `the destination's dump has no description "${name}": not checked. If the destination really ` +
+      `lacks such a device, QEMU refuses with "Unknown savevm section or instance '${h.idstr}' ${h.instanceId}"; ` +
+      'a dump lists only device classes with a vmsd, so it cannot tell',
+    { offset: h.offset ?? 0, details: { idstr: h.idstr, instance: h.instanceId, description: name } },
+  );
+}
+
+/** The section header's version against one candidate's range: QEMU refuses before reading. */
+function versionRefusal(
+  h: SectionItem,
+  cand: CheckSection,
+  where: readonly PathSegment[],
+): StreamFinding | undefined {
+  if (h.version > cand.version) {
+    return finding(
+      'version-too-new',
+      'error',
+      where,
+      `section "${h.idstr}" arrives at version ${h.version}, above the destination's ${cand.version}: ` +
+        `QEMU says "savevm: unsupported version ${h.version} for '${h.idstr}' v${cand.version}"`,
+      {
+        rule: 'qemu_loadvm_section_start_full: version_id > se->version_id → -EINVAL',
+        offset: h.offset ?? 0,
+        details: { sent: h.version, version: cand.version },
+      },
+    );
+  }
+  if (h.version < cand.minimumVersion) {
+    return finding(
+      'version-too-old',
+      'error',
+      where,
+      `section "${h.idstr}" arrives at version ${h.version}, below the destination's minimum ${cand.minimumVersion}`,
+      {
+        rule: 'vmstate_load_state: version_id < minimum_version_id → -EINVAL',
+        offset: h.offset ?? 0,
+        details: { sent: h.version, minimumVersion: cand.minimumVersion },
+      },
+    );
+  }
+  return undefined;
+}
+
+/** One section's bytes as the sender wrote them: its leaves and where its body lies. */
+interface SentSection {
+  readonly bytes: Uint8Array;
+  readonly header: SectionItem;
+  readonly where: readonly PathSegment[];
+  readonly sent: SentBody | undefined;
+  readonly start: number;
+  readonly bodyEnd: number;
+  readonly hasBody: boolean;
+  readonly leaves: readonly Leaf[];
+}
+
+function sentSection(bytes: Uint8Array, s: Section): SentSection {
   const body = s.body;
-  const sent: SentBody | undefined =
-    body?.vmdesc && !isOpenCoded(body.vmdesc) ? sentBody(body.vmdesc) : undefined;
+  const sent = body?.vmdesc && !isOpenCoded(body.vmdesc) ? sentBody(body.vmdesc) : undefined;
   const start = body?.offset ?? 0;
-  const bodyEnd = start + (body?.body?.length ?? 0);
   const leaves: Leaf[] = [];
   if (sent) senderLeaves(sent, start, leaves);
-  const results: { cand: CheckSection; result?: LoadResult; refusal?: StreamFinding }[] = [];
+  return {
+    bytes,
+    header: s.header,
+    where: [label(s.header)],
+    sent,
+    start,
+    bodyEnd: start + (body?.body?.length ?? 0),
+    hasBody: body?.body !== undefined,
+    leaves,
+  };
+}
+
+interface Attempt {
+  readonly cand: CheckSection;
+  readonly result?: LoadResult;
+  readonly refusal?: StreamFinding;
+}
+
+/** Each candidate description: refused by version, or loaded over the section's bytes. */
+function attempts(s: SentSection, cands: readonly CheckSection[]): Attempt[] {
+  const out: Attempt[] = [];
   for (const cand of cands) {
-    if (h.version > cand.version) {
-      results.push({
-        cand,
-        refusal: finding(
-          'version-too-new',
-          'error',
-          where,
-          `section "${h.idstr}" arrives at version ${h.version}, above the destination's ${cand.version}: ` +
-            `QEMU says "savevm: unsupported version ${h.version} for '${h.idstr}' v${cand.version}"`,
-          {
-            rule: 'qemu_loadvm_section_start_full: version_id > se->version_id → -EINVAL',
-            offset: h.offset ?? 0,
-            details: { sent: h.version, version: cand.version },
-          },
-        ),
-      });
+    const refusal = versionRefusal(s.header, cand, s.where);
+    if (refusal) {
+      out.push({ cand, refusal });
       continue;
     }
-    if (h.version < cand.minimumVersion) {
-      results.push({
-        cand,
-        refusal: finding(
-          'version-too-old',
-          'error',
-          where,
-          `section "${h.idstr}" arrives at version ${h.version}, below the destination's minimum ${cand.minimumVersion}`,
-          {
-            rule: 'vmstate_load_state: version_id < minimum_version_id → -EINVAL',
-            offset: h.offset ?? 0,
-            details: { sent: h.version, minimumVersion: cand.minimumVersion },
-          },
-        ),
-      });
-      continue;
-    }
-    if (!body?.body) continue;
+    if (!s.hasBody) continue;
     const result = loadSection({
-      bytes,
-      start,
-      bodyEnd,
-      version: h.version,
+      bytes: s.bytes,
+      start: s.start,
+      bodyEnd: s.bodyEnd,
+      version: s.header.version,
       description: cand.description,
-      sent,
-      leaves,
-      score: scorer(leaves),
+      sent: s.sent,
+      leaves: s.leaves,
+      score: scorer(s.leaves),
     });
-    results.push({ cand, result });
+    out.push({ cand, result });
   }
-  const loaded = results.find((r) => r.result && !r.result.refusal);
-  if (loaded?.result) {
-    const counts = new Map<string, number>();
-    for (const m of loaded.result.remarks) {
-      if (m.code === 'count-from-sender') {
-        // One line per section: the same field repeats in every element of an array.
-        const name = m.path.filter((p) => !/^\d+$/.test(p)).join('.');
-        counts.set(name, (m.details?.count as number | undefined) ?? 0);
-        continue;
-      }
-      out.push(
-        finding(
-          m.code,
-          m.severity,
-          [...where, ...m.path],
-          m.message,
-          m.details ? { details: m.details } : {},
-        ),
-      );
+  return out;
+}
+
+/** What a successful load remarks on: counts taken from the sender, flipped predicates, changed meanings. */
+function loadedFindings(s: SentSection, result: LoadResult, out: StreamFinding[]): void {
+  const where = s.where;
+  const counts = new Map<string, number>();
+  for (const m of result.remarks) {
+    if (m.code === 'count-from-sender') {
+      // One line per section: the same field repeats in every element of an array.
+      const name = m.path.filter((p) => !/^\d+$/.test(p)).join('.');
+      counts.set(name, (m.details?.count as number | undefined) ?? 0);
+      continue;
     }
-    if (counts.size > 0) {
-      out.push(
-        finding(
-          'count-from-sender',
-          'info',
-          where,
-          "the destination's dump does not record element counts (QEMU before 8.1 omits num); the sender's are taken for " +
-            [...counts].map(([n, c]) => `${n} (${c})`).join(', '),
-          { details: { counts: Object.fromEntries(counts) } },
-        ),
-      );
-    }
-    if (loaded.result.flipped.length > 0) {
-      out.push(
-        finding(
-          'field-condition-changed',
-          'info',
-          where,
-          `the bytes fit the destination's layout only if its field_exists predicates decide otherwise than the sender's for ${loaded.result.flipped.join(', ')}`,
-          { details: { fields: loaded.result.flipped } },
-        ),
-      );
-    }
-    out.push(...changes(bytes, label(h), loaded.result.reads, leaves));
-    return 'checked';
+    out.push(
+      finding(m.code, m.severity, [...where, ...m.path], m.message, m.details ? { details: m.details } : {}),
+    );
   }
-  // Refused by every candidate: report the first one's reason.
-  const first = results[0];
-  if (!first) return 'unchecked';
+  if (counts.size > 0) {
+    out.push(
+      finding(
+        'count-from-sender',
+        'info',
+        where,
+        "the destination's dump does not record element counts (QEMU before 8.1 omits num); the sender's are taken for " +
+          [...counts].map(([n, c]) => `${n} (${c})`).join(', '),
+        { details: { counts: Object.fromEntries(counts) } },
+      ),
+    );
+  }
+  if (result.flipped.length > 0) {
+    out.push(
+      finding(
+        'field-condition-changed',
+        'info',
+        where,
+        `the bytes fit the destination's layout only if its field_exists predicates decide otherwise than the sender's for ${result.flipped.join(', ')}`,
+        { details: { fields: result.flipped } },
+      ),
+    );
+  }
+  out.push(...changes(s.bytes, label(s.header), result.reads, s.leaves));
+}
+
+/** Refused by every candidate: the first one's reason. */
+function refusedFindings(s: SentSection, first: Attempt, out: StreamFinding[]): 'checked' | 'unchecked' {
   if (first.refusal) {
     out.push(first.refusal);
     return 'checked';
   }
   const refusal = first.result?.refusal;
   if (!refusal) return 'checked';
+  const path = [...s.where, ...refusal.path];
   if (refusal.code === 'layout-undecided') {
-    out.push(finding('layout-undecided', 'warning', [...where, ...refusal.path], refusal.message));
+    out.push(finding('layout-undecided', 'warning', path, refusal.message));
     return 'unchecked';
   }
-  const why = refusal.subsection ? whySent(bytes, leaves, refusal.subsection) : '';
+  const sub = refusal.subsection;
+  const why = sub ? whySent(s.bytes, s.leaves, sub) : '';
   out.push(
-    finding(refusal.code, 'error', [...where, ...refusal.path], `${refusal.message}${why}`, {
+    finding(refusal.code, 'error', path, `${refusal.message}${why}`, {
       rule: refusal.rule,
       offset: refusal.offset,
       details: {
         ...(refusal.details ?? {}),
-        instance: h.instanceId,
-        ...(refusal.subsection
-          ? {
-              values: Object.fromEntries(
-                sentValues(bytes, leaves, refusal.subsection).map((v) => v.split(' = ')),
-              ),
-            }
+        instance: s.header.instanceId,
+        ...(sub
+          ? { values: Object.fromEntries(sentValues(s.bytes, s.leaves, sub).map((v) => v.split(' = '))) }
           : {}),
         destinationSection: first.cand.key,
       },
     }),
   );
   return 'checked';
+}
+
+function checkSection(
+  bytes: Uint8Array,
+  s: Section,
+  dest: DescriptionSet,
+  out: StreamFinding[],
+): 'checked' | 'unchecked' {
+  const name = vmsdName(s.header.idstr);
+  const cands = candidates(dest, name);
+  if (cands.length === 0) {
+    out.push(uncheckedSection(s.header, name, [label(s.header)]));
+    return 'unchecked';
+  }
+  const sent = sentSection(bytes, s);
+  const tried = attempts(sent, cands);
+  const loaded = tried.find((r) => r.result && !r.result.refusal);
+  if (loaded?.result) {
+    loadedFindings(sent, loaded.result, out);
+    return 'checked';
+  }
+  const first = tried[0];
+  return first ? refusedFindings(sent, first, out) : 'unchecked';
 }
 
 function configurationFindings(
@@ -547,9 +607,4 @@ export function streamCheckJson(report: StreamCheckReport): Record<string, unkno
       ...(f.details === undefined ? {} : { details: f.details }),
     })),
   };
-}
-
-/** Whether bytes are a QEMU migration stream (magic `QEVM`), whatever the file is called. */
-export function isMigrationStream(head: Uint8Array): boolean {
-  return head.length >= 4 && head[0] === 0x51 && head[1] === 0x45 && head[2] === 0x56 && head[3] === 0x4d;
 }

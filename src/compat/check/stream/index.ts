@@ -1,6 +1,5 @@
 export {
   checkStream,
-  isMigrationStream,
   type StreamCheckOptions,
   type StreamCheckReport,
   type StreamFinding,
@@ -10,4 +9,5 @@ export {
 export { convertForQemu, type QemuConvertOptions, type QemuConvertReport } from './convert.js';
 export { type Framing, framingOf } from './framing.js';
 export { isStreamFile, loadStreamCheckInputs } from './inputs.js';
+export { isMigrationStream } from './magic.js';
 export { formatStreamCheckText, type StreamTextOptions } from './text.js';

@@ -2,7 +2,7 @@ import { open, readFile } from 'node:fs/promises';
 import { fail } from '../../../errors/index.js';
 import { loadDescriptionSet } from '../load.js';
 import type { DescriptionSet } from '../model.js';
-import { isMigrationStream } from './check-stream.js';
+import { isMigrationStream } from './magic.js';
 
 /** Whether the file starts with a migration stream's magic (`QEVM`), whatever it is called. */
 export async function isStreamFile(file: string): Promise<boolean> {

@@ -140,6 +140,136 @@ function fits(f: CheckField, s: SentField | undefined): boolean {
   return f.count === undefined ? (s.size * s.count) % e === 0 : e * f.count === s.size * s.count;
 }
 
+/** One field of a description being walked: where it is and which occurrence of its name. */
+interface FieldAt {
+  readonly f: CheckField;
+  /** Index in the description's field list. */
+  readonly k: number;
+  /** Key of the field's presence decision (unique in the section). */
+  readonly fkey: string;
+  readonly here: readonly string[];
+  readonly occurrence: number;
+}
+
+/** Whether the destination reads this field here: its `since`, or (conditional) a decision tried both ways. */
+function presence(
+  w: Walk,
+  d: CheckDescription,
+  at: FieldAt,
+  cursor: Cursor,
+  depth: number,
+  version: number,
+): boolean {
+  const { f, k, fkey, here, occurrence } = at;
+  if (!f.conditional) return f.since <= version;
+  if (f.existsUnderMachine !== undefined) return f.existsUnderMachine;
+  // Assumed present when the sender wrote a field of this name, or one of exactly this size
+  // right here (the same field renamed); otherwise absent, and only turning it on is tried.
+  const there = w.at(w.pos);
+  const bytes = f.count === undefined ? fixedElement(f) : (fixedElement(f) ?? 0) * f.count;
+  const thereName = there?.path[depth];
+  const renamed =
+    there !== undefined &&
+    !f.struct &&
+    bytes !== undefined &&
+    there.size === bytes &&
+    !d.fields.slice(k + 1).some((g) => g.name === thereName);
+  const preferred = fits(f, cursor.peek(f.name, occurrence)) || renamed;
+  w.seen.set(fkey, { label: here.join('.'), preferred });
+  return w.decide(fkey, here.join('.'), preferred);
+}
+
+/** The element count: the dump's, else the sender's (said in a remark), else decided. */
+function elementCount(w: Walk, at: FieldAt, s: SentField | undefined): number {
+  const { f, fkey, here } = at;
+  if (f.count !== undefined) return f.count;
+  const e = fixedElement(f);
+  if (s) {
+    const count = f.struct || e === undefined ? s.count : (s.size * s.count) / e;
+    if (count !== 1) {
+      w.remarks.push({
+        code: 'count-from-sender',
+        severity: 'info',
+        path: here,
+        message: `the destination's dump does not record the element count of "${f.name}" (QEMU before 8.1 omits num); the sender's ${count} is taken`,
+        details: { count },
+      });
+    }
+    return count;
+  }
+  // No count in the dump and no field of this name from the sender: the field under another
+  // name (take the count from the sender's field at this place, when the bytes divide), or a
+  // variable array the sender wrote no element of (the vmdesc then lists nothing).
+  const there = w.at(w.pos);
+  const positional =
+    there && e !== undefined && !f.struct && there.size % e === 0 ? there.size / e : undefined;
+  // Only an array of structs may be empty here (hotplug slots and the like): a conditional
+  // field's absence is its presence decision, and a plain field reads its bytes.
+  const mayBeEmpty = !f.conditional && f.struct !== undefined;
+  if (mayBeEmpty) w.seen.set(`${fkey}#`, { label: `${here.join('.')} (count 0)`, preferred: false });
+  const count = mayBeEmpty && w.decide(`${fkey}#`, '', false) ? 0 : (positional ?? 1);
+  if (count > 1) {
+    w.remarks.push({
+      code: 'count-from-sender',
+      severity: 'info',
+      path: here,
+      message: `the destination's dump does not record the element count of "${f.name}" (QEMU before 8.1 omits num); the ${count} of the sender's ${there?.path.join('.')} at the same place is taken`,
+      details: { count, from: there?.path.join('.') },
+    });
+  }
+  return count;
+}
+
+/** Each element of a struct field, by the destination's nested description. */
+function walkNested(
+  w: Walk,
+  at: FieldAt,
+  nested: CheckDescription,
+  s: SentField | undefined,
+  count: number,
+): void {
+  const { f, fkey, here } = at;
+  const version = f.loadVersion ?? nested.version;
+  for (let e = 0; e < count; e++) {
+    const body = s?.inline ?? s?.elements?.[e] ?? s?.elements?.[0];
+    if (body && body.version > nested.version && e === 0 && f.loadVersion === undefined) {
+      w.remarks.push({
+        code: 'nested-version',
+        severity: 'warning',
+        path: here,
+        message:
+          `nested description "${nested.name}" is at version ${body.version} on the sender and ${nested.version} on the destination: ` +
+          'a nested version does not travel, so the destination reads the bytes by its own version-' +
+          `${nested.version} layout`,
+        details: { sender: body.version, destination: nested.version },
+      });
+    }
+    walkDescription(w, nested, version, body, count > 1 ? [...here, String(e)] : here, `${fkey}.${e}`);
+  }
+}
+
+/** A leaf field's bytes: the dump's size, or the sender's for a size the dump cannot give. */
+function readLeaf(w: Walk, at: FieldAt, s: SentField | undefined, count: number): void {
+  const { f, here } = at;
+  const element = fixedElement(f);
+  let bytes: number;
+  if (element === undefined) {
+    if (!s) {
+      throw new Refused({
+        code: 'layout-undecided',
+        rule: "variable-size field without the sender's size",
+        path: here,
+        offset: w.pos,
+        message: `"${f.name}" has a size the destination's dump does not give, and the sender wrote no field of that name`,
+        layout: true,
+      });
+    }
+    bytes = s.size * s.count;
+  } else bytes = element * count;
+  w.reads.push({ path: here, offset: w.pos, size: bytes, padding: f.unused });
+  advance(w, bytes, here);
+}
+
 function walkDescription(
   w: Walk,
   d: CheckDescription,
@@ -151,106 +281,14 @@ function walkDescription(
   const cursor = new Cursor(sent?.fields ?? []);
   const seen = new Map<string, number>();
   d.fields.forEach((f, k) => {
-    const fkey = `${key}/${k}`;
-    const here = [...path, f.name];
-    let present: boolean;
     const occurrence = seen.get(f.name) ?? 0;
     seen.set(f.name, occurrence + 1);
-    if (f.conditional) {
-      if (f.existsUnderMachine !== undefined) present = f.existsUnderMachine;
-      else {
-        // Assumed present when the sender wrote a field of this name, or one of exactly this size
-        // right here (the same field renamed); otherwise absent, and only turning it on is tried.
-        const there = w.at(w.pos);
-        const bytes = f.count === undefined ? fixedElement(f) : (fixedElement(f) ?? 0) * f.count;
-        const thereName = there?.path[path.length];
-        const renamed =
-          there !== undefined &&
-          !f.struct &&
-          bytes !== undefined &&
-          there.size === bytes &&
-          !d.fields.slice(k + 1).some((g) => g.name === thereName);
-        const preferred = fits(f, cursor.peek(f.name, occurrence)) || renamed;
-        w.seen.set(fkey, { label: here.join('.'), preferred });
-        present = w.decide(fkey, here.join('.'), preferred);
-      }
-    } else present = f.since <= version;
-    if (!present) return;
+    const at: FieldAt = { f, k, fkey: `${key}/${k}`, here: [...path, f.name], occurrence };
+    if (!presence(w, d, at, cursor, path.length, version)) return;
     const s = fits(f, cursor.peek(f.name, occurrence)) ? cursor.take(f.name, occurrence) : undefined;
-    let count = f.count;
-    if (count === undefined && !s) {
-      // No count in the dump and no field of this name from the sender: the field under another
-      // name (take the count from the sender's field at this place, when the bytes divide), or a
-      // variable array the sender wrote no element of (the vmdesc then lists nothing).
-      const there = w.at(w.pos);
-      const e = fixedElement(f);
-      const positional =
-        there && e !== undefined && !f.struct && there.size % e === 0 ? there.size / e : undefined;
-      // Only an array of structs may be empty here (hotplug slots and the like): a conditional
-      // field's absence is its presence decision, and a plain field reads its bytes.
-      const mayBeEmpty = !f.conditional && f.struct !== undefined;
-      if (mayBeEmpty) w.seen.set(`${fkey}#`, { label: `${here.join('.')} (count 0)`, preferred: false });
-      count = mayBeEmpty && w.decide(`${fkey}#`, '', false) ? 0 : (positional ?? 1);
-      if (count > 1) {
-        w.remarks.push({
-          code: 'count-from-sender',
-          severity: 'info',
-          path: here,
-          message: `the destination's dump does not record the element count of "${f.name}" (QEMU before 8.1 omits num); the ${count} of the sender's ${there?.path.join('.')} at the same place is taken`,
-          details: { count, from: there?.path.join('.') },
-        });
-      }
-    } else if (count === undefined) {
-      const e = fixedElement(f);
-      count = s ? (f.struct || e === undefined ? s.count : (s.size * s.count) / e) : 1;
-      if (count !== 1) {
-        w.remarks.push({
-          code: 'count-from-sender',
-          severity: 'info',
-          path: here,
-          message: `the destination's dump does not record the element count of "${f.name}" (QEMU before 8.1 omits num); the sender's ${count} is taken`,
-          details: { count },
-        });
-      }
-    }
-    if (f.struct) {
-      const nested = f.struct;
-      const at = f.loadVersion ?? nested.version;
-      for (let e = 0; e < count; e++) {
-        const body = s?.inline ?? s?.elements?.[e] ?? s?.elements?.[0];
-        if (body && body.version > nested.version && e === 0 && f.loadVersion === undefined) {
-          w.remarks.push({
-            code: 'nested-version',
-            severity: 'warning',
-            path: here,
-            message:
-              `nested description "${nested.name}" is at version ${body.version} on the sender and ${nested.version} on the destination: ` +
-              'a nested version does not travel, so the destination reads the bytes by its own version-' +
-              `${nested.version} layout`,
-            details: { sender: body.version, destination: nested.version },
-          });
-        }
-        walkDescription(w, nested, at, body, count > 1 ? [...here, String(e)] : here, `${fkey}.${e}`);
-      }
-      return;
-    }
-    const element = fixedElement(f);
-    let bytes: number;
-    if (element === undefined) {
-      if (!s) {
-        throw new Refused({
-          code: 'layout-undecided',
-          rule: "variable-size field without the sender's size",
-          path: here,
-          offset: w.pos,
-          message: `"${f.name}" has a size the destination's dump does not give, and the sender wrote no field of that name`,
-          layout: true,
-        });
-      }
-      bytes = s.size * s.count;
-    } else bytes = element * count;
-    w.reads.push({ path: here, offset: w.pos, size: bytes, padding: f.unused });
-    advance(w, bytes, here);
+    const count = elementCount(w, at, s);
+    if (f.struct) walkNested(w, at, f.struct, s, count);
+    else readLeaf(w, at, s, count);
   });
   loadSubsections(w, d, sent, path, key);
 }
