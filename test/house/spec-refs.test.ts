@@ -35,7 +35,7 @@ interface Ref {
   readonly section: string;
 }
 
-export function references(file: string, text: string): Ref[] {
+function references(file: string, text: string): Ref[] {
   const refs: Ref[] = [];
   text.split('\n').forEach((line, i) => {
     let doc: string | undefined;
