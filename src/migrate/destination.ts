@@ -2,7 +2,7 @@ import { initial } from '../codec/index.js';
 import { dumpDescriptions, type ReleasedVersion, type VersionState } from '../compat/index.js';
 import type { MachineRegistry, MigrationContext } from '../describe/index.js';
 import { fail, MigrationError } from '../errors/index.js';
-import { descriptionLookup, readStream } from '../stream/index.js';
+import { descriptionLookup, readStream, type StreamItem } from '../stream/index.js';
 import { Broken, Channel } from './channel.js';
 import type { ByteDuplex } from './duplex.js';
 import type { MigrationFinding } from './findings.js';
@@ -58,6 +58,8 @@ export class MigrationDestination {
   private streamBytes = 0;
   private iterations = 0;
   private loadMs: number | undefined;
+  /** Stream offset at the last RAM pass, so a pass that sent nothing reports no progress. */
+  private lastPassBytes = 0;
 
   constructor(private readonly options: DestinationOptions) {
     this.t = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -235,66 +237,84 @@ export class MigrationDestination {
     const keys = new Map(release.sections.map((s) => [`${s.idstr}\u0000${s.instanceId}`, s]));
     let current = '';
     const state: VersionState = {};
-    const pageSize = memory[0]?.pageSize ?? 4096;
-    let last = 0;
+    this.lastPassBytes = 0;
     this.emit('precopy');
     for await (const item of readStream(ch.stream(), {
       descriptions: descriptionLookup(release.sections),
       ctx,
       vmdesc: 'none',
       footers: true,
-      pageSize,
+      pageSize: memory[0]?.pageSize ?? 4096,
       onProgress: (offset) => {
         this.streamBytes = offset;
       },
     })) {
       if (ram.apply(item)) continue;
-      switch (item.type) {
-        case 'configuration':
-          if (item.machine !== ctx.machine) {
-            fail('invalid-value', `stream of machine type ${item.machine}, this side runs ${ctx.machine}`, {
-              path: ['configuration'],
-            });
-          }
-          break;
-        case 'section':
-          current = `${item.idstr}\u0000${item.instanceId}`;
-          if (item.idstr === RAM_SECTION.idstr) {
-            if (item.version !== RAM_SECTION.version) {
-              fail('unsupported', `RAM section version ${item.version}`, { path: ['ram (0)'] });
-            }
-            if (item.kind === 'part') {
-              this.iterations++;
-              if (this.streamBytes - last > 0) this.emit('precopy');
-              last = this.streamBytes;
-            }
-            if (item.kind === 'end') this.emit('switchover');
-          }
-          break;
-        case 'device': {
-          const s = keys.get(current);
-          if (!s || item.decodedBy !== 'description') {
-            fail('unknown-section', `this release has no section for a device in the stream`, {
-              ...(item.offset === undefined ? {} : { offset: item.offset }),
-            });
-          }
-          state[s.key] = item.state;
-          break;
-        }
-        case 'opaque':
-          fail('unknown-section', 'a device section this release does not know', {
-            ...(item.offset === undefined ? {} : { offset: item.offset }),
-          });
-          break;
-        case 'command':
-          fail('unsupported', `command ${item.cmd} in a live migration`, {
-            ...(item.offset === undefined ? {} : { offset: item.offset }),
-          });
-          break;
-        default:
-          break;
+      if (item.type === 'section') {
+        current = `${item.idstr}\u0000${item.instanceId}`;
+        this.onSection(item);
+      } else {
+        this.take(item, keys.get(current), state);
       }
     }
+    return this.stage(ch, id, state, memory);
+  }
+
+  /** A section header: RAM passes count as pre-copy iterations; END starts the switch-over. */
+  private onSection(item: Extract<StreamItem, { type: 'section' }>): void {
+    if (item.idstr !== RAM_SECTION.idstr) return;
+    if (item.version !== RAM_SECTION.version) {
+      fail('unsupported', `RAM section version ${item.version}`, { path: ['ram (0)'] });
+    }
+    if (item.kind === 'part') {
+      this.iterations++;
+      if (this.streamBytes - this.lastPassBytes > 0) this.emit('precopy');
+      this.lastPassBytes = this.streamBytes;
+    }
+    if (item.kind === 'end') this.emit('switchover');
+  }
+
+  /** Any other item: a device's state goes into `state` under its section (`s`); the rest is refused. */
+  private take(
+    item: StreamItem,
+    s: ReleasedVersion['sections'][number] | undefined,
+    state: VersionState,
+  ): void {
+    const at = 'offset' in item && item.offset !== undefined ? { offset: item.offset } : {};
+    switch (item.type) {
+      case 'configuration':
+        if (item.machine !== this.options.ctx.machine) {
+          fail(
+            'invalid-value',
+            `stream of machine type ${item.machine}, this side runs ${this.options.ctx.machine}`,
+            { path: ['configuration'] },
+          );
+        }
+        break;
+      case 'device':
+        if (!s || item.decodedBy !== 'description') {
+          fail('unknown-section', `this release has no section for a device in the stream`, at);
+        }
+        state[s.key] = item.state;
+        break;
+      case 'opaque':
+        fail('unknown-section', 'a device section this release does not know', at);
+        break;
+      case 'command':
+        fail('unsupported', `command ${item.cmd} in a live migration`, at);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** After the stream: wait for `complete`, fill unsent sections with their initial state, validate. */
+  private async stage(
+    ch: Channel,
+    id: string,
+    state: VersionState,
+    memory: readonly TrackedMemory[],
+  ): Promise<Staged> {
     const started = performance.now();
     for (;;) {
       const m = await ch.expect(['switchover', 'complete']);
@@ -303,7 +323,7 @@ export class MigrationDestination {
         break;
       }
     }
-    for (const s of release.sections)
+    for (const s of this.options.release.sections)
       if (!(s.key in state)) state[s.key] = initial(s.vmsd) as Record<string, unknown>;
     const staged: Staged = { state, memory };
     const refusal = this.options.validate?.(staged);

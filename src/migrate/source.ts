@@ -87,165 +87,160 @@ function reasonFrom(e: unknown): string {
  * destination runs only when it hears `handed-over` (`confirm`); an acked destination that hears
  * nothing waits (in doubt) and the source tells it later over `reconnect`.
  */
-export async function migrateSource(
+export function migrateSource(
   duplex: ByteDuplex,
   live: LiveSource,
   options: SourceOptions = {},
 ): Promise<SourceReport> {
-  const t: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const now = options.now ?? (() => performance.now());
-  const wall = () => performance.now();
-  const started = wall();
-  const id = options.id ?? randomUUID();
-  const ch = new Channel(duplex, t.idleMs);
-  const memory = live.memory;
-  const pageSize = memory[0]?.pageSize ?? 4096;
-  const chunk = options.chunkBytes ?? 1 << 20;
-  const budget = options.downtimeMs ?? 300;
-  const maxIterations = Math.max(1, options.maxIterations ?? 30);
-  const machines = options.machines ?? options.versions?.machines;
-  const enc = new StreamEncoder({ pageSize, ctx: live.ctx, reencode: false });
-  const count: PassCount = { pages: 0, zero: 0 };
-  let streamBytes = 0;
-  let findings: readonly MigrationFinding[] = [];
-  let iterations = 0;
-  let converged = false;
-  let convergence: string | undefined;
-  let throughput = 0;
-  let bandwidth = 0;
-  let dirtyRate = 0;
-  let expected: number | undefined;
-  let downtimeMs: number | undefined;
-  let paused = false;
-  let pausedAt = 0;
-  let completeSent = false;
-  let decision: Decision | undefined;
+  return new SourceRun(duplex, live, options).run();
+}
 
-  const emit = (phase: Phase, dirtyPages = 0) =>
-    options.onProgress?.({
-      phase,
-      iteration: iterations,
-      bytes: streamBytes,
-      dirtyPages,
-      dirtyRate,
-      bandwidth,
-      expectedDowntimeMs: expected ?? 0,
-    });
-  const flush = async () => {
-    if (enc.pending === 0) return;
-    const bytes = enc.take();
-    streamBytes += bytes.length;
-    options.capture?.(bytes);
-    await ch.sendData(bytes, options.checksum ?? true);
-  };
-  const check = (state: VersionState, hello: Parameters<typeof preflight>[1]): Preflight =>
-    preflight(
-      {
-        release: live.release,
-        ctx: live.ctx,
-        ...(machines ? { machines } : {}),
-        ...(options.versions ? { versions: options.versions } : {}),
-        memory: layoutOf(memory),
-        state,
-      },
-      hello,
-    );
-  const report = (
-    outcome: SourceReport['outcome'],
-    reason: string | undefined,
-    delivered: boolean,
-  ): SourceReport => ({
-    outcome,
-    id,
-    sourceRunning: decision !== 'handed-over',
-    decision,
-    ...(reason === undefined ? {} : { reason }),
-    findings,
-    iterations,
-    converged,
-    ...(convergence === undefined ? {} : { convergence }),
-    streamBytes,
-    wireBytes: ch.sent,
-    pagesSent: count.pages,
-    zeroPages: count.zero,
-    dirtyRate,
-    throughput,
-    downtimeMs,
-    expectedDowntimeMs: expected,
-    durationMs: wall() - started,
-    outcomeDelivered: delivered,
-  });
-  const dirtyBytes = () => memory.reduce((n, m) => n + m.dirtyCount, 0) * pageSize;
+type Hello = Parameters<typeof preflight>[1];
 
-  try {
-    emit('handshake');
-    const hello = await ch.expect(['hello'], t.handshakeMs);
-    if (hello.inDoubt !== undefined) {
-      throw new Abort(`the destination still holds migration ${hello.inDoubt} in doubt`);
+/** One migration's state on the source side, from the handshake to the report. */
+class SourceRun {
+  private readonly t: Timeouts;
+  private readonly now: () => number;
+  private readonly started = performance.now();
+  private readonly id: string;
+  private readonly ch: Channel;
+  private readonly memory: readonly TrackedMemory[];
+  private readonly pageSize: number;
+  private readonly machines: MachineRegistry | undefined;
+  private readonly enc: StreamEncoder;
+  private readonly count: PassCount = { pages: 0, zero: 0 };
+  private streamBytes = 0;
+  private findings: readonly MigrationFinding[] = [];
+  private iterations = 0;
+  private converged = false;
+  private convergence: string | undefined;
+  private throughput = 0;
+  private bandwidth = 0;
+  private dirtyRate = 0;
+  private expected: number | undefined;
+  private downtimeMs: number | undefined;
+  private paused = false;
+  private pausedAt = 0;
+  private completeSent = false;
+  private decision: Decision | undefined;
+
+  constructor(
+    duplex: ByteDuplex,
+    private readonly live: LiveSource,
+    private readonly options: SourceOptions,
+  ) {
+    this.t = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.now = options.now ?? (() => performance.now());
+    this.id = options.id ?? randomUUID();
+    this.ch = new Channel(duplex, this.t.idleMs);
+    this.memory = live.memory;
+    this.pageSize = this.memory[0]?.pageSize ?? 4096;
+    this.machines = options.machines ?? options.versions?.machines;
+    this.enc = new StreamEncoder({ pageSize: this.pageSize, ctx: live.ctx, reencode: false });
+  }
+
+  async run(): Promise<SourceReport> {
+    try {
+      this.emit('handshake');
+      const hello = await this.ch.expect(['hello'], this.t.handshakeMs);
+      if (hello.inDoubt !== undefined) {
+        throw new Abort(`the destination still holds migration ${hello.inDoubt} in doubt`);
+      }
+      const pf = this.check(this.live.state(), hello);
+      this.findings = pf.findings;
+      if (!pf.ok) return await this.refuse(pf.findings);
+      await this.begin();
+      await this.precopy();
+      await this.switchover(hello);
+      await this.awaitAck();
+      return await this.handOver();
+    } catch (e) {
+      return await this.failed(e);
     }
-    const pf = check(live.state(), hello);
-    findings = pf.findings;
-    if (!pf.ok) {
-      const reason = reasonOf(pf.findings);
-      await ch.send({ type: 'refuse', reason, findings: pf.findings }).catch(() => undefined);
-      ch.close();
-      return report('refused', reason, true);
-    }
-    await ch.send({ type: 'begin', id, release: live.release.name, machine: live.ctx.machine });
+  }
+
+  private async refuse(found: readonly MigrationFinding[]): Promise<SourceReport> {
+    const reason = reasonOf(found);
+    await this.ch.send({ type: 'refuse', reason, findings: found }).catch(() => undefined);
+    this.ch.close();
+    return this.report('refused', reason, true);
+  }
+
+  /** The stream's start: header, configuration and the RAM block list; every page dirty. */
+  private async begin(): Promise<void> {
+    const { live, enc } = this;
+    await this.ch.send({ type: 'begin', id: this.id, release: live.release.name, machine: live.ctx.machine });
     enc.write({ type: 'header', version: 3 });
     enc.write({ type: 'configuration', machine: live.ctx.machine, subsections: [] });
-    writeRamStart(enc, memory);
-    await flush();
-    for (const m of memory) m.markAllDirty();
+    writeRamStart(enc, this.memory);
+    await this.flush();
+    for (const m of this.memory) m.markAllDirty();
+  }
 
-    // Pre-copy: send what is dirty while the guest runs, until the rest fits the downtime budget.
+  /** Pre-copy: send what is dirty while the guest runs, until the rest fits the downtime budget. */
+  private async precopy(): Promise<void> {
+    const budget = this.options.downtimeMs ?? 300;
+    const maxIterations = Math.max(1, this.options.maxIterations ?? 30);
     for (;;) {
-      const dirty = memory.map((m) => m.syncDirty());
-      emit(
+      const dirty = this.memory.map((m) => m.syncDirty());
+      this.emit(
         'precopy',
         dirty.reduce((n, d) => n + d.count, 0),
       );
-      const t0 = now();
-      const bytes0 = streamBytes;
-      await writeRamPass(enc, 'part', memory, dirty, flush, chunk, count);
-      await flush();
-      const dt = Math.max(now() - t0, 1e-3);
-      bandwidth = ((streamBytes - bytes0) / dt) * 1000;
-      if (iterations === 0) throughput = bandwidth;
-      const left = dirtyBytes();
-      dirtyRate = (left / dt) * 1000;
-      expected = (left / bandwidth) * 1000;
-      iterations++;
+      const t0 = this.now();
+      const bytes0 = this.streamBytes;
+      await writeRamPass(this.enc, 'part', this.memory, dirty, this.flush, this.chunk(), this.count);
+      await this.flush();
+      const dt = Math.max(this.now() - t0, 1e-3);
+      this.bandwidth = ((this.streamBytes - bytes0) / dt) * 1000;
+      if (this.iterations === 0) this.throughput = this.bandwidth;
+      const left = this.dirtyBytes();
+      this.dirtyRate = (left / dt) * 1000;
+      const expected = (left / this.bandwidth) * 1000;
+      this.expected = expected;
+      this.iterations++;
       if (expected <= budget) {
-        converged = true;
-        break;
+        this.converged = true;
+        return;
       }
-      if (iterations >= maxIterations) {
-        convergence =
-          `did not converge in ${iterations} passes: the guest dirties ${mib(dirtyRate)} MiB/s ` +
-          `against ${mib(bandwidth)} MiB/s of bandwidth; the pause would take about ` +
+      if (this.iterations >= maxIterations) {
+        this.convergence =
+          `did not converge in ${this.iterations} passes: the guest dirties ${mib(this.dirtyRate)} MiB/s ` +
+          `against ${mib(this.bandwidth)} MiB/s of bandwidth; the pause would take about ` +
           `${Math.round(expected)} ms, over the ${budget} ms budget`;
-        if (options.onNoConvergence === 'abort') throw new Abort(convergence);
-        break;
+        if (this.options.onNoConvergence === 'abort') throw new Abort(this.convergence);
+        return;
       }
     }
+  }
 
-    // Switch-over: pause, last pages, every device, then wait for the ack.
-    await live.pause();
-    paused = true;
-    pausedAt = wall();
-    emit('switchover', dirtyBytes() / pageSize);
-    const state = live.state();
-    if (options.versions) {
-      const again = check(state, hello);
+  /** Switch-over: pause, check the final state again, last pages, every device, the vmdesc. */
+  private async switchover(hello: Hello): Promise<void> {
+    await this.live.pause();
+    this.paused = true;
+    this.pausedAt = performance.now();
+    this.emit('switchover', this.dirtyBytes() / this.pageSize);
+    const state = this.live.state();
+    if (this.options.versions) {
+      const again = this.check(state, hello);
       if (!again.ok) {
-        findings = again.findings;
+        this.findings = again.findings;
         throw new Abort(`at switch-over: ${reasonOf(again.findings)}`, again.findings);
       }
     }
-    await ch.send({ type: 'switchover', id, iteration: iterations });
-    const last = memory.map((m) => m.syncDirty());
-    await writeRamPass(enc, 'end', memory, last, flush, chunk, count);
+    await this.ch.send({ type: 'switchover', id: this.id, iteration: this.iterations });
+    const last = this.memory.map((m) => m.syncDirty());
+    await writeRamPass(this.enc, 'end', this.memory, last, this.flush, this.chunk(), this.count);
+    const devices = this.writeDevices(state);
+    this.enc.write({ type: 'eof' });
+    const vmdesc = { page_size: this.pageSize, devices };
+    this.enc.write({ type: 'vmdesc', text: JSON.stringify(vmdesc), vmdesc });
+    await this.flush();
+  }
+
+  /** Every needed device as a FULL section; returns their vmdesc entries. */
+  private writeDevices(state: VersionState): VmdescDevice[] {
+    const { live, enc } = this;
     const devices: VmdescDevice[] = [];
     live.release.sections.forEach((s, i) => {
       const obj = (state[s.key] ?? initial(s.vmsd)) as never;
@@ -264,65 +259,144 @@ export async function migrateSource(
       enc.write({ type: 'section-end', sectionId, footer: true });
       devices.push({ name: s.idstr, instance_id: s.instanceId, ...vmdesc });
     });
-    enc.write({ type: 'eof' });
-    const vmdesc = { page_size: pageSize, devices };
-    enc.write({ type: 'vmdesc', text: JSON.stringify(vmdesc), vmdesc });
-    await flush();
+    return devices;
+  }
+
+  private async awaitAck(): Promise<void> {
     // Set first: if the send fails half-way, the destination may still have it (and ack).
-    completeSent = true;
-    await ch.send({ type: 'complete', id, bytes: streamBytes });
-    emit('ack');
-    const answer = await ch.expect(['ack', 'nack'], t.ackMs);
-    if (answer.type === 'nack' || answer.id !== id) {
+    this.completeSent = true;
+    await this.ch.send({ type: 'complete', id: this.id, bytes: this.streamBytes });
+    this.emit('ack');
+    const answer = await this.ch.expect(['ack', 'nack'], this.t.ackMs);
+    if (answer.type === 'nack' || answer.id !== this.id) {
       throw new Abort(
         answer.type === 'nack'
           ? `the destination refused the load: ${answer.reason}`
           : 'ack for another migration',
       );
     }
-    // The decision. From here on this side never runs again.
-    decision = 'handed-over';
-    downtimeMs = wall() - pausedAt;
-    await live.stop();
-    emit('decided');
+  }
+
+  /** The decision. From here on this side never runs again. */
+  private async handOver(): Promise<SourceReport> {
+    const decision = 'handed-over';
+    this.decision = decision;
+    this.downtimeMs = performance.now() - this.pausedAt;
+    await this.live.stop();
+    this.emit('decided');
     let delivered = false;
     try {
-      await ch.send({ type: 'confirm', id });
-      await ch.expect(['done'], t.ackMs);
+      await this.ch.send({ type: 'confirm', id: this.id });
+      await this.ch.expect(['done'], this.t.ackMs);
       delivered = true;
-      ch.close();
+      this.ch.close();
     } catch {
-      ch.break(new Broken('lost', 'no done after confirm'));
-      delivered = await deliverOutcome(id, decision, options.reconnect, t);
+      this.ch.break(new Broken('lost', 'no done after confirm'));
+      delivered = await deliverOutcome(this.id, decision, this.options.reconnect, this.t);
     }
-    emit('done');
-    return report('completed', undefined, delivered);
-  } catch (e) {
-    if (decision === 'handed-over') {
+    this.emit('done');
+    return this.report('completed', undefined, delivered);
+  }
+
+  private async failed(e: unknown): Promise<SourceReport> {
+    if (this.decision === 'handed-over') {
       // Only `stop` or the bookkeeping after it can land here: the hand-over stands.
-      return report('completed', `after the hand-over: ${reasonFrom(e)}`, false);
+      return this.report('completed', `after the hand-over: ${reasonFrom(e)}`, false);
     }
-    decision = 'kept';
+    const decision = 'kept';
+    this.decision = decision;
     const reason = reasonFrom(e);
-    if (e instanceof Abort && e.findings.length > 0) findings = e.findings;
-    if (paused) await live.resume();
+    if (e instanceof Abort && e.findings.length > 0) this.findings = e.findings;
+    if (this.paused) await this.live.resume();
     // Tell the destination; if it may have acked (it had the whole stream), make sure it heard.
-    let delivered = !completeSent;
-    if (!ch.broken) {
+    let delivered = !this.completeSent;
+    if (!this.ch.broken) {
       try {
-        await ch.send({ type: 'abort', id, reason });
-        if (completeSent) {
-          await ch.expect(['done'], t.ackMs);
+        await this.ch.send({ type: 'abort', id: this.id, reason });
+        if (this.completeSent) {
+          await this.ch.expect(['done'], this.t.ackMs);
           delivered = true;
         }
       } catch {
         // handled below
       }
     }
-    ch.break(new Broken('lost', 'aborted'));
-    if (!delivered) delivered = await deliverOutcome(id, decision, options.reconnect, t);
-    emit('done');
-    return report('aborted', reason, delivered);
+    this.ch.break(new Broken('lost', 'aborted'));
+    if (!delivered) delivered = await deliverOutcome(this.id, decision, this.options.reconnect, this.t);
+    this.emit('done');
+    return this.report('aborted', reason, delivered);
+  }
+
+  private chunk(): number {
+    return this.options.chunkBytes ?? 1 << 20;
+  }
+
+  private dirtyBytes(): number {
+    return this.memory.reduce((n, m) => n + m.dirtyCount, 0) * this.pageSize;
+  }
+
+  private emit(phase: Phase, dirtyPages = 0): void {
+    this.options.onProgress?.({
+      phase,
+      iteration: this.iterations,
+      bytes: this.streamBytes,
+      dirtyPages,
+      dirtyRate: this.dirtyRate,
+      bandwidth: this.bandwidth,
+      expectedDowntimeMs: this.expected ?? 0,
+    });
+  }
+
+  // An arrow: writeRamPass calls it between chunks.
+  private readonly flush = async (): Promise<void> => {
+    if (this.enc.pending === 0) return;
+    const bytes = this.enc.take();
+    this.streamBytes += bytes.length;
+    this.options.capture?.(bytes);
+    await this.ch.sendData(bytes, this.options.checksum ?? true);
+  };
+
+  private check(state: VersionState, hello: Hello): Preflight {
+    const { live, machines, options } = this;
+    return preflight(
+      {
+        release: live.release,
+        ctx: live.ctx,
+        ...(machines ? { machines } : {}),
+        ...(options.versions ? { versions: options.versions } : {}),
+        memory: layoutOf(this.memory),
+        state,
+      },
+      hello,
+    );
+  }
+
+  private report(
+    outcome: SourceReport['outcome'],
+    reason: string | undefined,
+    delivered: boolean,
+  ): SourceReport {
+    return {
+      outcome,
+      id: this.id,
+      sourceRunning: this.decision !== 'handed-over',
+      decision: this.decision,
+      ...(reason === undefined ? {} : { reason }),
+      findings: this.findings,
+      iterations: this.iterations,
+      converged: this.converged,
+      ...(this.convergence === undefined ? {} : { convergence: this.convergence }),
+      streamBytes: this.streamBytes,
+      wireBytes: this.ch.sent,
+      pagesSent: this.count.pages,
+      zeroPages: this.count.zero,
+      dirtyRate: this.dirtyRate,
+      throughput: this.throughput,
+      downtimeMs: this.downtimeMs,
+      expectedDowntimeMs: this.expected,
+      durationMs: performance.now() - this.started,
+      outcomeDelivered: delivered,
+    };
   }
 }
 

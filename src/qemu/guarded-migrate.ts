@@ -147,6 +147,19 @@ async function cancel(qmp: QmpLink, wasRunning: boolean, pollMs: number) {
   return { migration, source: await sourceRunningAgain(qmp, wasRunning) };
 }
 
+/** The pre-flight before the first byte; undefined when `skipPreflight` asks for no verdict. */
+async function askBeforeStart(
+  qmp: QmpLink,
+  options: GuardedMigrateOptions,
+  asks: GuardedMigrateOptions,
+): Promise<PreflightResult | undefined> {
+  if (options.skipPreflight !== true) return preflight(qmp, options.destination, asks);
+  // No verdict wanted, but learn the source's layouts now (a sub-millisecond pause of a running
+  // guest) rather than at the switch-over pause, where the guest is down until we decide.
+  if (options.source !== undefined) await preflight(qmp, options.destination, asks);
+  return undefined;
+}
+
 /** Migrates the VM behind `qmp` to `options.uri`, guarded (see the module comment). */
 export async function guardedMigrate(
   qmp: QmpLink,
@@ -160,16 +173,9 @@ export async function guardedMigrate(
 
   // One layout cache for both asks: at the switch-over pause the guest is down while we check.
   const asks = { ...options, layouts: options.layouts ?? layoutCache() };
-  let pre: PreflightResult | undefined;
-  if (options.skipPreflight !== true) {
-    pre = await preflight(qmp, options.destination, asks);
-    if (pre.verdict === 'refused')
-      return { outcome: 'refused-before-start', preflight: pre, source: pre.after };
-  } else if (options.source !== undefined) {
-    // No verdict wanted, but learn the source's layouts now (a sub-millisecond pause of a running
-    // guest) rather than at the switch-over pause, where the guest is down until we decide.
-    await preflight(qmp, options.destination, asks);
-  }
+  const pre = await askBeforeStart(qmp, options, asks);
+  if (pre?.verdict === 'refused')
+    return { outcome: 'refused-before-start', preflight: pre, source: pre.after };
   const before = await runStatus(qmp);
   const withPre = pre === undefined ? {} : { preflight: pre };
 

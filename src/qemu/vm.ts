@@ -3,7 +3,7 @@
  * load a stream into a fresh one, dump its VMState descriptions. Every process started here is
  * tracked (process.ts) and ended by `quit()` / `kill()` or, at the latest, when Node exits.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -101,14 +101,16 @@ export function vmArgs(options: StartVmOptions, socketPath: string): string[] {
   return args;
 }
 
-/** Starts QEMU in a fresh short temp dir under /tmp and connects QMP. Kills QEMU if that fails. */
-export async function startVm(options: StartVmOptions): Promise<Vm> {
-  const bin = requireQemu(options.version ?? '7.2').binary;
-  const dir = mkdtempSync('/tmp/vmq-');
-  const socketPath = join(dir, 'qmp.sock');
-  const args = vmArgs(options, socketPath);
-  const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child, dir);
+/** A spawned QEMU process: its stderr so far, its exit, and a one-line status for error messages. */
+interface Watched {
+  readonly stderr: () => string;
+  readonly exited: Promise<Exit>;
+  readonly hasExited: () => boolean;
+  readonly spawnError: () => Error | undefined;
+  readonly context: () => string;
+}
+
+function watch(child: ChildProcess): Watched {
   const stderr = collect(child.stderr);
   collect(child.stdout);
   let spawnError: Error | undefined;
@@ -128,6 +130,18 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
       : 'QEMU still running';
     return `${status}${err === '' ? '' : `; stderr: ${err}`}`;
   };
+  return { stderr, exited, hasExited, spawnError: () => spawnError, context };
+}
+
+/** Starts QEMU in a fresh short temp dir under /tmp and connects QMP. Kills QEMU if that fails. */
+export async function startVm(options: StartVmOptions): Promise<Vm> {
+  const bin = requireQemu(options.version ?? '7.2').binary;
+  const dir = mkdtempSync('/tmp/vmq-');
+  const socketPath = join(dir, 'qmp.sock');
+  const args = vmArgs(options, socketPath);
+  const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child, dir);
+  const { stderr, exited, hasExited, spawnError, context } = watch(child);
 
   let qmp: QmpClient | undefined;
   let ended: Promise<void> | undefined;
@@ -144,8 +158,7 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
   try {
     qmp = await QmpClient.connect(socketPath, {
       timeoutMs: options.startTimeoutMs ?? 10_000,
-      abortReason: () =>
-        spawnError !== undefined ? spawnError.message : hasExited() ? context() : undefined,
+      abortReason: () => spawnError()?.message ?? (hasExited() ? context() : undefined),
       context,
     });
   } catch (e) {

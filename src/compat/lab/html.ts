@@ -42,10 +42,11 @@ const CONFIG = { font: FONT, view: { stroke: null }, axis: { labelFontSize: 12, 
 /** Colour of a (source, destination) that one of them does not run on this machine type. */
 const ABSENT = { outcome: 'not on this machine type', colour: '#e6e6e6', text: '#555' } as const;
 
-function heatmapSpec(report: LabReport): Spec {
+/** One heat-map cell per machine type and ordered pair: its worst outcome and a short label. */
+function heatmapValues(report: LabReport) {
   const m = report.matrix;
   const cells = new Map(m.pairs.map((c) => [`${c.machine}|${c.route.join('>')}`, c]));
-  const values = m.machines.flatMap((machine) =>
+  return m.machines.flatMap((machine) =>
     m.versions.flatMap((source) =>
       m.versions.map((destination) => {
         const c = cells.get(`${machine}|${source}>${destination}`);
@@ -67,6 +68,11 @@ function heatmapSpec(report: LabReport): Spec {
       }),
     ),
   );
+}
+
+function heatmapSpec(report: LabReport): Spec {
+  const m = report.matrix;
+  const values = heatmapValues(report);
   const outcomes = [...Object.keys(OUTCOME_COLOURS), ABSENT.outcome];
   const colours = [...Object.values(OUTCOME_COLOURS), ABSENT.colour];
   const axis = (title: string) => ({

@@ -94,7 +94,6 @@ interface Accumulator {
 export function runMatrix(set: VersionSet, options: MatrixOptions = {}): MatrixReport {
   const runs = options.runs ?? 100;
   const seed = options.seed ?? 42;
-  const withChains = options.chains ?? true;
   const consumed = new Set<string>();
   const pairs: MatrixCell[] = [];
   const chains: MatrixCell[] = [];
@@ -103,72 +102,14 @@ export function runMatrix(set: VersionSet, options: MatrixOptions = {}): MatrixR
     for (const machine of set.machines.names) {
       if (!source.machines.includes(machine)) continue;
       const ctx = set.machines.context(machine);
-      const arb =
-        options.arbitrary?.(source, ctx) ??
-        versionArbitrary(
-          source,
-          {
-            ctx,
-            ...(options.overrides ? { overrides: options.overrides } : {}),
-            ...(options.prevalent === undefined ? {} : { prevalent: options.prevalent }),
-            machineDefaults: set.machines.defaults,
-            ...(set.switchesOff ? { switchesOff: set.switchesOff } : {}),
-          },
-          false,
-          consumed,
-        );
-      const routes = routesFrom(set, source, machine, withChains);
-      const acc: Accumulator[] = routes.map((route) => ({
-        route,
-        counts: zero(),
-        refusedBy: {},
-        failing: { ok: [], refused: [], unsafe: [], crash: [] },
-        unsafeAt: new Array<number>(route.length - 1).fill(0),
-      }));
-      const coverage = new CoverageCounter();
-      let index = 0;
-      forEachSample(
-        arb,
-        (state) => {
-          for (const s of source.sections) {
-            const own = state[s.key];
-            if (own !== undefined) visitSection(s, own, ctx, coverage.visit);
-          }
-          const firstHops = new Map();
-          for (const a of acc) {
-            const r = migrateAlong(a.route, state, ctx, firstHops);
-            a.counts[r.outcome]++;
-            if (r.outcome !== 'ok') a.failing[r.outcome].push(index);
-            if (r.outcome === 'unsafe') a.unsafeAt[r.hop] = (a.unsafeAt[r.hop] ?? 0) + 1;
-            if (r.outcome === 'refused') a.refusedBy[r.code] = (a.refusedBy[r.code] ?? 0) + 1;
-          }
-          index++;
-        },
-        { seed, runs },
-      );
-      const covered = coverage.result();
+      const arb = options.arbitrary?.(source, ctx) ?? sourceArbitrary(set, source, ctx, options, consumed);
+      const routes = routesFrom(set, source, machine, options.chains ?? true);
+      const { acc, coverage } = sampleRoutes(source, routes, arb, ctx, { seed, runs });
       // Routes that failed on exactly the same samples usually shrink to the same state: shrink once,
       // and reuse the result for the others when it fails there the same way (checked).
       const shrunk = new Map<string, Found<VersionState> | undefined>();
       for (const a of acc) {
-        const examples: Partial<Record<Exclude<Outcome, 'ok'>, Counterexample>> = {};
-        if (options.shrink ?? true) {
-          for (const outcome of OUTCOMES) {
-            if (outcome === 'ok' || a.counts[outcome] === 0) continue;
-            const bad = (s: VersionState) => migrateAlong(a.route, s, ctx).outcome === outcome;
-            const key = `${outcome}|${a.failing[outcome].join(',')}`;
-            const shared = shrunk.get(key);
-            let found = shared && bad(shared.value) ? shared : undefined;
-            if (!found) {
-              found = shrinkWhile(arb, bad, { seed, runs });
-              if (!shrunk.has(key)) shrunk.set(key, found);
-            }
-            if (!found) continue;
-            const r = migrateAlong(a.route, found.value, ctx) as MigrationResult;
-            if (r.outcome === 'ok') continue;
-            examples[r.outcome] = { ...r, state: found.value, shrinks: found.shrinks };
-          }
-        }
+        const examples = (options.shrink ?? true) ? examplesOf(a, arb, ctx, { seed, runs }, shrunk) : {};
         for (const o of OUTCOMES) totals[o] += a.counts[o];
         const cell: MatrixCell = {
           route: a.route.map((v) => v.name),
@@ -177,14 +118,116 @@ export function runMatrix(set: VersionSet, options: MatrixOptions = {}): MatrixR
           refusedBy: a.refusedBy,
           examples,
           unsafeAt: a.unsafeAt,
-          coverage: covered,
+          coverage,
         };
         (a.route.length === 2 ? pairs : chains).push(cell);
       }
     }
   }
   if (options.arbitrary === undefined) checkOverridesUsed(options.overrides, consumed);
-  const unrep = [];
+  return {
+    seed,
+    runs,
+    versions: set.versions.map((v) => v.name),
+    machines: set.machines.names.filter((m) => set.versions.some((v) => v.machines.includes(m))),
+    pairs,
+    chains,
+    unrepresented: unrepresentedPaths(set),
+    totals,
+  };
+}
+
+/** The generator of a source's states under one machine type, from the matrix options. */
+function sourceArbitrary(
+  set: VersionSet,
+  source: ReleasedVersion,
+  ctx: MigrationContext,
+  options: MatrixOptions,
+  consumed: Set<string>,
+): fc.Arbitrary<VersionState> {
+  return versionArbitrary(
+    source,
+    {
+      ctx,
+      ...(options.overrides ? { overrides: options.overrides } : {}),
+      ...(options.prevalent === undefined ? {} : { prevalent: options.prevalent }),
+      machineDefaults: set.machines.defaults,
+      ...(set.switchesOff ? { switchesOff: set.switchesOff } : {}),
+    },
+    false,
+    consumed,
+  );
+}
+
+/** Migrates every sample along every route, counting outcomes and the predicate branches seen. */
+function sampleRoutes(
+  source: ReleasedVersion,
+  routes: readonly (readonly ReleasedVersion[])[],
+  arb: fc.Arbitrary<VersionState>,
+  ctx: MigrationContext,
+  sampling: { seed: number; runs: number },
+): { acc: Accumulator[]; coverage: MatrixCell['coverage'] } {
+  const acc: Accumulator[] = routes.map((route) => ({
+    route,
+    counts: zero(),
+    refusedBy: {},
+    failing: { ok: [], refused: [], unsafe: [], crash: [] },
+    unsafeAt: new Array<number>(route.length - 1).fill(0),
+  }));
+  const coverage = new CoverageCounter();
+  let index = 0;
+  forEachSample(
+    arb,
+    (state) => {
+      for (const s of source.sections) {
+        const own = state[s.key];
+        if (own !== undefined) visitSection(s, own, ctx, coverage.visit);
+      }
+      const firstHops = new Map();
+      for (const a of acc) {
+        const r = migrateAlong(a.route, state, ctx, firstHops);
+        a.counts[r.outcome]++;
+        if (r.outcome !== 'ok') a.failing[r.outcome].push(index);
+        if (r.outcome === 'unsafe') a.unsafeAt[r.hop] = (a.unsafeAt[r.hop] ?? 0) + 1;
+        if (r.outcome === 'refused') a.refusedBy[r.code] = (a.refusedBy[r.code] ?? 0) + 1;
+      }
+      index++;
+    },
+    sampling,
+  );
+  return { acc, coverage: coverage.result() };
+}
+
+/** One shrunk counterexample per non-ok outcome of a route (shrinks shared through `shrunk`). */
+function examplesOf(
+  a: Accumulator,
+  arb: fc.Arbitrary<VersionState>,
+  ctx: MigrationContext,
+  sampling: { seed: number; runs: number },
+  shrunk: Map<string, Found<VersionState> | undefined>,
+): Partial<Record<Exclude<Outcome, 'ok'>, Counterexample>> {
+  const examples: Partial<Record<Exclude<Outcome, 'ok'>, Counterexample>> = {};
+  for (const outcome of OUTCOMES) {
+    if (outcome === 'ok' || a.counts[outcome] === 0) continue;
+    const bad = (s: VersionState) => migrateAlong(a.route, s, ctx).outcome === outcome;
+    const key = `${outcome}|${a.failing[outcome].join(',')}`;
+    const shared = shrunk.get(key);
+    let found = shared && bad(shared.value) ? shared : undefined;
+    if (!found) {
+      found = shrinkWhile(arb, bad, sampling);
+      if (!shrunk.has(key)) shrunk.set(key, found);
+    }
+    if (!found) continue;
+    const r = migrateAlong(a.route, found.value, ctx) as MigrationResult;
+    if (r.outcome === 'ok') continue;
+    examples[r.outcome] = { ...r, state: found.value, shrinks: found.shrinks };
+  }
+  return examples;
+}
+
+/** For every ordered pair of versions, the state paths the target cannot hold. */
+function unrepresentedPaths(set: VersionSet): MatrixReport['unrepresented'] {
+  const unrep: MatrixReport['unrepresented'][number][] = [];
   for (const from of set.versions) {
     for (const to of set.versions) {
       if (from === to) continue;
@@ -199,16 +242,7 @@ export function runMatrix(set: VersionSet, options: MatrixOptions = {}): MatrixR
       unrep.push({ from: from.name, to: to.name, paths });
     }
   }
-  return {
-    seed,
-    runs,
-    versions: set.versions.map((v) => v.name),
-    machines: set.machines.names.filter((m) => set.versions.some((v) => v.machines.includes(m))),
-    pairs,
-    chains,
-    unrepresented: unrep,
-    totals,
-  };
+  return unrep;
 }
 
 /**

@@ -155,53 +155,8 @@ class Walk {
     }
     const value = kx === undefined ? undefined : obj[kx];
     const t = fy.type;
-    if (fy.count.kind === 'var' && y.count / fy.count.multiply > fy.count.max) {
-      this.refusals.push({
-        code: 'bound-exceeded',
-        path: at,
-        message: `${y.count} elements exceed the destination's max ${fy.count.max}`,
-      });
-      return false;
-    }
-    if ((t.kind === 'queue' || t.kind === 'gtree') && Array.isArray(value) && value.length > t.max) {
-      this.refusals.push({
-        code: 'bound-exceeded',
-        path: at,
-        message: `${value.length} ${t.typeName} element(s) exceed the destination's max ${t.max}`,
-      });
-      return false;
-    }
-    if (t.kind === 'vbuffer') {
-      const n = value instanceof Uint8Array ? value.length : 0;
-      if (n > t.max) {
-        this.refusals.push({
-          code: 'bound-exceeded',
-          path: at,
-          message: `${n} bytes exceed the destination's max ${t.max}`,
-        });
-        return false;
-      }
-    }
-    // The receiver's own values (configuration), only for the checks that compare against them.
-    const receiver = t.kind === 'int' && t.check !== undefined ? resetOf(dst) : {};
-    if (t.kind === 'int' && t.check === 'equal' && ky !== undefined && !sameValue(value, receiver[ky])) {
-      this.refusals.push({
-        code: 'not-equal',
-        path: at,
-        message: `${String(value)} must equal the destination's ${String(receiver[ky])}`,
-      });
-    }
-    if (t.kind === 'int' && t.check === 'le' && ky !== undefined) {
-      const limit = receiver[ky] as number;
-      const v = value as number;
-      if (!(v >= 0 && v <= limit)) {
-        this.refusals.push({
-          code: 'not-less-or-equal',
-          path: at,
-          message: `${String(v)} is not within 0..${limit}`,
-        });
-      }
-    }
+    if (!this.withinBounds(y, value, at)) return false;
+    if (t.kind === 'int' && ky !== undefined) this.receiverChecks(t, dst, ky, value, at);
     const tx = fx.type.kind === 'pointer' ? fx.type.target : fx.type;
     const ty = t.kind === 'pointer' ? t.target : t;
     if (tx.kind === 'struct' && ty.kind === 'struct') {
@@ -213,6 +168,54 @@ class Walk {
       });
     }
     return true;
+  }
+
+  /** The destination's declared maxima; false (a refusal noted) when the value exceeds one. */
+  private withinBounds(y: Item, value: unknown, at: PathSegment[]): boolean {
+    const fy = y.field;
+    const t = fy.type;
+    let exceeded: string | undefined;
+    if (fy.count.kind === 'var' && y.count / fy.count.multiply > fy.count.max) {
+      exceeded = `${y.count} elements exceed the destination's max ${fy.count.max}`;
+    } else if ((t.kind === 'queue' || t.kind === 'gtree') && Array.isArray(value) && value.length > t.max) {
+      exceeded = `${value.length} ${t.typeName} element(s) exceed the destination's max ${t.max}`;
+    } else if (t.kind === 'vbuffer') {
+      const n = value instanceof Uint8Array ? value.length : 0;
+      if (n > t.max) exceeded = `${n} bytes exceed the destination's max ${t.max}`;
+    }
+    if (exceeded === undefined) return true;
+    this.refusals.push({ code: 'bound-exceeded', path: at, message: exceeded });
+    return false;
+  }
+
+  /** `equal` and `le` integers compare against the receiver's own values (its configuration). */
+  private receiverChecks(
+    t: Extract<AnyElementType, { kind: 'int' }>,
+    dst: Vmsd,
+    ky: string,
+    value: unknown,
+    at: PathSegment[],
+  ): void {
+    if (t.check === undefined) return;
+    const receiver = resetOf(dst);
+    if (t.check === 'equal' && !sameValue(value, receiver[ky])) {
+      this.refusals.push({
+        code: 'not-equal',
+        path: at,
+        message: `${String(value)} must equal the destination's ${String(receiver[ky])}`,
+      });
+    }
+    if (t.check === 'le') {
+      const limit = receiver[ky] as number;
+      const v = value as number;
+      if (!(v >= 0 && v <= limit)) {
+        this.refusals.push({
+          code: 'not-less-or-equal',
+          path: at,
+          message: `${String(v)} is not within 0..${limit}`,
+        });
+      }
+    }
   }
 
   private subsections(src: Vmsd, dst: Vmsd, obj: Obj, path: PathSegment[]): void {

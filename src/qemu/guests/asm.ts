@@ -222,3 +222,10 @@ export class Asm {
     return out;
   }
 }
+
+/** A boot-sector program: interrupts off, `body`, then the done marker. */
+export function program(body: (a: Asm) => void): Uint8Array {
+  const a = new Asm().cli();
+  body(a);
+  return a.done().bytes();
+}

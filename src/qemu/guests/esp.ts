@@ -1,6 +1,6 @@
 /** An am53c974 (esp) SCSI controller left busy: a selection with ATN answered, interrupt pending. */
-import { Asm } from './asm.js';
-import type { Guest } from './guest.js';
+import { program } from './asm.js';
+import { markerGuest } from './guest.js';
 
 /** The controller's PCI slot (fixed, so the guest finds its I/O BAR without scanning). */
 const SLOT = 5;
@@ -15,7 +15,7 @@ const REG = { fifo: 2 * 4, cmd: 3 * 4, busId: 4 * 4, cfg1: 8 * 4 } as const;
  * its interrupt pending, unread, and `lun = 1`: the field 10.0 and 7.2 save at different positions
  * (10.0 `…, cmdfifo, lun, drq_state`; 7.2 `…, cmdfifo, ti_cmd, lun`).
  */
-export const espGuest: Guest = {
+export const espGuest = markerGuest({
   name: 'esp-busy',
   title: 'am53c974 selection with ATN to LUN 1 done, interrupt pending',
   reaches:
@@ -28,8 +28,7 @@ export const espGuest: Guest = {
     '-device',
     'scsi-cd,drive=vmstate-cd,bus=vmstate-esp.0,scsi-id=0',
   ],
-  code: (() => {
-    const a = new Asm().cli();
+  code: program((a) => {
     a.outDx32(0xcf8, config(0x04)).movDx(0xcfc).movAx(0x0007).db(0xef); // command: I/O, memory, master
     a.outDx32(0xcf8, config(0x10)).inDx32(0xcfc).andAx(0xfffc).movBxAx(); // BX = I/O base
     a.outBx(REG.cmd, 0x02); // reset the chip
@@ -38,13 +37,9 @@ export const espGuest: Guest = {
     for (let i = 0; i < 6; i++) a.outBx(REG.fifo, 0x00); // TEST UNIT READY
     a.outBx(REG.busId, 0x00); // target 0
     a.outBx(REG.cmd, 0x42); // select with ATN, no DMA
-    return a.done().bytes();
-  })(),
-  bootable: true,
-  marker: true,
-  settleMs: 4000,
+  }),
   expect: [
     { section: 'pciespscsi', field: 'esp.rregs.5', value: '0x18' },
     { section: 'pciespscsi', field: 'esp.lun', value: '0x01', versions: ['7.2', '10.0'] },
   ],
-};
+});

@@ -40,6 +40,15 @@ export interface Guest {
   readonly expect: readonly FieldExpectation[];
 }
 
+/** What a guest that ends with `Asm.done()` declares; the rest has the usual values. */
+export type MarkerGuestSpec = Pick<Guest, 'name' | 'title' | 'reaches' | 'code' | 'expect'> &
+  Partial<Pick<Guest, 'devices' | 'settleMs'>>;
+
+/** A bootable guest whose program ends with `Asm.done()`: no extra devices, 4 s bound unless given. */
+export function markerGuest(spec: MarkerGuestSpec): Guest {
+  return { devices: [], settleMs: 4000, ...spec, bootable: true, marker: true };
+}
+
 /** The floppy image of a guest. */
 export function guestImage(guest: Guest): Uint8Array {
   return floppyImage(guest.code, guest.bootable);

@@ -1,6 +1,6 @@
 /** Workloads for the RTC (mc146818), the PIT (i8254) and the PC speaker. */
-import { Asm } from './asm.js';
-import type { Guest } from './guest.js';
+import { Asm, program } from './asm.js';
+import { markerGuest } from './guest.js';
 
 const cmos = (a: Asm, reg: number, value: number): Asm => a.outImm(0x70, reg).outImm(0x71, value);
 
@@ -9,42 +9,35 @@ const cmos = (a: Asm, reg: number, value: number): Asm => a.outImm(0x70, reg).ou
  * register B = PIE | AIE | 24h, alarms "don't care" (fire every second). IRQ 8 is never serviced,
  * so register C keeps IRQF set and the periodic timer keeps running.
  */
-export const rtcGuest: Guest = {
+export const rtcGuest = markerGuest({
   name: 'rtc-periodic',
   title: 'RTC periodic + alarm interrupts, unacknowledged',
   reaches:
     'mc146818rtc: cmos_data[0x0A] = 0x2f (rate 15), [0x0B] = 0x62 (PIE|AIE|24h), [0x0C] IRQF set; period 0x4000, periodic timer armed',
-  devices: [],
-  code: (() => {
-    const a = new Asm().cli();
+  code: program((a) => {
     cmos(a, 0x01, 0xff); // seconds alarm: don't care
     cmos(a, 0x03, 0xff); // minutes alarm: don't care
     cmos(a, 0x05, 0xff); // hours alarm: don't care
     cmos(a, 0x0a, 0x2f);
     cmos(a, 0x0b, 0x62);
-    return a.done().bytes();
-  })(),
-  bootable: true,
-  marker: true,
-  settleMs: 4000,
+  }),
   expect: [
     { section: 'mc146818rtc', field: 'cmos_data.10', value: '0x2f' },
     { section: 'mc146818rtc', field: 'cmos_data.11', value: '0x62' },
     { section: 'mc146818rtc', field: 'period', value: '0x00004000' },
   ],
-};
+});
 
 /**
  * PIT in unusual modes: channel 2 in mode 5 (hardware-triggered strobe) counting in BCD, then a
  * read-back that latches channel 0's status, and a counter-latch command for channel 0 whose
  * value is never read. Both latches are pending when the VM is saved.
  */
-export const pitGuest: Guest = {
+export const pitGuest = markerGuest({
   name: 'pit-latched',
   title: 'PIT mode 5 BCD, status and count latched unread',
   reaches:
     'i8254: channels[2] mode 5, bcd 1, count 0x1234 written; channels[0] status_latched 1 and count_latched 3 (a latch pending, never read)',
-  devices: [],
   code: new Asm()
     .cli()
     .outImm(0x43, 0xbb) // ch2, lo/hi, mode 5, BCD
@@ -54,23 +47,19 @@ export const pitGuest: Guest = {
     .outImm(0x43, 0x00) // counter latch, channel 0
     .done()
     .bytes(),
-  bootable: true,
-  marker: true,
-  settleMs: 4000,
   expect: [
     { section: 'i8254', field: 'channels.2.mode', value: '0x05' },
     { section: 'i8254', field: 'channels.2.bcd', value: '0x01' },
     { section: 'i8254', field: 'channels.0.status_latched', value: '0x01' },
     { section: 'i8254', field: 'channels.0.count_latched', value: '0x03' },
   ],
-};
+});
 
 /** The PC speaker on: PIT channel 2 square wave at ~1.2 kHz, port 0x61 gate and data bits set. */
-export const speakerGuest: Guest = {
+export const speakerGuest = markerGuest({
   name: 'speaker-on',
   title: 'PC speaker beeping (PIT ch2 mode 3, port 0x61 = 3)',
   reaches: 'pcspk: data_on 1; i8254 channels[2] mode 3, gate 1, count 0x03e8',
-  devices: [],
   code: new Asm()
     .cli()
     .outImm(0x43, 0xb6) // ch2, lo/hi, mode 3
@@ -81,13 +70,10 @@ export const speakerGuest: Guest = {
     .outImm(0x61)
     .done()
     .bytes(),
-  bootable: true,
-  marker: true,
-  settleMs: 4000,
   expect: [
     { section: 'pcspk', field: 'data_on', value: '0x01' },
     { section: 'i8254', field: 'channels.2.mode', value: '0x03' },
     { section: 'i8254', field: 'channels.2.gate', value: '0x01' },
     { section: 'i8254', field: 'channels.2.count', value: '0x000003e8' },
   ],
-};
+});

@@ -1,6 +1,6 @@
 /** A 16550 UART (isa-serial on COM1) with its FIFO on and looped back. */
 import { Asm } from './asm.js';
-import type { Guest } from './guest.js';
+import { markerGuest } from './guest.js';
 
 const COM1 = 0x3f8;
 
@@ -8,7 +8,7 @@ const COM1 = 0x3f8;
  * 115200 8N1, FIFO enabled (trigger 14), loopback mode (MCR 0x1b), then three bytes written:
  * in loopback they land in the receive FIFO, which is never read.
  */
-export const uartGuest: Guest = {
+export const uartGuest = markerGuest({
   name: 'uart-loopback',
   title: '16550 FIFO + loopback, 3 bytes waiting in the RX FIFO',
   reaches:
@@ -27,12 +27,9 @@ export const uartGuest: Guest = {
     .outDx(COM1, 0x43)
     .done()
     .bytes(),
-  bootable: true,
-  marker: true,
-  settleMs: 4000,
   expect: [
     { section: 'serial', field: 'state.mcr', value: '0x1b' },
     { section: 'serial', field: 'state.fcr_vmstate', value: '0xc1' },
     { section: 'serial', field: 'state.serial/recv_fifo.recv_fifo.num', value: '0x00000003' },
   ],
-};
+});
