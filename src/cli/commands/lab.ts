@@ -20,6 +20,7 @@ import {
 } from '../../qemu/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, type ExitCodeValue, UsageError } from '../exit-codes.js';
+import { fitWidth } from '../fit-width.js';
 import { count, writable } from '../options.js';
 
 interface Options {
@@ -111,7 +112,7 @@ async function output(report: LabQemuReport, options: Options): Promise<ExitCode
   if (options.html !== undefined) await writeAtomic(options.html, renderLabQemuHtml(report));
   if (options.json) process.stdout.write(json);
   else if (options.markdown) process.stdout.write(`${formatSummaryMarkdown(report.cells)}\n`);
-  else process.stdout.write(formatLabQemuText(report));
+  else process.stdout.write(fitWidth(formatLabQemuText(report)));
   const failed = disagreements(report.cells).length > 0 || report.cells.some((c) => c.qemu === undefined);
   return failed ? ExitCode.negative : ExitCode.ok;
 }

@@ -14,6 +14,7 @@ import {
 } from '../../compat/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { fitWidth } from '../fit-width.js';
 import { count, writable } from '../options.js';
 import { writeTextOutput } from '../output.js';
 
@@ -136,7 +137,7 @@ export const command: CliCommand = {
       ...(trace ? { trace } : {}),
     });
     if (options.json) process.stdout.write(`${JSON.stringify(printable(report), null, 2)}\n`);
-    else process.stdout.write(formatLabText(report));
+    else process.stdout.write(fitWidth(formatLabText(report)));
     if (options.html) {
       const page = await renderLabHtml(report, { title: `vmstate matrix: ${modulePath}` });
       await writeTextOutput(options.html, page, [

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { guardedJson, guardedMigrate, guardedText, type MigrationProgress } from '../../qemu/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { fitWidth } from '../fit-width.js';
 import { cannotAsk, connectQmp, destinationSet, senderSet } from './preflight.js';
 
 const MiB = 2 ** 20;
@@ -98,7 +99,7 @@ export const command: CliCommand = {
       process.stdout.write(
         options.json
           ? `${JSON.stringify(guardedJson(result), null, 2)}\n`
-          : guardedText(result, destination.label),
+          : fitWidth(guardedText(result, destination.label)),
       );
       return result.outcome === 'completed' ? ExitCode.ok : ExitCode.negative;
     } finally {
