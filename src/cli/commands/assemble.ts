@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { assembleStream, losslessFileItems, writeStream } from '../../stream/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { fileInput, inputRef, writeOutput } from '../output.js';
+import { readJsonArg } from '../read-input.js';
 import { descriptionsArg } from './analyze.js';
 
 export const command: CliCommand = {
@@ -45,17 +45,7 @@ export const command: CliCommand = {
       }
       let doc: unknown;
       if (!piecewise) {
-        let text: string;
-        try {
-          text = await readFile(path, 'utf8');
-        } catch (e) {
-          throw new UsageError(`cannot read ${arg}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        try {
-          doc = JSON.parse(text);
-        } catch (e) {
-          throw new UsageError(`${arg} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
-        }
+        doc = await readJsonArg(path, arg);
       }
       const bytes = await writeOutput(options.output, [inputRef(arg)], (sink) =>
         piecewise

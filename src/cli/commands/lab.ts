@@ -1,4 +1,4 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   allPairs,
@@ -22,6 +22,7 @@ import type { CliCommand } from '../command.js';
 import { ExitCode, type ExitCodeValue, UsageError } from '../exit-codes.js';
 import { fitWidth } from '../fit-width.js';
 import { count, writable } from '../options.js';
+import { readTextArg } from '../read-input.js';
 
 interface Options {
   preset: string;
@@ -158,12 +159,7 @@ async function runMerge(files: readonly string[], options: Options): Promise<Exi
   for (const f of [options.out, options.html]) if (f !== undefined) await writable(f);
   const reports: LabQemuReport[] = [];
   for (const f of files) {
-    let text: string;
-    try {
-      text = await readFile(f, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read ${f}: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const text = await readTextArg(f);
     reports.push(usage(() => parseReport(text, f)));
   }
   return output(

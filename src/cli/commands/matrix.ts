@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
@@ -17,6 +17,7 @@ import { ExitCode, UsageError } from '../exit-codes.js';
 import { fitWidth } from '../fit-width.js';
 import { count, writable } from '../options.js';
 import { writeTextOutput } from '../output.js';
+import { readJsonArg } from '../read-input.js';
 
 /** Built by defineVersions: a list of releases, a machine registry and the `version` lookup. */
 function isVersionSet(v: unknown): v is VersionSet {
@@ -63,17 +64,7 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
 async function loadTrace(path: string): Promise<Trace> {
   let trace: unknown;
   if (path.endsWith('.json')) {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    try {
-      trace = JSON.parse(text, reviveTraceJson);
-    } catch (e) {
-      throw new UsageError(`${path} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    trace = await readJsonArg(path, path, reviveTraceJson);
   } else {
     const mod = await importModule(path);
     trace = mod.trace ?? mod.default;
