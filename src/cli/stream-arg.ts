@@ -1,6 +1,6 @@
 import { fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { blockingStdin, type StreamSource } from '../stream/index.js';
+import { blockingStdin, type StreamSource } from '../stream/read/source.js';
 import { UsageError } from './exit-codes.js';
 
 /** Checks a stream argument: `-` is stdin, anything else must be a readable file. */

@@ -2,15 +2,11 @@ import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import type { Vmsd } from '../../describe/index.js';
-import {
-  type Analysis,
-  analysisChunks,
-  analyzeStream,
-  type DescriptionLookup,
-  descriptionLookup,
-  formatSummary,
-  printableSummary,
-} from '../../stream/index.js';
+// The stream's modules themselves, not its index: the index would bring every stage (writers,
+// atomic outputs and node:crypto) into `analyze`'s start-up.
+import { type Analysis, analysisChunks, analyzeStream } from '../../stream/analyze/analyze.js';
+import { formatSummary, printableSummary } from '../../stream/analyze/summary.js';
+import { type DescriptionLookup, descriptionLookup } from '../../stream/read/reader.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, type ExitCodeValue, UsageError } from '../exit-codes.js';
 import { buildDirectory, inputRef } from '../output.js';
