@@ -37,9 +37,13 @@ export function quickAnswer(argv: readonly string[]): 0 | 2 | undefined {
 }
 
 /** A closed stdout (`| head -1`) ends the help quietly instead of crashing with EPIPE. */
+let guarded = false;
 function writeQuietly(text: string): void {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-  });
+  if (!guarded) {
+    guarded = true;
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
   process.stdout.write(text);
 }
