@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+import { quickAnswer } from './top-help.js';
 
-process.exitCode = await main(process.argv.slice(2));
+// Help and version come from the entry alone; a command loads main (and commander) on demand.
+const argv = process.argv.slice(2);
+process.exitCode = quickAnswer(argv) ?? (await (await import('./main.js')).main(argv));

@@ -3,12 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import {
-  type InputRef,
-  OutputError,
-  replaceDirectory,
-  writeFileAtomic,
-} from '../stream/write/atomic-output.js';
+import type { InputRef } from '../stream/write/atomic-output.js';
 import type { WritableSink } from '../stream/write/writer.js';
 import { UsageError } from './exit-codes.js';
 
@@ -22,8 +17,11 @@ export function inputRef(arg: string): InputRef {
   return arg === '-' ? 0 : arg;
 }
 
+/** Loaded when something is written: commands that only print never load node:crypto and the rest. */
+const atomic = () => import('../stream/write/atomic-output.js');
+
 function usage(e: unknown): never {
-  if (e instanceof OutputError) throw new UsageError(e.message);
+  if (e instanceof Error && e.name === 'OutputError') throw new UsageError(e.message);
   throw e;
 }
 
@@ -50,6 +48,7 @@ export async function writeOutput<T>(
       throw e;
     }
   }
+  const { writeFileAtomic } = await atomic();
   return writeFileAtomic(path, fn, inputs).catch(usage);
 }
 
@@ -61,12 +60,13 @@ export async function writeTextOutput(path: string, text: string, inputs: readon
 }
 
 /** Builds a directory and swaps it in (see replaceDirectory); problems are usage errors. */
-export function buildDirectory<T>(
+export async function buildDirectory<T>(
   dir: string,
   inputs: readonly InputRef[],
   marker: string,
   fn: (building: string) => Promise<T>,
 ): Promise<T> {
+  const { replaceDirectory } = await atomic();
   return replaceDirectory(dir, fn, { inputs, marker }).catch(usage);
 }
 

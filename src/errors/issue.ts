@@ -57,7 +57,10 @@ export interface Issue {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-/** Renders a path the way people read it: `fdc › state › drives[1] › head`. */
+/**
+ * Renders a path the way people read it: `fdc › state › drives[1] › head`; a path that starts with
+ * an index reads `[2] › head`. The empty path, a column placeholder only, is `(top)`.
+ */
 export function formatPath(path: readonly PathSegment[]): string {
   let out = '';
   for (const segment of path) {
@@ -67,8 +70,9 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out === '' ? '(top)' : out;
 }
 
+/** `path: message at byte N (0xN) [code]`; an issue about the whole input (empty path) is its message alone. */
 export function formatIssue(issue: Issue): string {
-  const where = formatPath(issue.path);
+  const where = issue.path.length === 0 ? '' : `${formatPath(issue.path)}: `;
   const at = issue.offset === undefined ? '' : ` at byte ${issue.offset} (0x${issue.offset.toString(16)})`;
-  return `${where}: ${issue.message}${at} [${issue.code}]`;
+  return `${where}${issue.message}${at} [${issue.code}]`;
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { progressFor, writePieces } from '../../src/cli/commands/analyze.js';
+import { progressFor } from '../../src/cli/progress.js';
+import { writePieces } from '../../src/cli/write-pieces.js';
 import {
   analysisChunks,
   analysisText,

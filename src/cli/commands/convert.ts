@@ -19,7 +19,8 @@ import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { refuseDeepJson, tooDeep } from '../json-depth.js';
 import { fileInput, inputRef, writeOutput } from '../output.js';
-import { progressFor, streamArg } from './analyze.js';
+import { progressFor } from '../progress.js';
+import { streamArg } from '../stream-arg.js';
 import { inputProblem } from './check.js';
 
 interface Options {

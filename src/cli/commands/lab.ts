@@ -1,4 +1,4 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   allPairs,
@@ -20,7 +20,9 @@ import {
 } from '../../qemu/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, type ExitCodeValue, UsageError } from '../exit-codes.js';
+import { fitWidth } from '../fit-width.js';
 import { count, writable } from '../options.js';
+import { readTextArg } from '../read-input.js';
 
 interface Options {
   preset: string;
@@ -111,7 +113,7 @@ async function output(report: LabQemuReport, options: Options): Promise<ExitCode
   if (options.html !== undefined) await writeAtomic(options.html, renderLabQemuHtml(report));
   if (options.json) process.stdout.write(json);
   else if (options.markdown) process.stdout.write(`${formatSummaryMarkdown(report.cells)}\n`);
-  else process.stdout.write(formatLabQemuText(report));
+  else process.stdout.write(fitWidth(formatLabQemuText(report)));
   const failed = disagreements(report.cells).length > 0 || report.cells.some((c) => c.qemu === undefined);
   return failed ? ExitCode.negative : ExitCode.ok;
 }
@@ -157,12 +159,7 @@ async function runMerge(files: readonly string[], options: Options): Promise<Exi
   for (const f of [options.out, options.html]) if (f !== undefined) await writable(f);
   const reports: LabQemuReport[] = [];
   for (const f of files) {
-    let text: string;
-    try {
-      text = await readFile(f, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read ${f}: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const text = await readTextArg(f);
     reports.push(usage(() => parseReport(text, f)));
   }
   return output(

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
@@ -14,8 +14,10 @@ import {
 } from '../../compat/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { fitWidth } from '../fit-width.js';
 import { count, writable } from '../options.js';
 import { writeTextOutput } from '../output.js';
+import { readJsonArg } from '../read-input.js';
 
 /** Built by defineVersions: a list of releases, a machine registry and the `version` lookup. */
 function isVersionSet(v: unknown): v is VersionSet {
@@ -62,17 +64,7 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
 async function loadTrace(path: string): Promise<Trace> {
   let trace: unknown;
   if (path.endsWith('.json')) {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    try {
-      trace = JSON.parse(text, reviveTraceJson);
-    } catch (e) {
-      throw new UsageError(`${path} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    trace = await readJsonArg(path, path, reviveTraceJson);
   } else {
     const mod = await importModule(path);
     trace = mod.trace ?? mod.default;
@@ -136,7 +128,7 @@ export const command: CliCommand = {
       ...(trace ? { trace } : {}),
     });
     if (options.json) process.stdout.write(`${JSON.stringify(printable(report), null, 2)}\n`);
-    else process.stdout.write(formatLabText(report));
+    else process.stdout.write(fitWidth(formatLabText(report)));
     if (options.html) {
       const page = await renderLabHtml(report, { title: `vmstate matrix: ${modulePath}` });
       await writeTextOutput(options.html, page, [

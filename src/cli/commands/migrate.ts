@@ -1,15 +1,17 @@
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { guardedJson, guardedMigrate, guardedText, type MigrationProgress } from '../../qemu/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { fitWidth } from '../fit-width.js';
 import { cannotAsk, connectQmp, destinationSet, senderSet } from './preflight.js';
 
 const MiB = 2 ** 20;
 
 /** A RAM progress bar on stderr when it is a terminal; a no-op otherwise. */
-function progressBar(enabled: boolean): { update(p: MigrationProgress): void; stop(): void } {
+async function progressBar(enabled: boolean): Promise<{ update(p: MigrationProgress): void; stop(): void }> {
   if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
+  // Loaded only for a terminal: scripted runs never pay for it.
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
@@ -79,7 +81,7 @@ export const command: CliCommand = {
   ) {
     const destination = await destinationSet(options.to);
     const qmp = await connectQmp(options.qmp);
-    const bar = progressBar(options.json !== true);
+    const bar = await progressBar(options.json !== true);
     const abort = new AbortController();
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
@@ -98,7 +100,7 @@ export const command: CliCommand = {
       process.stdout.write(
         options.json
           ? `${JSON.stringify(guardedJson(result), null, 2)}\n`
-          : guardedText(result, destination.label),
+          : fitWidth(guardedText(result, destination.label)),
       );
       return result.outcome === 'completed' ? ExitCode.ok : ExitCode.negative;
     } finally {

@@ -19,6 +19,7 @@ import {
 } from '../../qemu/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { fitWidth } from '../fit-width.js';
 import { inputProblem } from './check.js';
 
 /** `250ms`, `30s`, `2m`, `1h`; a bare number is seconds. */
@@ -127,7 +128,7 @@ export const command: CliCommand = {
         process.stdout.write(
           options.json
             ? `${JSON.stringify(preflightJson(result), null, 2)}\n`
-            : preflightText(result, destination.label),
+            : fitWidth(preflightText(result, destination.label)),
         );
         return result.verdict === 'loads' ? ExitCode.ok : ExitCode.negative;
       }
@@ -140,7 +141,7 @@ export const command: CliCommand = {
       process.stdout.write(
         options.json
           ? `${JSON.stringify(waitSafeJson(wait), null, 2)}\n`
-          : waitSafeText(wait, destination.label),
+          : fitWidth(waitSafeText(wait, destination.label)),
       );
       return wait.final.verdict === 'loads' ? ExitCode.ok : ExitCode.negative;
     } finally {
