@@ -1,9 +1,9 @@
 import { createWriteStream, fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, relative } from 'node:path';
 import type cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { importUserModule, ModuleLoadError } from '../../compat/load-module.js';
 import type { Vmsd } from '../../describe/index.js';
 import {
   type Analysis,
@@ -55,9 +55,9 @@ export async function descriptionsArg(path: string | undefined): Promise<Descrip
   if (path === undefined) return undefined;
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+    mod = await importUserModule(path);
   } catch (e) {
-    throw new UsageError(`cannot load module ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw e instanceof ModuleLoadError ? new UsageError(e.message) : e;
   }
   const list = mod.descriptions ?? mod.default;
   if (!Array.isArray(list)) {

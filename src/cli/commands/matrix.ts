@@ -1,6 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   formatLabText,
@@ -12,6 +10,7 @@ import {
   type Trace,
   type VersionSet,
 } from '../../compat/index.js';
+import { importUserModule, ModuleLoadError } from '../../compat/load-module.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { count, writable } from '../options.js';
@@ -47,15 +46,9 @@ function isTrace(v: unknown): v is Trace {
 async function importModule(path: string): Promise<Record<string, unknown>> {
   if (path.toLowerCase().endsWith('.json')) throw new UsageError(`${path}: expected a module, not JSON`);
   try {
-    if (!(await stat(path)).isFile()) throw new Error('not a file');
+    return await importUserModule(path);
   } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  try {
-    return (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
-  } catch (e) {
-    const why = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
-    throw new UsageError(`cannot load module ${path}: ${why}`);
+    throw e instanceof ModuleLoadError ? new UsageError(e.message) : e;
   }
 }
 
