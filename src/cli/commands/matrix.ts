@@ -9,7 +9,7 @@ import {
   runLab,
   type Trace,
   type VersionSet,
-} from '../../compat/index.js';
+} from '../../compat/lab/index.js';
 import { importUserModule, ModuleLoadError } from '../../compat/load-module.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';

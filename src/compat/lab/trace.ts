@@ -1,4 +1,4 @@
-import fc from 'fast-check';
+import { fc } from './fast-check.js';
 import type { VersionState } from './versions.js';
 
 /** One step of a workload: the whole state of the running version, and an optional phase label. */
