@@ -23,8 +23,10 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'ts
 });
 
 const outdir = join(root, 'dist/src/cli');
-// The library never imports the CLI: its tsc output is replaced by the bundle as a whole.
+// The library never imports the CLI or the demo's model (src/demo, which only the CLI uses): their
+// tsc output is replaced by the bundle as a whole.
 rmSync(outdir, { recursive: true, force: true });
+rmSync(join(root, 'dist/src/demo'), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   // The live demo forks live-child.js beside the chunk that imports it.
@@ -41,6 +43,9 @@ const result = await build({
   metafile: true,
   legalComments: 'linked',
   sourcemap: false,
+  // Whitespace and syntax only: names stay readable in stack traces (there are no maps).
+  minifyWhitespace: true,
+  minifySyntax: true,
   // CommonJS dependencies (cli-progress, vega's) call require(): give the ESM bundle one.
   banner: {
     js: "import { createRequire as __vmstateRequire } from 'node:module'; const require = __vmstateRequire(import.meta.url);",
