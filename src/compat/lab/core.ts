@@ -35,6 +35,7 @@ export {
   unrepresented,
 } from './shape.js';
 export { wilsonInterval } from './stats.js';
+export { type Trace, TraceRecorder, type TraceStep } from './trace-record.js';
 export {
   compactJson,
   pathText,

@@ -26,5 +26,5 @@ export {
   worstOutcome,
 } from './matrix.js';
 export { cellLabel, diffLines, formatLabText, pairVerdict } from './text.js';
-export { arbitraryFromTrace, type Trace, TraceRecorder, type TraceStep } from './trace.js';
+export { arbitraryFromTrace } from './trace.js';
 export { arbitraryForVersion, type VersionArbitraryOptions } from './version-arbitrary.js';
