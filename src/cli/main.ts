@@ -1,4 +1,5 @@
 import type { CommanderError } from 'commander';
+import { ModuleLoadError } from '../compat/load-module.js';
 import { formatIssue, MigrationError } from '../errors/index.js';
 import { OutputError } from '../stream/write/atomic-output.js';
 import { coloursFor } from './colours.js';
@@ -69,7 +70,7 @@ export function reportError(e: unknown): ExitCodeValue {
   }
   // The reader of our output went away (`| head`): not an error.
   if (isClosedOutput(e)) return ExitCode.ok;
-  if (e instanceof UsageError || e instanceof OutputError) {
+  if (e instanceof UsageError || e instanceof OutputError || e instanceof ModuleLoadError) {
     process.stderr.write(`${pc.red('error:')} ${e.message}\n`);
     return ExitCode.usage;
   }

@@ -1,8 +1,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The package as a user meets it: `npm pack` (prepack builds dist/), the tarball installed into clean
@@ -73,6 +81,8 @@ beforeAll(() => {
   );
 }, 4 * STEP_TIMEOUT);
 
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
 describe('the packed package', () => {
   it('installs alone, in at most 3 MB on disk, for a codec user', () => {
     expect(readdirSync(join(core, 'node_modules')).filter((n) => !n.startsWith('.'))).toEqual(['vmstate']);
@@ -141,6 +151,21 @@ describe('the packed package', () => {
     expect([0, 1]).toContain(withTsx.status);
     const report = JSON.parse(withTsx.stdout) as { matrix: { versions: string[] } };
     expect(report.matrix.versions).toEqual(['1', '2']);
+
+    // The charts' packages are optional peers too: asked for by name when a report needs them.
+    const charts = run(app, 'npx', [
+      '--no-install',
+      'vmstate',
+      'matrix',
+      'versions.ts',
+      '--runs',
+      '5',
+      '--html',
+      'r.html',
+    ]);
+    expect(charts.status).toBe(2);
+    expect(charts.stderr).toContain('npm install vega');
+    expect(readdirSync(app)).not.toContain('r.html');
 
     const without = run(core, 'npx', ['--no-install', 'vmstate', 'matrix', 'versions.ts']);
     expect(without.status).toBe(2);
