@@ -1,8 +1,10 @@
-// build.mjs: the package build. `tsc` emits the library (dist/src/**, with types); then esbuild
-// replaces the CLI entry, dist/src/cli/bin.js, with one bundle of the CLI and its dependencies, so
-// that `vmstate --help` opens one file instead of dozens. Each command, and each heavy dependency
-// behind a dynamic import() (progress bar, charts, fast-check), stays a chunk of its own under
-// dist/src/cli/chunks/, loaded only when the command runs.
+// build.mjs: the package build (also `prepack`). `tsc` emits the library (dist/src/**, with types,
+// no source maps: the sources are not shipped); then esbuild replaces the CLI, dist/src/cli/, with
+// one bundle of the CLI and its dependencies (commander, cli-progress, picocolors, fast-check: hence
+// devDependencies), so that `vmstate --help` opens one file instead of dozens. Each command, and each
+// heavy dependency behind a dynamic import(), stays a chunk of its own under dist/src/cli/chunks/,
+// loaded only when the command runs. The optional peers vega, vega-lite (charts) and tsx (.ts
+// modules) stay outside: the user installs them, and src/compat/load-module.ts says so.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,16 +15,23 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
+// A clean dist/: whatever an older build left there would be packed too.
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
   cwd: root,
   stdio: 'inherit',
 });
 
 const outdir = join(root, 'dist/src/cli');
-rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
+// The library never imports the CLI or the demo's model (src/demo, which only the CLI uses): their
+// tsc output is replaced by the bundle as a whole.
+rmSync(outdir, { recursive: true, force: true });
+rmSync(join(root, 'dist/src/demo'), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { bin: 'src/cli/bin.ts' },
+  // The live demo forks live-child.js beside the chunk that imports it.
+  entryPoints: { bin: 'src/cli/bin.ts', 'chunks/live-child': 'src/demo/live-child.ts' },
+  external: ['vega', 'vega-lite', 'tsx', 'tsx/*'],
   outdir,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -33,6 +42,10 @@ const result = await build({
   allowOverwrite: true,
   metafile: true,
   legalComments: 'linked',
+  sourcemap: false,
+  // Whitespace and syntax only: names stay readable in stack traces (there are no maps).
+  minifyWhitespace: true,
+  minifySyntax: true,
   // CommonJS dependencies (cli-progress, vega's) call require(): give the ESM bundle one.
   banner: {
     js: "import { createRequire as __vmstateRequire } from 'node:module'; const require = __vmstateRequire(import.meta.url);",

@@ -79,17 +79,17 @@ const NAMED: readonly Named[] = [
   },
   {
     name: 'demo: wrong-data never detected',
-    file: 'examples/fdc/run.ts',
+    file: 'src/demo/run.ts',
     from: "if (a.get(op) !== data) symptoms.add('wrong-data');",
     to: ';',
-    tests: ['examples/fdc/run.test.ts'],
+    tests: ['src/demo/run.test.ts'],
   },
   {
     name: 'demo: corrupted-disk never detected',
-    file: 'examples/fdc/run.ts',
+    file: 'src/demo/run.ts',
     from: "if (differentSectors > 0) symptoms.add('corrupted-disk');",
     to: ';',
-    tests: ['examples/fdc/run.test.ts'],
+    tests: ['src/demo/run.test.ts'],
   },
   {
     name: '--allow-loss: no :: boundary (one matcher for every converter)',
@@ -137,9 +137,9 @@ const REGIONS: readonly Region[] = [
     tests: ['src/compat/lab/prevalence.test.ts'],
   },
   {
-    file: 'examples/fdc/run.ts',
+    file: 'src/demo/run.ts',
     start: 'export function compareRuns',
-    tests: ['examples/fdc/run.test.ts'],
+    tests: ['src/demo/run.test.ts'],
   },
 ];
 

@@ -31,7 +31,10 @@ export function describeError(e: unknown): ErrorJson['error'] | undefined {
   }
   // The reader of our output went away (`| head`): not an error.
   if (isClosedOutput(e)) return undefined;
-  if (e instanceof UsageError || (e instanceof Error && e.name === 'OutputError')) {
+  if (
+    e instanceof UsageError ||
+    (e instanceof Error && (e.name === 'OutputError' || e.name === 'ModuleLoadError'))
+  ) {
     return simple(ExitCode.usage, 'usage', e.message);
   }
   if (e instanceof MigrationError) {

@@ -212,7 +212,7 @@ export class MigrationDestination {
       ch.break(new Broken('lost', 'no decision'));
     }
     // In doubt: wait for the source to bring the decision over another connection.
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.t.inDoubtMs);
     });

@@ -1,5 +1,3 @@
-import type { Duplex } from 'node:stream';
-
 /**
  * What a migration end needs from a connection: ordered bytes both ways and a close signal. A TCP
  * or Unix socket fits through {@link socketDuplex}; {@link memoryPair} connects two ends in one
@@ -22,8 +20,26 @@ export interface ByteDuplex {
 /** Bytes a socket may hold in user space before `write` waits (see socketDuplex). */
 const IN_FLIGHT = 4 << 20;
 
+/**
+ * What {@link socketDuplex} uses of a Node duplex stream (`net.Socket`): written out, so that the
+ * published types need no `@types/node`.
+ */
+export interface DuplexStream {
+  readonly destroyed: boolean;
+  readonly writableLength: number;
+  on(event: 'error', listener: (e: Error) => void): unknown;
+  on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  on(event: 'close' | 'end' | 'drain', listener: () => void): unknown;
+  off(event: 'close' | 'drain', listener: () => void): unknown;
+  write(chunk: Uint8Array): unknown;
+  end(): unknown;
+  destroy(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+}
+
 /** A Node duplex stream (`net.Socket`, a Unix socket) as a {@link ByteDuplex}. */
-export function socketDuplex(socket: Duplex): ByteDuplex {
+export function socketDuplex(socket: DuplexStream): ByteDuplex {
   let closed = false;
   const closers: ((reason?: string) => void)[] = [];
   let why: string | undefined;
@@ -56,7 +72,7 @@ export function socketDuplex(socket: Duplex): ByteDuplex {
       });
     },
     onData(listener) {
-      socket.on('data', (c: Buffer) => listener(c));
+      socket.on('data', (c: Uint8Array) => listener(c));
     },
     onClose(listener) {
       if (closed) listener(why);

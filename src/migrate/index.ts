@@ -1,6 +1,6 @@
 export { type BreakKind, Broken, Channel } from './channel.js';
 export { type DestinationOptions, MigrationDestination, type Staged } from './destination.js';
-export { type ByteDuplex, type MemoryLink, memoryPair, socketDuplex } from './duplex.js';
+export { type ByteDuplex, type DuplexStream, type MemoryLink, memoryPair, socketDuplex } from './duplex.js';
 export { type MigrationFinding, type Preflight, preflight, reasonOf } from './findings.js';
 export { FRAME_HEADER, FrameKind, FrameParser, type FrameSink, frameHeader, MAX_FRAME } from './frames.js';
 export { type DirtySet, forEachDirty, TrackedMemory, type TrackedMemoryOptions } from './memory.js';

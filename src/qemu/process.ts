@@ -34,7 +34,7 @@ export function untrack(child: ChildProcess, dir: string | undefined): void {
 
 /** Resolves with the first of `p` or `undefined` after `ms` (the timer is always cleared). */
 export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((res) => {
     timer = setTimeout(() => res(undefined), ms);
   });
@@ -46,7 +46,13 @@ export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefine
 }
 
 /** Keeps the first `max` characters a stream writes (QEMU's stderr carries its load errors). */
-export function collect(stream: NodeJS.ReadableStream | null, max = 64 * 1024): () => string {
+export function collect(
+  stream: {
+    setEncoding(encoding: 'utf8'): unknown;
+    on(event: 'data', listener: (chunk: string) => void): unknown;
+  } | null,
+  max = 64 * 1024,
+): () => string {
   let text = '';
   stream?.setEncoding('utf8');
   stream?.on('data', (chunk: string) => {

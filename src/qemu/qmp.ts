@@ -42,7 +42,7 @@ interface Pending {
   readonly command: string;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: ReturnType<typeof setTimeout>;
 }
 
 export interface QmpConnectOptions {

@@ -28,7 +28,7 @@ export function shellQuote(s: string): string {
 
 export interface Exit {
   readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
+  readonly signal: string | null;
 }
 
 export interface StartVmOptions {

@@ -3,11 +3,11 @@ import { main } from '../../src/cli/main.js';
 import { captureOutput } from '../support/captured-output.js';
 
 /**
- * Issue 15's acceptance, as a user runs it: `vmstate matrix examples/fdc/versions.ts` with the
+ * Issue 15's acceptance, as a user runs it: `vmstate matrix src/demo/versions.ts` with the
  * default seed and budget finds that v2b on pc-2.3 drops a phase the receiver rebuilds otherwise
  * (msr = 0, phase = 1 loads as phase = 2): in the single-hop honesty table, in the matrix, in --json.
  */
-const MODULE = 'examples/fdc/versions.ts';
+const MODULE = 'src/demo/versions.ts';
 
 const io = captureOutput();
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderDemoHtml, runDemo } from '../../examples/fdc/demo.js';
-import { versions as fdcVersions } from '../../examples/fdc/versions.js';
 import { MARKS, OUTCOME_COLOURS, pairVerdict, renderLabHtml, runLab } from '../../src/compat/lab/index.js';
+import { renderDemoHtml, runDemo } from '../../src/demo/demo.js';
+import { versions as fdcVersions } from '../../src/demo/versions.js';
 import { trace, versions } from './fixtures/timerdev-lab.js';
 
 /**

@@ -44,7 +44,8 @@ describe('the built package', () => {
       './codec': ['save', 'load'],
       './stream': ['readStream', 'fromVmdescBody'],
       './errors': ['MigrationError'],
-      './compat': ['checkCompatibility', 'canMigrate', 'arbitraryFor', 'runLab', 'expectMigrationsSafe'],
+      './compat': ['checkCompatibility', 'canMigrate', 'defineVersions', 'importUserModule'],
+      './lab': ['defineVersions', 'canMigrate', 'arbitraryFor', 'runLab', 'expectMigrationsSafe'],
       './migrate': ['migrateSource', 'MigrationDestination', 'TrackedMemory', 'memoryPair', 'socketDuplex'],
       './qemu': ['startVm', 'saveStream', 'loadStream', 'QmpClient', 'requireQemu', 'ltimGuest'],
     };

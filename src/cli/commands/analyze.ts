@@ -1,6 +1,6 @@
-import { join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
+import { importUserModule, ModuleLoadError } from '../../compat/load-module.js';
 import type { Vmsd } from '../../describe/index.js';
 // The stream's modules themselves, not its index: the index would bring every stage (writers,
 // atomic outputs and node:crypto) into `analyze`'s start-up.
@@ -19,9 +19,9 @@ export async function descriptionsArg(path: string | undefined): Promise<Descrip
   if (path === undefined) return undefined;
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+    mod = await importUserModule(path);
   } catch (e) {
-    throw new UsageError(`cannot load module ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw e instanceof ModuleLoadError ? new UsageError(e.message) : e;
   }
   const list = mod.descriptions ?? mod.default;
   if (!Array.isArray(list)) {

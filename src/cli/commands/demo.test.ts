@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,16 +21,17 @@ describe('vmstate demo', () => {
     }
   });
 
-  it('writes the HTML report by default, to vmstate-demo.html in the working directory', async () => {
+  it('writes nothing but stdout unless --html names a file', async () => {
     const cwd = process.cwd();
-    process.chdir(dir);
+    const here = mkdtempSync(join(dir, 'cwd-'));
+    process.chdir(here);
     try {
-      expect(await main(['demo', ...small])).toBe(0);
+      expect(await main(['demo', ...small, '--json'])).toBe(0);
     } finally {
       process.chdir(cwd);
     }
-    expect(io.err).toContain('HTML report written to vmstate-demo.html');
-    expect(readFileSync(join(dir, 'vmstate-demo.html'), 'utf8')).toContain('<section id="demo">');
+    expect(readdirSync(here)).toEqual([]);
+    expect(io.err).not.toContain('HTML report written');
   }, 60_000);
 
   it('--json is the report as data; --html writes the lab’s report with the demo section', async () => {

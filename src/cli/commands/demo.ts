@@ -4,8 +4,6 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { count, writable } from '../options.js';
 import { writeTextOutput } from '../output.js';
 
-const DEFAULT_HTML = 'vmstate-demo.html';
-
 export const command: CliCommand = {
   name: 'demo',
   summary: 'The floppy-controller scenario: migrate running workloads between releases, measure what breaks',
@@ -19,10 +17,9 @@ export const command: CliCommand = {
       .option('--json', 'print the measurements as JSON')
       .option(
         '--html <out>',
-        "where to write the HTML report: the lab's report on the four releases, with these measurements",
-        DEFAULT_HTML,
+        "also write the HTML report there: the lab's report on the four releases, with these measurements (runs the lab)",
       )
-      .option('--no-html', 'do not write the HTML report (faster: the lab is not run)')
+      .option('--no-html', 'do not write the HTML report (the default; the lab is not run)')
       .option('--live', 'live migration between two processes over TCP instead (see docs/migrate.md)')
       .option('--migrations <n>', 'with --live: migrations to run', '6')
       .option('--memory <MiB>', 'with --live: the guest memory in MiB (at least 64)', '64')
@@ -42,7 +39,7 @@ export const command: CliCommand = {
       sectors: string;
       full?: boolean;
       json?: boolean;
-      html: string | false;
+      html?: string | false;
       live?: boolean;
       migrations: string;
       memory: string;
@@ -56,8 +53,7 @@ export const command: CliCommand = {
     const html = options.html === false || options.html === '' ? undefined : options.html;
     // Fail before the long run, not after it.
     if (html) await writable(html);
-    // The scenario lives with the examples; the build keeps the same relative layout under dist/.
-    const demo = await import('../../../examples/fdc/demo.js');
+    const demo = await import('../../demo/demo.js');
     // cli-progress is loaded only for a terminal.
     const cliProgress =
       process.stderr.isTTY && !options.json ? (await import('cli-progress')).default : undefined;
@@ -95,7 +91,7 @@ export const command: CliCommand = {
   },
 };
 
-/** `--live`: the live-migration scenario (examples/fdc/live.ts). */
+/** `--live`: the live-migration scenario (src/demo/live.ts). */
 async function runLive(options: {
   seed: string;
   json?: boolean;
@@ -105,7 +101,7 @@ async function runLive(options: {
   const seed = count('--seed', options.seed);
   const migrations = count('--migrations', options.migrations, 1);
   const memoryMiB = count('--memory', options.memory, 64);
-  const live = await import('../../../examples/fdc/live.js');
+  const live = await import('../../demo/live.js');
   const report = await live.runLiveDemo({
     seed,
     migrations,

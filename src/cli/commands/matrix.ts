@@ -1,6 +1,3 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import {
   formatLabText,
@@ -11,7 +8,8 @@ import {
   runLab,
   type Trace,
   type VersionSet,
-} from '../../compat/index.js';
+} from '../../compat/lab/index.js';
+import { importUserModule, ModuleLoadError } from '../../compat/load-module.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { fitWidth } from '../fit-width.js';
@@ -49,15 +47,9 @@ function isTrace(v: unknown): v is Trace {
 async function importModule(path: string): Promise<Record<string, unknown>> {
   if (path.toLowerCase().endsWith('.json')) throw new UsageError(`${path}: expected a module, not JSON`);
   try {
-    if (!(await stat(path)).isFile()) throw new Error('not a file');
+    return await importUserModule(path);
   } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  try {
-    return (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
-  } catch (e) {
-    const why = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
-    throw new UsageError(`cannot load module ${path}: ${why}`);
+    throw e instanceof ModuleLoadError ? new UsageError(e.message) : e;
   }
 }
 

@@ -1,8 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { MachineRegistry } from '../../describe/index.js';
 import { fail } from '../../errors/index.js';
+import { importUserModule, ModuleLoadError } from '../load-module.js';
 import type { SectionSpec, VersionSet } from '../releases.js';
 import { type CheckOptions, type CheckReport, checkCompatibility } from './check.js';
 import type { VmstateDumpJson } from './dump-json.js';
@@ -77,23 +77,12 @@ export async function loadModuleSections(input: string): Promise<ModuleSections>
       details: { file },
     });
   }
-  // Say "cannot read" for a missing file, not the module loader's "imported from <our file>".
-  try {
-    if (!(await stat(file)).isFile()) throw new Error('not a file');
-  } catch (e) {
-    return fail('other', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, {
-      details: { file },
-    });
-  }
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+    mod = await importUserModule(file);
   } catch (e) {
-    // The loader's message (esbuild's, for a syntax error) spans lines: keep it to one.
-    const why = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
-    return fail('other', `cannot load module ${file}: ${why}`, {
-      details: { file },
-    });
+    if (!(e instanceof ModuleLoadError)) throw e;
+    return fail('other', e.message, { details: { file } });
   }
   if (release !== undefined) {
     const set = mod.versions;

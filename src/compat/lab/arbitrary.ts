@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { fieldExists, load, planOf, presentOrFailed, save, subsectionNeeded } from '../../codec/index.js';
 import {
   type AnyElementType,
@@ -13,6 +12,7 @@ import {
   type Vmsd,
 } from '../../describe/index.js';
 import { fail } from '../../errors/index.js';
+import { fc } from './fast-check.js';
 import { withoutSubsection } from './prevalent.js';
 
 type Obj = Record<string, unknown>;

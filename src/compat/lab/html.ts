@@ -1,3 +1,4 @@
+import { importPeer } from '../load-module.js';
 import type { LabReport } from './lab.js';
 import { type Counterexample, type MatrixCell, worstOutcome } from './matrix.js';
 import type { Outcome } from './migrate.js';
@@ -26,7 +27,11 @@ type Spec = Record<string, any>;
 
 /** Renders a Vega-Lite spec to an SVG string in Node (no browser, no network). */
 async function toSvg(spec: Spec): Promise<string> {
-  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+  // Optional peers: only the charts need them (literal imports, so that bundlers still see them).
+  const [vega, vl] = await Promise.all([
+    importPeer('vega', 'the charts of the HTML report', () => import('vega')),
+    importPeer('vega-lite', 'the charts of the HTML report', () => import('vega-lite')),
+  ]);
   const compiled = vl.compile(spec as never).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

@@ -1,7 +1,7 @@
 import { checkVersionsHonesty, type HonestyFinding } from './honesty.js';
 import { type MatrixOptions, type MatrixReport, runMatrix } from './matrix.js';
 import { type PrevalenceReport, prevalence } from './prevalence.js';
-import type { Trace } from './trace.js';
+import type { Trace } from './trace-record.js';
 import type { VersionSet } from './versions.js';
 
 export interface LabOptions extends MatrixOptions {

@@ -2,7 +2,7 @@ import type { MigrationContext, Vmsd } from '../../describe/index.js';
 import { migrateAlong, OUTCOMES, type Outcome } from './migrate.js';
 import { visitSection } from './predicates.js';
 import { wilsonInterval } from './stats.js';
-import type { Trace } from './trace.js';
+import type { Trace } from './trace-record.js';
 import type { ReleasedVersion, VersionSet } from './versions.js';
 
 type Obj = Record<string, unknown>;

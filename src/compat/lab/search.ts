@@ -1,4 +1,4 @@
-import fc from 'fast-check';
+import { fc } from './fast-check.js';
 
 /** A shrunk counterexample found by fast-check, with how many shrink steps it took. */
 export interface Found<T> {

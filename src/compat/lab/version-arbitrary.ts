@@ -1,7 +1,7 @@
-import fc from 'fast-check';
 import { initial } from '../../codec/index.js';
 import type { MigrationContext, PropValue } from '../../describe/index.js';
 import { type ArbitraryOptions, buildArbitrary, checkOverridesUsed } from './arbitrary.js';
+import { fc } from './fast-check.js';
 import type { ReleasedVersion, VersionState } from './versions.js';
 
 export interface VersionArbitraryOptions {

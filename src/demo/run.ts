@@ -1,4 +1,4 @@
-import { fail, TIMER_NOT_ARMED } from '../../src/index.js';
+import { fail, TIMER_NOT_ARMED } from '../index.js';
 import { Msr, Phase, reconstructPhase } from './constants.js';
 import type { FdcControllerState } from './description.js';
 import { DiskImage } from './disk.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { defineVersions, type VersionState } from '../../src/compat/index.js';
-import { buffer, field, type Infer, uint32, vbuffer, vmsd } from '../../src/index.js';
-import type { LiveSource, Staged } from '../../src/migrate/index.js';
-import { TrackedMemory } from '../../src/migrate/index.js';
+import { defineVersions, type VersionState } from '../compat/index.js';
+import { buffer, field, type Infer, uint32, vbuffer, vmsd } from '../index.js';
+import type { LiveSource, Staged } from '../migrate/index.js';
+import { TrackedMemory } from '../migrate/index.js';
 import { reconstructPhase } from './constants.js';
 import type { FdcSectionState } from './description.js';
 import { DiskImage } from './disk.js';

@@ -1,4 +1,4 @@
-import { OUTCOME_COLOURS } from '../../src/compat/index.js';
+import { OUTCOME_COLOURS } from '../compat/lab/index.js';
 import type { DemoReport, Outcomes, PolicyVerdict, Rate } from './demo.js';
 import { backwardOf, failingStates, STATE_HEAD, stateRows, verdictSentence } from './format.js';
 import { countsOf, emptyCounts, percent, type StateCounts } from './outcomes.js';

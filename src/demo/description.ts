@@ -13,7 +13,7 @@ import {
   validate,
   varray,
   vmsd,
-} from '../../src/index.js';
+} from '../index.js';
 import { Dor, FIFO_SIZE, Msr, NUM_DRIVES, Phase, reconstructPhase } from './constants.js';
 
 /**

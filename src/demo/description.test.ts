@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkVersionsHonesty } from '../../src/compat/index.js';
+import { checkVersionsHonesty } from '../compat/lab/index.js';
 import {
   decodeFullSection,
   encodeFullSection,
   encodeFullSectionDescribed,
   MigrationError,
   type Vmdesc,
-} from '../../src/index.js';
+} from '../index.js';
 import { Msr, Phase, Port } from './constants.js';
 import { Fdc, type FdcHost } from './controller.js';
 import { type FdcSectionState, fdcSection, type Policy } from './description.js';

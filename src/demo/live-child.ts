@@ -5,7 +5,7 @@ import {
   migrateSource,
   type SourceReport,
   socketDuplex,
-} from '../../src/migrate/index.js';
+} from '../migrate/index.js';
 import { type GuestOptions, LiveGuest, liveVersions } from './live-guest.js';
 
 /**

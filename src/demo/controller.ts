@@ -1,4 +1,4 @@
-import { TIMER_NOT_ARMED } from '../../src/index.js';
+import { TIMER_NOT_ARMED } from '../index.js';
 import {
   Cmd,
   CmdFlag,

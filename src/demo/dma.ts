@@ -1,4 +1,4 @@
-import { buffer, field, type Infer, uint8, uint16, vmsd } from '../../src/index.js';
+import { buffer, field, type Infer, uint8, uint16, vmsd } from '../index.js';
 
 /**
  * The rest of the machine the controller needs: channel 2 of an i8237 DMA controller (the

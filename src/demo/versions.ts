@@ -1,5 +1,5 @@
-import { defineVersions, type ReleasedVersion, type VersionSet } from '../../src/compat/index.js';
-import { defineMachines, fail } from '../../src/index.js';
+import { defineVersions, type ReleasedVersion, type VersionSet } from '../compat/index.js';
+import { defineMachines, fail } from '../index.js';
 import { fdcSection, MIGRATE_PHASE, type Policy } from './description.js';
 import { RUNTIMES, type Runtime } from './runtime.js';
 

@@ -1,11 +1,5 @@
-import {
-  type LabReport,
-  renderLabHtml,
-  runLab,
-  TraceRecorder,
-  wilsonInterval,
-} from '../../src/compat/index.js';
-import { MigrationError, type Subsection } from '../../src/index.js';
+import { type LabReport, renderLabHtml, runLab, TraceRecorder, wilsonInterval } from '../compat/lab/index.js';
+import { MigrationError, type Subsection } from '../index.js';
 import { POLICIES, type Policy } from './description.js';
 import { formatDemoText } from './format.js';
 import { hex8 } from './hash.js';

@@ -4,7 +4,7 @@ import {
   type MigrationContext,
   type SectionIdentity,
   type Vmsd,
-} from '../../src/index.js';
+} from '../index.js';
 import { BASE } from './constants.js';
 import { Fdc, type FdcHost } from './controller.js';
 import type { FdcSectionState } from './description.js';
