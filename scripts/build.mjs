@@ -4,7 +4,7 @@
 // devDependencies), so that `vmstate --help` opens one file instead of dozens. Each command, and each
 // heavy dependency behind a dynamic import(), stays a chunk of its own under dist/src/cli/chunks/,
 // loaded only when the command runs. The optional peers vega, vega-lite (charts) and tsx (.ts
-// modules) stay outside: the user installs them, and src/compat/load-module.ts says so.
+// modules) stay outside: the user installs them, and src/compat/base/load-module.ts says so.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';

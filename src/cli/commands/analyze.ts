@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { importUserModule, ModuleLoadError } from '../../compat/load-module.js';
+import { importUserModule, ModuleLoadError } from '../../compat/base/load-module.js';
 import type { Vmsd } from '../../describe/index.js';
 // The stream's modules themselves, not its index: the index would bring every stage (writers,
 // atomic outputs and node:crypto) into `analyze`'s start-up.

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { importUserModule, ModuleLoadError } from '../../compat/base/load-module.js';
 import {
   formatLabText,
   hasUnsafe,
@@ -9,7 +10,6 @@ import {
   type Trace,
   type VersionSet,
 } from '../../compat/lab/index.js';
-import { importUserModule, ModuleLoadError } from '../../compat/load-module.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { fitWidth } from '../fit-width.js';

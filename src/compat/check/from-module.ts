@@ -1,7 +1,7 @@
 import { toDumpVmstate } from '../../codec/index.js';
 import type { Field, MachineRegistry, MigrationContext, Subsection, Vmsd } from '../../describe/index.js';
 import { fail } from '../../errors/index.js';
-import { type SectionSpec, sectionEntry } from '../releases.js';
+import { type SectionSpec, sectionEntry } from '../base/releases.js';
 import {
   type DumpDescriptionJson,
   type DumpFieldJson,

@@ -4,7 +4,7 @@
  * so that a missing package is reported as such, with the command that installs it.
  */
 import type { Arbitrary as FcArbitrary } from 'fast-check';
-import { importPeer } from '../load-module.js';
+import { importPeer } from '../base/load-module.js';
 
 export const fc = (
   await importPeer('fast-check', 'property testing (vmstate/lab)', () => import('fast-check'))

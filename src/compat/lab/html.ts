@@ -1,4 +1,4 @@
-import { importPeer } from '../load-module.js';
+import { importPeer } from '../base/load-module.js';
 import type { LabReport } from './lab.js';
 import { type Counterexample, type MatrixCell, worstOutcome } from './matrix.js';
 import type { Outcome } from './migrate.js';

@@ -1,8 +1,8 @@
 import type { MachineRegistry } from '../../describe/index.js';
 import { fail } from '../../errors/index.js';
-import { type ReleasedVersion, type SectionSpec, sectionEntry, type VersionSet } from '../releases.js';
+import { type ReleasedVersion, type SectionSpec, sectionEntry, type VersionSet } from '../base/releases.js';
 
-export type { ReleasedVersion, SectionEntry, SectionSpec, VersionSet } from '../releases.js';
+export type { ReleasedVersion, SectionEntry, SectionSpec, VersionSet } from '../base/releases.js';
 
 /** The whole state of one release: each section's state under its {@link SectionEntry.key}. */
 export type VersionState = Record<string, Record<string, unknown>>;

@@ -1,4 +1,4 @@
-import type { MachineRegistry, Vmsd } from '../describe/index.js';
+import type { MachineRegistry, Vmsd } from '../../describe/index.js';
 
 /**
  * What a release of a component lists: its sections and, for a set of releases, the machine types
