@@ -46,6 +46,8 @@ const result = await build({
   // Whitespace and syntax only: names stay readable in stack traces (there are no maps).
   minifyWhitespace: true,
   minifySyntax: true,
+  minifyIdentifiers: true,
+  keepNames: true,
   // CommonJS dependencies (cli-progress, vega's) call require(): give the ESM bundle one.
   banner: {
     js: "import { createRequire as __vmstateRequire } from 'node:module'; const require = __vmstateRequire(import.meta.url);",
