@@ -1,9 +1,21 @@
 import { formatIssue, type Issue, type IssueCode, type PathSegment } from './issue.js';
 
+/**
+ * Marks every MigrationError, whichever copy of the library made it: the CLI bundle carries its own
+ * copy, and a user's module loaded by it imports `vmstate` from the package, so `instanceof` goes by
+ * this mark rather than by class identity.
+ */
+const BRAND = Symbol.for('vmstate.MigrationError');
+
 /** The one error type of the library: a list of issues, never a bare string. */
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';
   readonly issues: readonly Issue[];
+  readonly [BRAND] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
 
   constructor(issues: readonly Issue[]) {
     super(issues.map(formatIssue).join('\n'));
