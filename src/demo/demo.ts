@@ -238,23 +238,44 @@ function cells(): Cells {
 }
 
 /** Migrates at step `k` of `ref` to every release that shares a machine type with the source's. */
-function migrateAt(
+interface Moment {
+  readonly k: number;
+  readonly op: number;
+  readonly doing: string;
+  readonly label: string;
+}
+
+type Group = { devices: LoadedDevices; tallies: Tally[]; keys: string[] };
+type Outcome = 'refused' | 'unchanged' | 'changed';
+
+function recordRefusal(tally: Tally, e: MigrationError, at: Moment): void {
+  const counts = countsOf(tally.byState, at.label);
+  tally.refused++;
+  counts.refused++;
+  tally.refusedBy[e.code] = (tally.refusedBy[e.code] ?? 0) + 1;
+  if (tally.examples.length < 4) {
+    tally.examples.push({
+      step: at.k,
+      op: at.op,
+      doing: at.doing,
+      state: at.label,
+      outcome: 'refused',
+      what: e.code,
+    });
+  }
+}
+
+function loadEverywhere(
   w: Workload,
-  refs: Readonly<Record<'v1' | 'v2', Reference>>,
   ref: Reference,
-  k: number,
+  m: ReturnType<typeof forkAt>['run']['machine'],
   sampleName: Sample,
   table: Cells,
   full: boolean,
+  at: Moment,
+  out: { groups: Map<string, Group>; outcome: Map<string, Outcome>; refusedBackward: Tally[] },
 ): number {
-  const source = forkAt(ref, k);
-  const m = source.run.machine;
-  const label = stateLabel(m.fdc.s);
-  const op = w.ops[source.op];
-  const doing = op ? op.k : '?';
-  const groups = new Map<string, { devices: LoadedDevices; tallies: Tally[]; keys: string[] }>();
-  const outcome = new Map<string, 'refused' | 'unchanged' | 'changed'>();
-  const refusedBackward: Tally[] = [];
+  const { groups, outcome, refusedBackward } = out;
   let migrations = 0;
   for (const src of ALL.filter((r) => r.runtime === ref.runtime)) {
     for (const machine of src.machines) {
@@ -262,30 +283,18 @@ function migrateAt(
       const bytes = m.save(src.section, ctx);
       for (const dst of ALL.filter((r) => r.machines.includes(machine))) {
         const tally = table.get(w.profile.name, sampleName, src.name, dst.name, machine);
-        const at = countsOf(tally.byState, label);
+        const counts = countsOf(tally.byState, at.label);
         tally.attempts++;
-        at.attempts++;
+        counts.attempts++;
         migrations++;
         let devices: LoadedDevices;
         try {
           devices = m.load(dst.runtime, dst.section, ctx, bytes);
         } catch (e) {
           if (!(e instanceof MigrationError)) throw e;
-          tally.refused++;
-          at.refused++;
-          tally.refusedBy[e.code] = (tally.refusedBy[e.code] ?? 0) + 1;
+          recordRefusal(tally, e, at);
           outcome.set(`${src.name}>${dst.name}@${machine}`, 'refused');
           if (dst.name === 'v1' && machine === OLD_MACHINE) refusedBackward.push(tally);
-          if (tally.examples.length < 4) {
-            tally.examples.push({
-              step: k,
-              op: source.op,
-              doing,
-              state: label,
-              outcome: 'refused',
-              what: e.code,
-            });
-          }
           continue;
         }
         // Equal loaded states have the same future: continue the guest once per distinct state.
@@ -299,29 +308,72 @@ function migrateAt(
       }
     }
   }
+  return migrations;
+}
+
+function continueGroup(
+  g: Group,
+  fork: ReturnType<typeof forkAt>,
+  dest: Reference,
+  w: Workload,
+  full: boolean,
+  at: Moment,
+  outcome: Map<string, Outcome>,
+): void {
+  fork.run.machine.install(g.devices);
+  const c = continueRun(fork, dest, w, full);
+  const cmp = c.ending === 'same' ? undefined : compareRuns(c.run, c.reference, c.ending === 'stuck');
+  for (const key of g.keys) outcome.set(key, cmp?.changed ? 'changed' : 'unchanged');
+  for (const tally of g.tallies) {
+    const counts = tally.byState[at.label] as Tally['byState'][string];
+    if (!cmp?.changed) {
+      tally.unchanged++;
+      counts.unchanged++;
+      continue;
+    }
+    tally.changed++;
+    counts.changed++;
+    for (const s of cmp.symptoms) tally.symptoms[s]++;
+    if (tally.examples.length < 4) {
+      const what = `${cmp.symptoms.join(', ') || 'different log'}${cmp.firstDifference ? `; first difference: "${cmp.firstDifference}"` : ''}`;
+      tally.examples.push({
+        step: at.k,
+        op: at.op,
+        doing: at.doing,
+        state: at.label,
+        outcome: 'changed',
+        what,
+      });
+    }
+  }
+}
+
+function migrateAt(
+  w: Workload,
+  refs: Readonly<Record<'v1' | 'v2', Reference>>,
+  ref: Reference,
+  k: number,
+  sampleName: Sample,
+  table: Cells,
+  full: boolean,
+): number {
+  const source = forkAt(ref, k);
+  const m = source.run.machine;
+  const label = stateLabel(m.fdc.s);
+  const op = w.ops[source.op];
+  const at: Moment = { k, op: source.op, doing: op ? op.k : '?', label };
+  const groups = new Map<string, Group>();
+  const outcome = new Map<string, Outcome>();
+  const refusedBackward: Tally[] = [];
+  const migrations = loadEverywhere(w, ref, m, sampleName, table, full, at, {
+    groups,
+    outcome,
+    refusedBackward,
+  });
   const list = [...groups.values()];
   list.forEach((g, i) => {
     const fork = i === list.length - 1 ? source : forkAt(ref, k);
-    fork.run.machine.install(g.devices);
-    const dest = refs[g.devices.runtime.name];
-    const c = continueRun(fork, dest, w, full);
-    const cmp = c.ending === 'same' ? undefined : compareRuns(c.run, c.reference, c.ending === 'stuck');
-    for (const key of g.keys) outcome.set(key, cmp?.changed ? 'changed' : 'unchanged');
-    for (const tally of g.tallies) {
-      const at = tally.byState[label] as Tally['byState'][string];
-      if (!cmp?.changed) {
-        tally.unchanged++;
-        at.unchanged++;
-        continue;
-      }
-      tally.changed++;
-      at.changed++;
-      for (const s of cmp.symptoms) tally.symptoms[s]++;
-      if (tally.examples.length < 4) {
-        const what = `${cmp.symptoms.join(', ') || 'different log'}${cmp.firstDifference ? `; first difference: "${cmp.firstDifference}"` : ''}`;
-        tally.examples.push({ step: k, op: source.op, doing, state: label, outcome: 'changed', what });
-      }
-    }
+    continueGroup(g, fork, refs[g.devices.runtime.name], w, full, at, outcome);
   });
   // Would the refused bytes have done any harm? v2b sends the same state without the phase.
   if (outcome.get(`v2b>v1@${OLD_MACHINE}`) === 'unchanged') {
@@ -488,6 +540,148 @@ function checks(profiles: readonly ProfileReport[], all: readonly CellReport[]):
   ];
 }
 
+interface Plan {
+  w: Workload;
+  refs: Record<'v1' | 'v2', Reference>;
+  points: [Reference, number, Sample][];
+}
+
+interface Observed {
+  sent: Record<string, Record<string, number>>;
+  byStretch: Record<Stretch, { steps: number; notPrevalent: number }>;
+  byState: Record<string, number>;
+  rareSteps: Map<string, number[]>;
+}
+
+/** Records v2 for a workload, observing each step: phase sent, non-prevalent states, the lab trace. */
+function recordObserved(
+  w: Workload,
+  tracing: { recorder: TraceRecorder; remaining: number } | undefined,
+): { v2: Reference; observed: Observed } {
+  const observed: Observed = {
+    sent: {},
+    byStretch: {
+      boot: { steps: 0, notPrevalent: 0 },
+      io: { steps: 0, notPrevalent: 0 },
+      idle: { steps: 0, notPrevalent: 0 },
+    },
+    byState: {},
+    rareSteps: new Map<string, number[]>(),
+  };
+  const { sent, byStretch, byState, rareSteps } = observed;
+  const phaseSubs = ALL.map((r) => [r, phaseSubsection(r)] as const);
+  let traced = 0;
+  const v2 = record(w, RUNTIMES.v2, (run, stretch) => {
+    const s = run.machine.fdc.s;
+    for (const [r, sub] of phaseSubs) {
+      for (const machine of r.machines) {
+        const row = sent[r.name] ?? {};
+        sent[r.name] = row;
+        const needed = sub?.needed ? sub.needed(s, machines.context(machine)) === true : false;
+        row[machine] = (row[machine] ?? 0) + (needed ? 1 : 0);
+      }
+    }
+    byStretch[stretch].steps++;
+    const label = stateLabel(s);
+    if (label.includes('inferred')) {
+      byStretch[stretch].notPrevalent++;
+      byState[label] = (byState[label] ?? 0) + 1;
+      const list = rareSteps.get(label) ?? [];
+      list.push(run.steps);
+      rareSteps.set(label, list);
+    }
+    if (tracing && traced < tracing.remaining) {
+      tracing.recorder.step({ fdc: run.machine.fdc.section as never }, stretch);
+      traced++;
+    }
+  });
+  return { v2, observed };
+}
+
+/** Steps and virtual time spent in a non-prevalent state. */
+function notPrevalentTotals(v2: Reference): { steps: number; time: number } {
+  let steps = 0;
+  let time = 0;
+  for (let i = 0; i < v2.totalSteps; i++) {
+    if (!v2.notPrevalent[i]) continue;
+    steps++;
+    const until = i + 1 < v2.totalSteps ? (v2.clock[i + 1] as number) : (v2.clock[i] as number);
+    time += until - (v2.clock[i] as number);
+  }
+  return { steps, time };
+}
+
+/** The migration points: random steps of both runs plus rare-state steps of v2. */
+function migrationPoints(
+  v1: Reference,
+  v2: Reference,
+  rareSteps: Map<string, number[]>,
+  steps: number,
+  rare: number,
+  salt: number,
+): [Reference, number, Sample][] {
+  return [
+    ...sample(range(1, v1.totalSteps - 1), steps, salt).map((k): [Reference, number, Sample] => [
+      v1,
+      k,
+      'random',
+    ]),
+    ...sample(range(1, v2.totalSteps - 1), steps, salt + 1).map((k): [Reference, number, Sample] => [
+      v2,
+      k,
+      'random',
+    ]),
+    ...[...rareSteps.values()].flatMap((pool, i) =>
+      sample(
+        pool.filter((k) => k < v2.totalSteps),
+        rare,
+        salt + 2 + i,
+      ).map((k): [Reference, number, Sample] => [v2, k, 'rare']),
+    ),
+  ];
+}
+
+/** Records one profile on both runtimes: its report and where to migrate. */
+function planProfile(
+  name: ProfileName,
+  seed: number,
+  steps: number,
+  rare: number,
+  sectors: number,
+  tracing: { recorder: TraceRecorder; remaining: number } | undefined,
+): { report: ProfileReport; plan: Plan } {
+  const p = PROFILES[name];
+  const w: Workload = { profile: p, ops: workload(p, seed, sectors), seed };
+  const v1 = record(w, RUNTIMES.v1);
+  const { v2, observed } = recordObserved(w, tracing);
+  const { sent, byStretch, byState, rareSteps } = observed;
+  const np = notPrevalentTotals(v2);
+  const duration = v2.final.machine.now;
+  for (const row of Object.values(sent))
+    for (const k of Object.keys(row)) row[k] = (row[k] as number) / v2.totalSteps;
+  const report: ProfileReport = {
+    profile: name,
+    summary: p.summary,
+    ops: w.ops.length,
+    sectors: w.ops.reduce((n, op) => n + (op.k === 'read' || op.k === 'write' ? op.count : 0), 0),
+    steps: { v1: v1.totalSteps, v2: v2.totalSteps },
+    virtualSeconds: duration / 1e9,
+    notPrevalent: {
+      steps: np.steps,
+      fraction: np.steps / v2.totalSteps,
+      timeFraction: duration > 0 ? np.time / duration : 0,
+      byStretch,
+      byState,
+    },
+    phaseSent: sent,
+    v1AlwaysPrevalent: v1.notPrevalent.every((f) => f === 0),
+    runtimesAgree: sameObservations(v1.final, v2.final),
+  };
+  const salt = seed * 7919 + name.length * 104729;
+  const points = migrationPoints(v1, v2, rareSteps, steps, rare, salt);
+  return { report, plan: { w, refs: { v1, v2 }, points } };
+}
+
 /** Runs the demo; see {@link DemoOptions}. Deterministic for a given seed and options. */
 export function runDemo(options: DemoOptions = {}): DemoResult {
   const started = performance.now();
@@ -502,100 +696,13 @@ export function runDemo(options: DemoOptions = {}): DemoResult {
   const recorder = options.lab ? new TraceRecorder('v2a', OLD_MACHINE) : undefined;
   const table = cells();
   const profiles: ProfileReport[] = [];
-  const plans: {
-    w: Workload;
-    refs: Record<'v1' | 'v2', Reference>;
-    points: [Reference, number, Sample][];
-  }[] = [];
+  const plans: Plan[] = [];
 
   for (const name of names) {
-    const p = PROFILES[name];
-    const w: Workload = { profile: p, ops: workload(p, seed, sectors), seed };
-    const sent: Record<string, Record<string, number>> = {};
-    const phaseSubs = ALL.map((r) => [r, phaseSubsection(r)] as const);
-    const byStretch: Record<Stretch, { steps: number; notPrevalent: number }> = {
-      boot: { steps: 0, notPrevalent: 0 },
-      io: { steps: 0, notPrevalent: 0 },
-      idle: { steps: 0, notPrevalent: 0 },
-    };
-    const byState: Record<string, number> = {};
-    const rareSteps = new Map<string, number[]>();
-    let traced = 0;
-    const v1 = record(w, RUNTIMES.v1);
-    const v2 = record(w, RUNTIMES.v2, (run, stretch) => {
-      const s = run.machine.fdc.s;
-      for (const [r, sub] of phaseSubs) {
-        for (const machine of r.machines) {
-          const row = sent[r.name] ?? {};
-          sent[r.name] = row;
-          const needed = sub?.needed ? sub.needed(s, machines.context(machine)) === true : false;
-          row[machine] = (row[machine] ?? 0) + (needed ? 1 : 0);
-        }
-      }
-      byStretch[stretch].steps++;
-      const label = stateLabel(s);
-      if (label.includes('inferred')) {
-        byStretch[stretch].notPrevalent++;
-        byState[label] = (byState[label] ?? 0) + 1;
-        const list = rareSteps.get(label) ?? [];
-        list.push(run.steps);
-        rareSteps.set(label, list);
-      }
-      if (recorder && name === traceProfile && traced < traceSteps) {
-        recorder.step({ fdc: run.machine.fdc.section as never }, stretch);
-        traced++;
-      }
-    });
-    let notPrevalent = 0;
-    let notPrevalentTime = 0;
-    for (let i = 0; i < v2.totalSteps; i++) {
-      if (!v2.notPrevalent[i]) continue;
-      notPrevalent++;
-      const until = i + 1 < v2.totalSteps ? (v2.clock[i + 1] as number) : (v2.clock[i] as number);
-      notPrevalentTime += until - (v2.clock[i] as number);
-    }
-    const duration = v2.final.machine.now;
-    for (const row of Object.values(sent))
-      for (const k of Object.keys(row)) row[k] = (row[k] as number) / v2.totalSteps;
-    profiles.push({
-      profile: name,
-      summary: p.summary,
-      ops: w.ops.length,
-      sectors: w.ops.reduce((n, op) => n + (op.k === 'read' || op.k === 'write' ? op.count : 0), 0),
-      steps: { v1: v1.totalSteps, v2: v2.totalSteps },
-      virtualSeconds: duration / 1e9,
-      notPrevalent: {
-        steps: notPrevalent,
-        fraction: notPrevalent / v2.totalSteps,
-        timeFraction: duration > 0 ? notPrevalentTime / duration : 0,
-        byStretch,
-        byState,
-      },
-      phaseSent: sent,
-      v1AlwaysPrevalent: v1.notPrevalent.every((f) => f === 0),
-      runtimesAgree: sameObservations(v1.final, v2.final),
-    });
-    const salt = seed * 7919 + name.length * 104729;
-    const points: [Reference, number, Sample][] = [
-      ...sample(range(1, v1.totalSteps - 1), steps, salt).map((k): [Reference, number, Sample] => [
-        v1,
-        k,
-        'random',
-      ]),
-      ...sample(range(1, v2.totalSteps - 1), steps, salt + 1).map((k): [Reference, number, Sample] => [
-        v2,
-        k,
-        'random',
-      ]),
-      ...[...rareSteps.values()].flatMap((pool, i) =>
-        sample(
-          pool.filter((k) => k < v2.totalSteps),
-          rare,
-          salt + 2 + i,
-        ).map((k): [Reference, number, Sample] => [v2, k, 'rare']),
-      ),
-    ];
-    plans.push({ w, refs: { v1, v2 }, points });
+    const tracing = recorder && name === traceProfile ? { recorder, remaining: traceSteps } : undefined;
+    const { report, plan } = planProfile(name, seed, steps, rare, sectors, tracing);
+    profiles.push(report);
+    plans.push(plan);
   }
 
   const total = plans.reduce((n, pl) => n + pl.points.length, 0);

@@ -123,79 +123,207 @@ function* waitIrq(m: Machine): Generator<void, Outcome, void> {
 
 const hexes = (bytes: readonly number[]) => bytes.map(hex2).join(' ');
 
+/** What runOp's steps share: the machine, the driver's state, the profile and how to log. */
+interface Ctx {
+  readonly m: Machine;
+  readonly d: DriverState;
+  readonly p: Profile;
+  readonly say: (text: string) => void;
+  readonly dorValue: (drive?: number, reset?: boolean) => number;
+}
+
+/** Something went wrong: note it, reset the controller and set it up again. */
+function* recover(ctx: Ctx, why: Outcome | 'status'): Step {
+  const { d, say } = ctx;
+  if (why === 'timeout') d.timeouts++;
+  else if (why === 'desync') d.desyncs++;
+  else d.errors++;
+  say(`${why}: resetting`);
+  yield* resetController(ctx, 'dor', true);
+}
+
+function* resetController(ctx: Ctx, how: 'dor' | 'dsr', patient: boolean): Step {
+  const { m, d, p, say, dorValue } = ctx;
+  d.resets++;
+  if (how === 'dsr') yield* outb(m, Port.DSR, Dsr.SWRESET);
+  else {
+    yield* outb(m, Port.DOR, dorValue(0, true));
+    yield* sleep(m, RESET_HOLD_NS);
+    yield* outb(m, Port.DOR, dorValue(0));
+  }
+  if (patient && p.wait === 'irq') {
+    const r = yield* waitIrq(m);
+    if (r !== 'ok') say(`reset interrupt ${r}`);
+  }
+  const seen: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    if ((yield* command(m, p, [Cmd.SENSE_INTERRUPT_STATUS])) !== 'ok') break;
+    const r = yield* result(m, 2);
+    seen.push(...r.bytes.slice(0, 1));
+  }
+  say(`reset ${how}: sense ${hexes(seen)}`);
+  yield* specify(ctx);
+}
+
+function* specify(ctx: Ctx): Step {
+  const { m, p } = ctx;
+  // Step rate 3 ms, head unload 240 ms, head load 16 ms; ND for PIO.
+  yield* command(m, p, [Cmd.SPECIFY, 0xdf, 0x10 | (p.transfer === 'pio' ? 1 : 0)]);
+}
+
+/** SEEK/RECALIBRATE end with an interrupt; SENSE INTERRUPT STATUS collects it. */
+function* seekAndSense(ctx: Ctx, bytes: number[]): Generator<void, Outcome, void> {
+  const { m, p, say } = ctx;
+  const c = yield* command(m, p, bytes);
+  if (c !== 'ok') return c;
+  if (p.wait === 'irq') {
+    const w = yield* waitIrq(m);
+    if (w !== 'ok') return w;
+  }
+  const s = yield* command(m, p, [Cmd.SENSE_INTERRUPT_STATUS]);
+  if (s !== 'ok') return s;
+  const r = yield* result(m, 2);
+  if (r.outcome === 'ok') say(`${bytes[0] === Cmd.SEEK ? 'seek' : 'recalibrate'}: ${hexes(r.bytes)}`);
+  return r.outcome;
+}
+
+function* transfer(ctx: Ctx, t: Transfer): Step {
+  const { m, d, p, say } = ctx;
+  const { track, head, sect } = chsOf(t.lba);
+  const label = `${t.k} ${t.drive}:${t.lba}+${t.count}`;
+  const bytes = t.count * SECTOR;
+  const payload = new Uint8Array(bytes);
+  if (t.k === 'write') {
+    let x = t.pattern | 1;
+    for (let i = 0; i < bytes; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      payload[i] = (x ^ (i >> 9)) & 0xff;
+    }
+  }
+  const cmd = [
+    (t.k === 'read' ? Cmd.READ : Cmd.WRITE) | CmdFlag.MFM,
+    (head << 2) | t.drive,
+    track,
+    head,
+    sect,
+    2,
+    sect + t.count - 1,
+    0x1b,
+    0xff,
+  ];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (t.seek) {
+      const s = yield* seekAndSense(ctx, [Cmd.SEEK, (head << 2) | t.drive, track]);
+      if (s !== 'ok') {
+        yield* recover(ctx, s);
+        continue;
+      }
+    }
+    if (p.transfer === 'dma') {
+      if (t.k === 'write') m.ram.set(payload, BUFFER);
+      yield* programDma(ctx, t.k === 'read' ? 0x46 : 0x4a, bytes);
+    }
+    if (attempt === 0 && t.abandonAfter !== undefined) {
+      // Impatient: start the command, change its mind, reset the controller, start again.
+      const c = yield* command(m, p, cmd, Math.min(t.abandonAfter, cmd.length));
+      if (c === 'ok' && t.abandonAfter > cmd.length - 1) yield* sleep(m, HALT_NS);
+      say(`${label} abandoned after ${t.abandonAfter} byte(s)`);
+      yield* resetController(ctx, 'dor', false);
+      continue;
+    }
+    const c = yield* command(m, p, cmd);
+    if (c !== 'ok') {
+      yield* recover(ctx, c);
+      continue;
+    }
+    const data = p.transfer === 'pio' ? yield* pio(ctx, t.k === 'read', payload) : yield* dmaWait(ctx);
+    if (data !== 'ok') {
+      yield* recover(ctx, data);
+      continue;
+    }
+    const r = yield* result(m, 7, SLOW_POLLS, p.transfer === 'dma' ? SLOW_POLL_NS : 0);
+    if (r.outcome !== 'ok') {
+      yield* recover(ctx, r.outcome);
+      continue;
+    }
+    if ((r.bytes[0] as number) & 0xc0) {
+      say(`${label}: error status ${hexes(r.bytes)}`);
+      d.errors++;
+      yield* seekAndSense(ctx, [Cmd.RECALIBRATE, t.drive]);
+      continue;
+    }
+    const read = p.transfer === 'dma' ? m.ram.subarray(BUFFER, BUFFER + bytes) : payload;
+    say(`${label}: ${hexes(r.bytes)}${t.k === 'read' ? ` data ${hex8(fnv1a(read))}` : ''}`);
+    return;
+  }
+  say(`${label}: gave up`);
+}
+
+function* programDma(ctx: Ctx, mode: number, bytes: number): Step {
+  const { m } = ctx;
+  yield* outb(m, DmaPort.MASK, 0x06);
+  yield* outb(m, DmaPort.FLIPFLOP, 0);
+  yield* outb(m, DmaPort.MODE, mode);
+  yield* outb(m, DmaPort.ADDR2, BUFFER & 0xff);
+  yield* outb(m, DmaPort.ADDR2, (BUFFER >> 8) & 0xff);
+  yield* outb(m, DmaPort.PAGE2, 0);
+  yield* outb(m, DmaPort.COUNT2, (bytes - 1) & 0xff);
+  yield* outb(m, DmaPort.COUNT2, ((bytes - 1) >> 8) & 0xff);
+  yield* outb(m, DmaPort.MASK, 0x02);
+}
+
+function* dmaWait(ctx: Ctx): Generator<void, Outcome, void> {
+  const { m, p } = ctx;
+  if (p.wait === 'irq') return yield* waitIrq(m);
+  return 'ok';
+}
+
+/** Moves the data through the FIFO: MSR before every byte, as long as NONDMA says "execution". */
+function* pio(ctx: Ctx, reading: boolean, buffer: Uint8Array): Generator<void, Outcome, void> {
+  const { m } = ctx;
+  for (let i = 0; i < buffer.length; i++) {
+    let polls = 0;
+    for (;;) {
+      const msr = yield* inb(m, Port.MSR);
+      if ((msr & (Msr.RQM | Msr.NONDMA)) === (Msr.RQM | Msr.NONDMA)) {
+        if (((msr & Msr.DIO) !== 0) !== reading) return 'desync';
+        break;
+      }
+      // RQM without NONDMA: the controller ended the transfer early (result phase).
+      if (msr & Msr.RQM) return 'ok';
+      if (++polls >= BYTE_POLLS) return 'timeout';
+    }
+    if (reading) buffer[i] = yield* inb(m, Port.FIFO);
+    else yield* outb(m, Port.FIFO, buffer[i] as number);
+  }
+  return 'ok';
+}
+
 /** Carries out operation `index` of the workload on machine `m`. */
 export function* runOp(m: Machine, d: DriverState, p: Profile, op: Op, index: number): Step {
   m.tag = `#${index}`;
   const say = (text: string) => d.log.push(`#${index} ${text}`);
   const dorValue = (drive = 0, reset = false) =>
     (drive & Dor.SELMASK) | (reset ? 0 : Dor.NRESET) | (p.transfer === 'dma' ? Dor.DMAEN : 0) | d.motors;
-
-  /** Something went wrong: note it, reset the controller and set it up again. */
-  function* recover(why: Outcome | 'status'): Step {
-    if (why === 'timeout') d.timeouts++;
-    else if (why === 'desync') d.desyncs++;
-    else d.errors++;
-    say(`${why}: resetting`);
-    yield* resetController('dor', true);
-  }
-
-  function* resetController(how: 'dor' | 'dsr', patient: boolean): Step {
-    d.resets++;
-    if (how === 'dsr') yield* outb(m, Port.DSR, Dsr.SWRESET);
-    else {
-      yield* outb(m, Port.DOR, dorValue(0, true));
-      yield* sleep(m, RESET_HOLD_NS);
-      yield* outb(m, Port.DOR, dorValue(0));
-    }
-    if (patient && p.wait === 'irq') {
-      const r = yield* waitIrq(m);
-      if (r !== 'ok') say(`reset interrupt ${r}`);
-    }
-    const seen: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      if ((yield* command(m, p, [Cmd.SENSE_INTERRUPT_STATUS])) !== 'ok') break;
-      const r = yield* result(m, 2);
-      seen.push(...r.bytes.slice(0, 1));
-    }
-    say(`reset ${how}: sense ${hexes(seen)}`);
-    yield* specify();
-  }
-
-  function* specify(): Step {
-    // Step rate 3 ms, head unload 240 ms, head load 16 ms; ND for PIO.
-    yield* command(m, p, [Cmd.SPECIFY, 0xdf, 0x10 | (p.transfer === 'pio' ? 1 : 0)]);
-  }
-
-  /** SEEK/RECALIBRATE end with an interrupt; SENSE INTERRUPT STATUS collects it. */
-  function* seekAndSense(bytes: number[]): Generator<void, Outcome, void> {
-    const c = yield* command(m, p, bytes);
-    if (c !== 'ok') return c;
-    if (p.wait === 'irq') {
-      const w = yield* waitIrq(m);
-      if (w !== 'ok') return w;
-    }
-    const s = yield* command(m, p, [Cmd.SENSE_INTERRUPT_STATUS]);
-    if (s !== 'ok') return s;
-    const r = yield* result(m, 2);
-    if (r.outcome === 'ok') say(`${bytes[0] === Cmd.SEEK ? 'seek' : 'recalibrate'}: ${hexes(r.bytes)}`);
-    return r.outcome;
-  }
+  const ctx: Ctx = { m, d, p, say, dorValue };
 
   switch (op.k) {
     case 'reset':
-      yield* resetController(op.how, p.name !== 'impatient');
+      yield* resetController(ctx, op.how, p.name !== 'impatient');
       return;
     case 'rate':
       yield* outb(m, Port.CCR, 0);
       return;
     case 'specify':
-      yield* specify();
+      yield* specify(ctx);
       return;
     case 'version':
     case 'lock': {
       const c = yield* command(m, p, [op.k === 'version' ? Cmd.VERSION : Cmd.LOCK | 0x80]);
       const r = c === 'ok' ? yield* result(m, 1) : { outcome: c, bytes: [] };
-      if (r.outcome !== 'ok') yield* recover(r.outcome);
+      if (r.outcome !== 'ok') yield* recover(ctx, r.outcome);
       else say(`${op.k}: ${hexes(r.bytes)}`);
       return;
     }
@@ -212,32 +340,32 @@ export function* runOp(m: Machine, d: DriverState, p: Profile, op: Op, index: nu
     case 'seek': {
       const bytes =
         op.k === 'seek' ? [Cmd.SEEK, (op.head << 2) | op.drive, op.track] : [Cmd.RECALIBRATE, op.drive];
-      const r = yield* seekAndSense(bytes);
-      if (r !== 'ok') yield* recover(r);
+      const r = yield* seekAndSense(ctx, bytes);
+      if (r !== 'ok') yield* recover(ctx, r);
       return;
     }
     case 'senseDrive': {
       const c = yield* command(m, p, [Cmd.SENSE_DRIVE_STATUS, (op.head << 2) | op.drive]);
       const r = c === 'ok' ? yield* result(m, 1) : { outcome: c, bytes: [] };
-      if (r.outcome !== 'ok') yield* recover(r.outcome);
+      if (r.outcome !== 'ok') yield* recover(ctx, r.outcome);
       else say(`sense drive ${op.drive}: ${hexes(r.bytes)}`);
       return;
     }
     case 'readId': {
       const c = yield* command(m, p, [Cmd.READ_ID | CmdFlag.MFM, (op.head << 2) | op.drive]);
       if (c !== 'ok') {
-        yield* recover(c);
+        yield* recover(ctx, c);
         return;
       }
       if (p.wait === 'irq') {
         const w = yield* waitIrq(m);
         if (w !== 'ok') {
-          yield* recover(w);
+          yield* recover(ctx, w);
           return;
         }
       }
       const r = yield* result(m, 7, SLOW_POLLS, SLOW_POLL_NS);
-      if (r.outcome !== 'ok') yield* recover(r.outcome);
+      if (r.outcome !== 'ok') yield* recover(ctx, r.outcome);
       else say(`read id ${op.drive}/${op.head}: ${hexes(r.bytes)}`);
       return;
     }
@@ -246,117 +374,7 @@ export function* runOp(m: Machine, d: DriverState, p: Profile, op: Op, index: nu
       return;
     case 'read':
     case 'write':
-      yield* transfer(op);
+      yield* transfer(ctx, op);
       return;
-  }
-
-  function* transfer(t: Transfer): Step {
-    const { track, head, sect } = chsOf(t.lba);
-    const label = `${t.k} ${t.drive}:${t.lba}+${t.count}`;
-    const bytes = t.count * SECTOR;
-    const payload = new Uint8Array(bytes);
-    if (t.k === 'write') {
-      let x = t.pattern | 1;
-      for (let i = 0; i < bytes; i++) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        payload[i] = (x ^ (i >> 9)) & 0xff;
-      }
-    }
-    const cmd = [
-      (t.k === 'read' ? Cmd.READ : Cmd.WRITE) | CmdFlag.MFM,
-      (head << 2) | t.drive,
-      track,
-      head,
-      sect,
-      2,
-      sect + t.count - 1,
-      0x1b,
-      0xff,
-    ];
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (t.seek) {
-        const s = yield* seekAndSense([Cmd.SEEK, (head << 2) | t.drive, track]);
-        if (s !== 'ok') {
-          yield* recover(s);
-          continue;
-        }
-      }
-      if (p.transfer === 'dma') {
-        if (t.k === 'write') m.ram.set(payload, BUFFER);
-        yield* programDma(t.k === 'read' ? 0x46 : 0x4a, bytes);
-      }
-      if (attempt === 0 && t.abandonAfter !== undefined) {
-        // Impatient: start the command, change its mind, reset the controller, start again.
-        const c = yield* command(m, p, cmd, Math.min(t.abandonAfter, cmd.length));
-        if (c === 'ok' && t.abandonAfter > cmd.length - 1) yield* sleep(m, HALT_NS);
-        say(`${label} abandoned after ${t.abandonAfter} byte(s)`);
-        yield* resetController('dor', false);
-        continue;
-      }
-      const c = yield* command(m, p, cmd);
-      if (c !== 'ok') {
-        yield* recover(c);
-        continue;
-      }
-      const data = p.transfer === 'pio' ? yield* pio(t.k === 'read', payload) : yield* dmaWait();
-      if (data !== 'ok') {
-        yield* recover(data);
-        continue;
-      }
-      const r = yield* result(m, 7, SLOW_POLLS, p.transfer === 'dma' ? SLOW_POLL_NS : 0);
-      if (r.outcome !== 'ok') {
-        yield* recover(r.outcome);
-        continue;
-      }
-      if ((r.bytes[0] as number) & 0xc0) {
-        say(`${label}: error status ${hexes(r.bytes)}`);
-        d.errors++;
-        yield* seekAndSense([Cmd.RECALIBRATE, t.drive]);
-        continue;
-      }
-      const read = p.transfer === 'dma' ? m.ram.subarray(BUFFER, BUFFER + bytes) : payload;
-      say(`${label}: ${hexes(r.bytes)}${t.k === 'read' ? ` data ${hex8(fnv1a(read))}` : ''}`);
-      return;
-    }
-    say(`${label}: gave up`);
-  }
-
-  function* programDma(mode: number, bytes: number): Step {
-    yield* outb(m, DmaPort.MASK, 0x06);
-    yield* outb(m, DmaPort.FLIPFLOP, 0);
-    yield* outb(m, DmaPort.MODE, mode);
-    yield* outb(m, DmaPort.ADDR2, BUFFER & 0xff);
-    yield* outb(m, DmaPort.ADDR2, (BUFFER >> 8) & 0xff);
-    yield* outb(m, DmaPort.PAGE2, 0);
-    yield* outb(m, DmaPort.COUNT2, (bytes - 1) & 0xff);
-    yield* outb(m, DmaPort.COUNT2, ((bytes - 1) >> 8) & 0xff);
-    yield* outb(m, DmaPort.MASK, 0x02);
-  }
-
-  function* dmaWait(): Generator<void, Outcome, void> {
-    if (p.wait === 'irq') return yield* waitIrq(m);
-    return 'ok';
-  }
-
-  /** Moves the data through the FIFO: MSR before every byte, as long as NONDMA says "execution". */
-  function* pio(reading: boolean, buffer: Uint8Array): Generator<void, Outcome, void> {
-    for (let i = 0; i < buffer.length; i++) {
-      let polls = 0;
-      for (;;) {
-        const msr = yield* inb(m, Port.MSR);
-        if ((msr & (Msr.RQM | Msr.NONDMA)) === (Msr.RQM | Msr.NONDMA)) {
-          if (((msr & Msr.DIO) !== 0) !== reading) return 'desync';
-          break;
-        }
-        // RQM without NONDMA: the controller ended the transfer early (result phase).
-        if (msr & Msr.RQM) return 'ok';
-        if (++polls >= BYTE_POLLS) return 'timeout';
-      }
-      if (reading) buffer[i] = yield* inb(m, Port.FIFO);
-      else yield* outb(m, Port.FIFO, buffer[i] as number);
-    }
-    return 'ok';
   }
 }

@@ -87,6 +87,83 @@ function childCommand(): { file: string; execArgv: string[] } {
   return { file, execArgv: ts && !hasTsx ? [...process.execArgv, '--import', 'tsx'] : process.execArgv };
 }
 
+/** Raw TCP throughput (MiB/s) of sending `size` bytes from one host to the other. */
+async function rawThroughput(from: Host, to: Host, size: number, memoryMiB: number): Promise<number> {
+  ask(to, { kind: 'raw-expect', size });
+  await next(to, 'expecting');
+  ask(from, { kind: 'raw-send', port: to.port, size });
+  const { ms } = await next(from, 'raw');
+  return memoryMiB / (ms / 1000);
+}
+
+/** One live migration from holder to target, and both hosts' status afterwards. */
+async function migrateOnce(
+  holder: Host,
+  target: Host,
+  o: { notPrevalent: boolean; downtimeMs: number; memoryMiB: number; backward: boolean },
+) {
+  ask(target, { kind: 'expect' });
+  await next(target, 'expecting');
+  const dest = next(target, 'destination');
+  ask(holder, { kind: 'migrate', port: target.port, notPrevalent: o.notPrevalent, downtimeMs: o.downtimeMs });
+  const src = await next(holder, 'source');
+  const dst = await dest;
+  const statuses = await Promise.all(
+    [holder, target].map(async (h) => {
+      ask(h, { kind: 'status' });
+      return (await next(h, 'status')).status;
+    }),
+  );
+  const running = statuses.filter((s) => s === 'running').length;
+  const r = src.report;
+  const stateEqual =
+    r.outcome === 'completed' ? src.digest !== undefined && src.digest === dst.digest : undefined;
+  const run: LiveRun = {
+    from: `${holder.name} (${holder.release})`,
+    to: `${target.name} (${target.release})`,
+    direction: o.backward ? 'backward' : 'forward',
+    startedNotPrevalent: src.notPrevalent,
+    outcome: r.outcome,
+    ...(r.reason === undefined ? {} : { reason: r.reason }),
+    passes: r.iterations,
+    ...(r.downtimeMs === undefined ? {} : { downtimeMs: r.downtimeMs }),
+    ...(r.outcome === 'completed' ? { MiBs: o.memoryMiB / (r.durationMs / 1000) } : {}),
+    ...(stateEqual === undefined ? {} : { stateEqual }),
+  };
+  return { run, running, statuses, r };
+}
+
+function summarize(
+  runs: LiveRun[],
+  t: {
+    lost: number;
+    bothRunning: number;
+    noneRunning: number;
+    memoryMiB: number;
+    rawMiBs: number;
+    migrationMiBs: number | null;
+  },
+): LiveReport {
+  const count = (o: LiveRun['outcome']) => runs.filter((r) => r.outcome === o).length;
+  return {
+    migrations: runs.length,
+    completed: count('completed'),
+    refused: count('refused'),
+    aborted: count('aborted'),
+    lost: t.lost,
+    bothRunning: t.bothRunning,
+    noneRunning: t.noneRunning,
+    downtimeMs: median(
+      runs.flatMap((r) => (r.outcome === 'completed' && r.downtimeMs !== undefined ? [r.downtimeMs] : [])),
+    ),
+    throughputRatio: t.migrationMiBs === null || t.rawMiBs === 0 ? null : t.migrationMiBs / t.rawMiBs,
+    memoryMiB: t.memoryMiB,
+    rawMiBs: t.rawMiBs,
+    migrationMiBs: t.migrationMiBs,
+    runs,
+  };
+}
+
 export async function runLiveDemo(options: LiveOptions = {}): Promise<LiveReport> {
   const seed = options.seed ?? 1;
   const total = options.migrations ?? 6;
@@ -108,13 +185,7 @@ export async function runLiveDemo(options: LiveOptions = {}): Promise<LiveReport
       ask(h, { kind: 'init', guest: { ...guest, release: h.release }, boot: h === a });
       h.port = (await next(h, 'ready')).port;
     }
-    const raw = async (from: Host, to: Host) => {
-      ask(to, { kind: 'raw-expect', size });
-      await next(to, 'expecting');
-      ask(from, { kind: 'raw-send', port: to.port, size });
-      const { ms } = await next(from, 'raw');
-      return memoryMiB / (ms / 1000);
-    };
+    const raw = (from: Host, to: Host) => rawThroughput(from, to, size, memoryMiB);
     const rawRuns: number[] = [await raw(a, b)];
     options.onProgress?.(0, total, 'raw TCP baseline');
 
@@ -128,61 +199,23 @@ export async function runLiveDemo(options: LiveOptions = {}): Promise<LiveReport
       const target = holder === a ? b : a;
       const backward = holder === a;
       const notPrevalent = backward && backwardAttempts++ % 2 === 1;
-      ask(target, { kind: 'expect' });
-      await next(target, 'expecting');
-      const dest = next(target, 'destination');
-      ask(holder, { kind: 'migrate', port: target.port, notPrevalent, downtimeMs });
-      const src = await next(holder, 'source');
-      const dst = await dest;
-      const statuses = await Promise.all(
-        [holder, target].map(async (h) => {
-          ask(h, { kind: 'status' });
-          return (await next(h, 'status')).status;
-        }),
-      );
-      const running = statuses.filter((s) => s === 'running').length;
+      const { run, running, statuses, r } = await migrateOnce(holder, target, {
+        notPrevalent,
+        downtimeMs,
+        memoryMiB,
+        backward,
+      });
       if (running === 2) bothRunning++;
       if (running === 0) noneRunning++;
-      const r = src.report;
-      const stateEqual =
-        r.outcome === 'completed' ? src.digest !== undefined && src.digest === dst.digest : undefined;
-      if (running === 0 || stateEqual === false) lost++;
-      runs.push({
-        from: `${holder.name} (${holder.release})`,
-        to: `${target.name} (${target.release})`,
-        direction: backward ? 'backward' : 'forward',
-        startedNotPrevalent: src.notPrevalent,
-        outcome: r.outcome,
-        ...(r.reason === undefined ? {} : { reason: r.reason }),
-        passes: r.iterations,
-        ...(r.downtimeMs === undefined ? {} : { downtimeMs: r.downtimeMs }),
-        ...(r.outcome === 'completed' ? { MiBs: memoryMiB / (r.durationMs / 1000) } : {}),
-        ...(stateEqual === undefined ? {} : { stateEqual }),
-      });
+      if (running === 0 || run.stateEqual === false) lost++;
+      runs.push(run);
       if (r.outcome === 'completed' && statuses[1] === 'running') holder = target;
       options.onProgress?.(i + 1, total, `${runs.at(-1)?.from} → ${runs.at(-1)?.to}: ${r.outcome}`);
     }
     rawRuns.push(await raw(holder, holder === a ? b : a));
     const rawMiBs = (median(rawRuns) ?? 0) as number;
     const migrationMiBs = median(runs.flatMap((r) => (r.MiBs === undefined ? [] : [r.MiBs])));
-    const count = (o: LiveRun['outcome']) => runs.filter((r) => r.outcome === o).length;
-    return {
-      migrations: runs.length,
-      completed: count('completed'),
-      refused: count('refused'),
-      aborted: count('aborted'),
-      lost,
-      bothRunning,
-      noneRunning,
-      downtimeMs: median(
-        runs.flatMap((r) => (r.outcome === 'completed' && r.downtimeMs !== undefined ? [r.downtimeMs] : [])),
-      ),
-      throughputRatio: migrationMiBs === null || rawMiBs === 0 ? null : migrationMiBs / rawMiBs,
-      memoryMiB,
-      rawMiBs,
-      migrationMiBs,
-      runs,
-    };
+    return summarize(runs, { lost, bothRunning, noneRunning, memoryMiB, rawMiBs, migrationMiBs });
   } finally {
     a.proc.disconnect();
     b.proc.disconnect();
