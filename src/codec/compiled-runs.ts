@@ -11,6 +11,11 @@ import { type Field, INT_RANGES } from '../describe/index.js';
 export interface BatchOp {
   readonly width: number;
   read(o: string): string;
+  /**
+   * An `equal` field: a load accepts the value only when it equals the receiver's (the element's
+   * own read reports it otherwise). Saves write it as a plain value.
+   */
+  readonly equal?: true;
   /** The test a value `v` must pass to be stored by `write` (the element's own check). */
   readonly ok: string;
   write(o: string): string;
@@ -67,7 +72,11 @@ const BOOL_OP: BatchOp = {
 export function batchOp(fl: Field): BatchOp | undefined {
   if (fl.count.kind !== 'one') return undefined;
   const t = fl.type;
-  if (t.kind === 'int') return t.check === undefined ? INT_OPS.get(t.int) : undefined;
+  if (t.kind === 'int') {
+    const op = INT_OPS.get(t.int);
+    if (t.check === undefined || op === undefined) return op;
+    return t.check === 'equal' ? { ...op, equal: true } : undefined;
+  }
   if (t.kind === 'bool') return BOOL_OP;
   if (t.kind === 'buffer' && Number.isSafeInteger(t.size) && t.size > 0) {
     const size = t.size;
@@ -84,12 +93,19 @@ export function batchOp(fl: Field): BatchOp | undefined {
 const offset = (k: number) => (k === 0 ? 'p' : `p + ${k}`);
 const member = (key: string) => `obj[${JSON.stringify(key)}]`;
 
-/** Load: when all the run's bytes are there, read them directly (nothing in it can fail). */
+/** Load: when all the run's bytes are there, read them directly (only an `equal` mismatch can fail). */
 export function runRead(run: readonly Batched[]): string {
   let k = 0;
   const fast: string[] = [];
   for (const x of run) {
-    fast.push(`${member(x.key)} = ${x.op.read(offset(k))};`);
+    const m = member(x.key);
+    const o = offset(k);
+    // A mismatch goes to the element's own read at the field's offset, which reports it.
+    if (x.op.equal)
+      fast.push(
+        `v = ${x.op.read(o)}; if (v !== ${m}) { r.pos = ${o}; i = ${x.index}; v = E[${x.index}].read(r, ${m}, ctx, obj); } ${m} = v;`,
+      );
+    else fast.push(`${m} = ${x.op.read(o)};`);
     k += x.op.width;
   }
   const slow = run.map((x) => x.slow).join(' ');

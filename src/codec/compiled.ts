@@ -2,8 +2,10 @@ import { type AnyElementType, type Field, INT_RANGES, type MigrationContext } fr
 import { MigrationError } from '../errors/index.js';
 import type { Reader, Writer } from '../wire/index.js';
 import { type Batched, batchOp, runRead, runWrite } from './compiled-runs.js';
+import { inlineFlatStruct } from './compiled-struct.js';
 import type { ElementCodec } from './elements.js';
 import { generate } from './jit.js';
+import { subsectionNeeded } from './presence.js';
 import { copyBytes } from './slab.js';
 
 type Obj = Record<string, unknown>;
@@ -51,6 +53,7 @@ function inlineField(
   f: CompiledField,
   i: number,
   minimumVersion: number,
+  constants: unknown[],
 ): { read: string; write: string } | undefined {
   const fl = f.field;
   if (f.key === undefined || fl.existsIf || fl.unused || fl.validator || fl.mustExist) return undefined;
@@ -58,7 +61,7 @@ function inlineField(
   const member = `obj[${JSON.stringify(f.key)}]`;
   const code =
     fl.type.kind === 'struct'
-      ? inlineStruct(fl, member, i)
+      ? (inlineFlatStruct(fl, member, i, constants) ?? inlineStruct(fl, member, i))
       : fl.count.kind === 'one'
         ? inlineOne(fl.type, member, i)
         : inlineBytes(fl, member);
@@ -78,7 +81,7 @@ function inlineOne(
   const op = inlineOp(t);
   if (!op) return undefined;
   return {
-    read: `${member} = ${op.read};`,
+    read: op.read === undefined ? 'readField(F[i], r, obj, version, ctx);' : `${member} = ${op.read};`,
     write: `v = ${member}; if (${op.ok}) ${op.write}; else E[${i}].write(w, v, ctx, false, obj);`,
   };
 }
@@ -124,13 +127,14 @@ function inlineBytes(fl: Field, member: string): { read: string; write: string }
   };
 }
 
-function inlineOp(t: AnyElementType): { read: string; ok: string; write: string } | undefined {
-  if (t.kind === 'int' && t.check === undefined) {
+/** `read` undefined: the load needs the receiver's value (an `equal` check), so the interpreter reads it. */
+function inlineOp(t: AnyElementType): { read: string | undefined; ok: string; write: string } | undefined {
+  if (t.kind === 'int' && (t.check === undefined || t.check === 'equal')) {
     const m = INT_METHOD.get(t.int);
     if (!m) return undefined;
     const [lo, hi] = INT_RANGES[t.int] as readonly [number, number];
     return {
-      read: `r.${m.read}()`,
+      read: t.check === undefined ? `r.${m.read}()` : undefined,
       ok: `typeof v === 'number' && Number.isInteger(v) && v >= ${lo} && v <= ${hi}`,
       write: `w.${m.write}(v)`,
     };
@@ -160,6 +164,8 @@ export function compileFieldLoops<F extends CompiledField>(
 ): { readFields: ReadFields; writeFields: WriteFields } | undefined {
   const reads: string[] = [];
   const writes: string[] = [];
+  // Objects the generated code reaches as X[k] (subsections whose `needed` it asks).
+  const constants: unknown[] = [];
   // Runs of batchable fields (compiled-runs.ts), with each field's own code for the slow path.
   let readRun: Batched[] = [];
   let writeRun: Batched[] = [];
@@ -175,7 +181,7 @@ export function compileFieldLoops<F extends CompiledField>(
   };
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i] as F;
-    const inline = inlineField(f, i, versions.minimumVersion);
+    const inline = inlineField(f, i, versions.minimumVersion, constants);
     const read = `i = ${i}; ${inline ? inline.read : 'readField(F[i], r, obj, version, ctx);'}`;
     const op = inline && f.key !== undefined ? batchOp(f.field) : undefined;
     const batched = (slow: string): Batched | undefined =>
@@ -209,8 +215,8 @@ export function compileFieldLoops<F extends CompiledField>(
     }`;
   const make = (params: string, body: string[]) =>
     generate(
-      ['F', 'E', 'readField', 'writeField', 'MigrationError', 'VERSION', 'copyBytes'],
-      `'use strict'; return function (${params}) { let v; let n; let b; let p; ${wrap(body)} };`,
+      ['F', 'E', 'readField', 'writeField', 'MigrationError', 'VERSION', 'copyBytes', 'X', 'NEEDED'],
+      `'use strict'; return function (${params}) { let v; let n; let b; let p; let a; let c; let d; let s; ${wrap(body)} };`,
     )?.(
       fields,
       fields.map((f) => f.element),
@@ -219,6 +225,8 @@ export function compileFieldLoops<F extends CompiledField>(
       MigrationError,
       versions.version,
       copyBytes,
+      constants,
+      subsectionNeeded,
     );
   const readFields = make('r, obj, version, ctx', reads) as ReadFields | undefined;
   const writeFields = make('w, obj, ctx', writes) as WriteFields | undefined;

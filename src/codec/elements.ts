@@ -35,6 +35,8 @@ export interface ElementCodec {
    * is short or a value is bad: the element-wise path then reports it at the exact index.
    */
   readArray?(r: Reader, n: number): unknown[] | undefined;
+  /** Structs: the object a load of one element starts from when the receiver has none. */
+  loadTarget?(): Record<string, unknown>;
   writeArray?(w: Writer, values: readonly unknown[], n: number): boolean;
 }
 
@@ -269,6 +271,10 @@ function structCodec(
       return ops().compressible;
     },
     initial: () => ops().initial(),
+    loadTarget() {
+      const o = ops();
+      return o.loadTarget(structVersion ?? o.version);
+    },
     read(r, current, ctx) {
       const o = ops();
       const version = structVersion ?? o.version;

@@ -1,17 +1,17 @@
 import type { Field, MigrationContext, Subsection, Vmsd } from '../describe/index.js';
 import { asMigrationError, fail, MigrationError } from '../errors/index.js';
-import { latin1, type Reader, Writer } from '../wire/index.js';
+import { latin1, type Reader, type Writer } from '../wire/index.js';
 import { compileFieldLoops, type ReadFields, type WriteFields } from './compiled.js';
 import { type ElementCodec, elementCodec, type StructOps, sizeFrom } from './elements.js';
 import { isJitless } from './jit.js';
 import { fieldExists, subsectionNeeded } from './presence.js';
+import { SUBSECTION_MARKER, subsectionHeader } from './subsection-header.js';
 import { readsCurrent, targets } from './targets.js';
 import { nodesOf, rememberNodes, type VmdescBody, type VmdescField } from './vmdesc-json.js';
 
 type Obj = Record<string, unknown>;
 
-/** The QEMU_VM_SUBSECTION marker (spec §9). */
-export const SUBSECTION_MARKER = 0x05;
+export { SUBSECTION_MARKER };
 
 interface FieldPlan {
   readonly field: Field;
@@ -167,15 +167,6 @@ function fieldLoops(
       writeField(f, w, obj, version, ctx, undefined),
   };
   return compileFieldLoops(fields, vmsd, steps) ?? interpretedLoops(vmsd, fields);
-}
-
-function subsectionHeader(vmsd: Vmsd): Uint8Array | undefined {
-  if (vmsd.name.length > 255) return undefined;
-  const w = new Writer(16);
-  w.u8(SUBSECTION_MARKER);
-  w.str8(vmsd.name);
-  w.u32(vmsd.version);
-  return w.finish();
 }
 
 function compile(vmsd: Vmsd, interpret: boolean): Plan {
