@@ -32,7 +32,29 @@ describe('Writer over a given buffer', () => {
   });
 
   it('byteArray writes nothing for a bad value, wherever it stands', () => {
-    for (const bad of [256, -1, 0.5, Number.NaN, '1', 1n, Symbol('x'), undefined, null, {}]) {
+    let valueOfCalls = 0;
+    const sneaky = {
+      valueOf() {
+        valueOfCalls++;
+        return 1;
+      },
+    };
+    const bads = [
+      256,
+      -1,
+      0.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      2 ** 32 + 1,
+      '1',
+      1n,
+      Symbol('x'),
+      undefined,
+      null,
+      {},
+      sneaky,
+    ];
+    for (const bad of bads) {
       for (const at of [0, 3, 4, 6]) {
         const values: unknown[] = [1, 2, 3, 4, 5, 6, 7];
         values[at] = bad;
@@ -42,8 +64,10 @@ describe('Writer over a given buffer', () => {
         expect(Array.from(w.finish())).toStrictEqual([9]);
       }
     }
+    // Checked before any conversion: a state's object is never asked for its value.
+    expect(valueOfCalls).toBe(0);
     const w = new Writer(4);
-    expect(w.byteArray([1, 2, 3, 4, 5, 6, 7], 7)).toBe(true);
-    expect(Array.from(w.finish())).toStrictEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(w.byteArray([1, 2, 3, 4, 5, 6, -0, 255, 0], 9)).toBe(true);
+    expect(Array.from(w.finish())).toStrictEqual([1, 2, 3, 4, 5, 6, 0, 255, 0]);
   });
 });

@@ -103,24 +103,34 @@ export class Writer {
     const buf = this.buf;
     const p = this.pos;
     // One pass that checks and stores: a bad value leaves `pos` where it was, so the bytes
-    // stored before it are simply overwritten later.
-    // Four at a time, as Reader.byteArray (measured faster for a 512-byte FIFO).
+    // stored before it are simply overwritten later. Four at a time (as Reader.byteArray), and
+    // the masked value is what is stored: V8 stores a known int32 much faster than a tagged
+    // number (measured: a 512-byte FIFO's save 25% faster). `typeof` first: `&` would call an
+    // object's valueOf and throws on a bigint.
     let i = 0;
     for (; i + 4 <= n; i += 4) {
       const a = values[i];
       const b = values[i + 1];
       const c = values[i + 2];
       const d = values[i + 3];
-      if (!(isByte(a) && isByte(b) && isByte(c) && isByte(d))) return false;
-      buf[p + i] = a;
-      buf[p + i + 1] = b;
-      buf[p + i + 2] = c;
-      buf[p + i + 3] = d;
+      if (typeof a !== 'number' || typeof b !== 'number' || typeof c !== 'number' || typeof d !== 'number')
+        return false;
+      const x = a & 0xff;
+      const y = b & 0xff;
+      const z = c & 0xff;
+      const t = d & 0xff;
+      if (x !== a || y !== b || z !== c || t !== d) return false;
+      buf[p + i] = x;
+      buf[p + i + 1] = y;
+      buf[p + i + 2] = z;
+      buf[p + i + 3] = t;
     }
     for (; i < n; i++) {
       const v = values[i];
-      if (!isByte(v)) return false;
-      buf[p + i] = v;
+      if (typeof v !== 'number') return false;
+      const x = v & 0xff;
+      if (x !== v) return false;
+      buf[p + i] = x;
     }
     this.pos = p + n;
     return true;
@@ -172,9 +182,4 @@ export class Writer {
   get capacity(): number {
     return this.buf.length;
   }
-}
-
-/** An integer 0..255 (`&` is tested after typeof: it throws on bigints and symbols). */
-function isByte(v: unknown): v is number {
-  return typeof v === 'number' && (v & 0xff) === v;
 }
