@@ -33,14 +33,14 @@ const at = (o: string, k: number) => (k === 0 ? `b[${o}]` : `b[${o} + ${k}]`);
 
 function intOp(width: 1 | 2 | 4, signed: boolean, lo: number, hi: number): BatchOp {
   const ok = `typeof v === 'number' && Number.isInteger(v) && v >= ${lo} && v <= ${hi}`;
-  if (width === 1) return { width, ok, read: (o) => at(o, 0), write: (o) => `${at(o, 0)} = v;` };
+  if (width === 1) return { width, ok, read: (o) => at(o, 0), write: (o) => `${at(o, 0)} = v & 0xff;` };
   if (width === 2) {
     return {
       width,
       ok,
       read: (o) =>
         signed ? `(((${at(o, 0)} << 24) | (${at(o, 1)} << 16)) >> 16)` : `((${at(o, 0)} << 8) | ${at(o, 1)})`,
-      write: (o) => `${at(o, 0)} = v >>> 8; ${at(o, 1)} = v;`,
+      write: (o) => `${at(o, 0)} = v >>> 8; ${at(o, 1)} = v & 0xff;`,
     };
   }
   const word = (o: string) => `(${at(o, 0)} << 24) | (${at(o, 1)} << 16) | (${at(o, 2)} << 8) | ${at(o, 3)}`;
@@ -48,7 +48,7 @@ function intOp(width: 1 | 2 | 4, signed: boolean, lo: number, hi: number): Batch
     width,
     ok,
     read: (o) => (signed ? `(${word(o)})` : `((${word(o)}) >>> 0)`),
-    write: (o) => `${at(o, 0)} = v >>> 24; ${at(o, 1)} = v >>> 16; ${at(o, 2)} = v >>> 8; ${at(o, 3)} = v;`,
+    write: (o) => `${at(o, 0)} = v >>> 24; ${at(o, 1)} = v >>> 16; ${at(o, 2)} = v >>> 8; ${at(o, 3)} = v & 0xff;`,
   };
 }
 
