@@ -48,7 +48,8 @@ function intOp(width: 1 | 2 | 4, signed: boolean, lo: number, hi: number): Batch
     width,
     ok,
     read: (o) => (signed ? `(${word(o)})` : `((${word(o)}) >>> 0)`),
-    write: (o) => `${at(o, 0)} = v >>> 24; ${at(o, 1)} = v >>> 16; ${at(o, 2)} = v >>> 8; ${at(o, 3)} = v & 0xff;`,
+    write: (o) =>
+      `${at(o, 0)} = v >>> 24; ${at(o, 1)} = v >>> 16; ${at(o, 2)} = v >>> 8; ${at(o, 3)} = v & 0xff;`,
   };
 }
 

@@ -273,3 +273,21 @@ describe('random flat structs', () => {
     );
   });
 });
+
+describe('equal fields inside a run of fixed-width fields', () => {
+  it('load and refuse as the interpreter does, at the same offset', () => {
+    const d = vmsd('t', {
+      fields: [field('a', uint8), field('n', equal(uint16), { default: 0x102 }), field('b', uint32)],
+    });
+    expect(planOf(d).readFields.toString()).toContain('if (v !== obj["n"])');
+    const ref = interpreted(d);
+    const bytes = save(d, { a: 1, n: 0x102, b: 7 });
+    sameLoad(d, bytes, undefined, ref);
+    const wrong = bytes.slice();
+    wrong[2] = 3;
+    expect(outcome(() => load(d, wrong))).toMatchObject({ code: 'not-equal', path: ['t', 'n'], offset: 1 });
+    sameLoad(d, wrong, undefined, ref);
+    sameLoad(d, bytes, { a: 0, n: 0x103, b: 0 }, ref);
+    same(d, { a: 1, n: 0x10000, b: 7 }, ref);
+  });
+});
