@@ -45,7 +45,8 @@ const INT_METHOD = new Map<string, { read: string; write: string }>([
 /**
  * Straight-line JavaScript for one field, or undefined to leave it to the interpreter. Only
  * fields whose every decision is known at compile time are inlined: a key, a fixed count, no
- * predicate, check, padding or mustExist. Their errors come from the same places as the
+ * predicate, padding or mustExist, no check but `equal` (whose load compares with the receiver's
+ * value in a run, and is read by the interpreter alone). Their errors come from the same places as the
  * interpreter's: truncation from the Reader; a value the inline test rejects is handed to the
  * element's own `write`, which throws the interpreter's error (or writes it, if it accepts).
  */
