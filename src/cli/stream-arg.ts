@@ -17,7 +17,7 @@ export async function streamArg(path: string): Promise<{ source: StreamSource; s
     // The real stdin (a pipe or a file) is read with blocking reads in large chunks; anything else
     // (a socket, a terminal, a stand-in) as a Readable. `process.stdin` is only touched then: Node
     // builds a stream the first time it is read (3-15 ms for a pipe), which blocking reads never use.
-    const fd = nodeOwnStdin() ? blockingStdin() : undefined;
+    const fd = nodeOwnStdin() || (process.stdin as { fd?: unknown }).fd === 0 ? blockingStdin() : undefined;
     return { source: fd ?? process.stdin, size };
   }
   try {
@@ -30,7 +30,10 @@ export async function streamArg(path: string): Promise<{ source: StreamSource; s
   }
 }
 
-/** True while `process.stdin` is Node's own getter (not a stand-in such as a test's stub). */
+/**
+ * True while `process.stdin` is Node's own getter (not a stand-in such as a test's stub). Another
+ * Node's getter may have another name: then `process.stdin.fd` decides, as before.
+ */
 function nodeOwnStdin(): boolean {
   return Object.getOwnPropertyDescriptor(process, 'stdin')?.get?.name === 'getStdin';
 }
