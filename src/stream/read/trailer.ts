@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { nodesOf } from '../../codec/index.js';
 import { fail, MigrationError } from '../../errors/index.js';
 import type { Vmdesc } from './vmdesc.js';
@@ -96,18 +96,16 @@ export async function readTrailer(
 ): Promise<
   { offset: number; fileSize: number; text: string; vmdesc?: Vmdesc; problem?: string } | undefined
 > {
-  // Blocking calls: a few small reads at start-up, where the promise API's file handle and thread
-  // pool round trips cost more than the reads themselves.
-  const fd = openSync(path, 'r');
+  const fh = await open(path, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const { size } = await fh.stat();
     const max = Math.min(size, (limits.maxBytes ?? DEFAULT_MAX_JSON) + 6);
     let found: ReturnType<typeof findTrailer>;
     for (let want = Math.min(max, 1 << 20); ; want = Math.min(max, want * 4)) {
       const tail = new Uint8Array(want);
       let got = 0;
       while (got < want) {
-        const bytesRead = readSync(fd, tail, got, want - got, size - want + got);
+        const { bytesRead } = await fh.read(tail, got, want - got, size - want + got);
         if (bytesRead === 0) break;
         got += bytesRead;
       }
@@ -122,7 +120,7 @@ export async function readTrailer(
     };
     return { offset: found.offset, ...tryParseVmdesc(found.bytes, found.offset, bounded), fileSize: size };
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
 

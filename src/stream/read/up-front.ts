@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { ReaderState } from './reader-state.js';
 import { findTrailer, readTrailer, tryParseVmdesc } from './trailer.js';
 import type { Vmdesc } from './vmdesc.js';
@@ -12,7 +12,7 @@ export async function prepare(r: ReaderState): Promise<void> {
   if (r.source instanceof Uint8Array) r.inputSize = r.source.length;
   else if (typeof r.source === 'string') {
     try {
-      const st = statSync(r.source);
+      const st = await stat(r.source);
       // A FIFO or device has no size to go by.
       if (st.isFile()) r.inputSize = st.size;
     } catch {
