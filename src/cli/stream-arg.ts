@@ -14,11 +14,11 @@ export async function streamArg(path: string): Promise<{ source: StreamSource; s
     } catch {
       // No stdin to stat: the reader reports what is wrong with it.
     }
+    const stdin = process.stdin;
     // The real stdin (a pipe or a file) is read with blocking reads in large chunks; anything else
-    // (a socket, a terminal, a stand-in) as a Readable. `process.stdin` is only touched then: Node
-    // builds a stream the first time it is read (3-15 ms for a pipe), which blocking reads never use.
-    const fd = nodeOwnStdin() || (process.stdin as { fd?: unknown }).fd === 0 ? blockingStdin() : undefined;
-    return { source: fd ?? process.stdin, size };
+    // (a socket, a terminal, a stand-in) as a Readable.
+    const fd = (stdin as { fd?: unknown }).fd === 0 ? blockingStdin() : undefined;
+    return { source: fd ?? stdin, size };
   }
   try {
     const s = await stat(path);
@@ -28,12 +28,4 @@ export async function streamArg(path: string): Promise<{ source: StreamSource; s
     if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-/**
- * True while `process.stdin` is Node's own getter (not a stand-in such as a test's stub). Another
- * Node's getter may have another name: then `process.stdin.fd` decides, as before.
- */
-function nodeOwnStdin(): boolean {
-  return Object.getOwnPropertyDescriptor(process, 'stdin')?.get?.name === 'getStdin';
 }
