@@ -11,7 +11,10 @@ import type {
 import { countsOf, emptyCounts, percent } from './outcomes.js';
 import { SYMPTOMS } from './run.js';
 
-/** Plain-text tables for the terminal. */
+/**
+ * Plain-text tables for the terminal. Every table fits 100 columns (the CLI wraps prose lines to
+ * the output width with fitWidth; a wrapped table row would no longer read as one).
+ */
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], indent = '  '): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -134,14 +137,12 @@ function policySection(p: PolicyReport): string {
   const r = p.release;
   const head = [
     'profile',
-    'phase sent pc-2.3',
+    'sent pc-2.3',
     'pc-2.4',
     `${r}→v1 loads`,
     'of those changed',
     'targeted: loads',
     'changed',
-    `${r}→${r} pc-2.3 changed`,
-    `v1→${r} changed`,
   ];
   const rows = p.rows.map((row) => [
     row.profile,
@@ -151,15 +152,18 @@ function policySection(p: PolicyReport): string {
     changed(row.backward),
     loads(row.backwardRare),
     changed(row.backwardRare),
-    changed(row.sameOld),
-    changed(row.forward),
   ]);
+  const others = table(
+    ['profile', `${r}→${r} pc-2.3 changed`, `v1→${r} changed`],
+    p.rows.map((row) => [row.profile, changed(row.sameOld), changed(row.forward)]),
+  );
   const back = merge(p.rows.flatMap((x) => [x.backward, x.backwardRare]));
   const width = Math.max(3, ...p.rows.map((x) => x.profile.length));
   const sameOld = merge(p.rows.flatMap((x) => [x.sameOld, x.sameOldRare]));
   const lines = [
     `Policy (${p.policy}) ${r}: ${p.summary.replace(/^\([abc]\) /, '')}`,
     table(head, rows),
+    others,
     `    backward ${r}→v1 (random and targeted points), per profile: the states that failed; what the guest saw`,
     ...p.rows.map((row) => {
       const o = backwardOf(row);
@@ -224,6 +228,14 @@ export function stateRows(report: DemoReport): string[][] {
 
 export const STATE_HEAD = ['state at the migration point', '(a) v2a→v1', '(b) v2b→v1', '(c) v2c→v1'];
 
+/** The states as a list (a table of them is 175 columns wide): each state, then one line per policy. */
+function statesList(report: DemoReport): string[] {
+  return stateRows(report).flatMap(([label, ...cells]) => [
+    `  ${label}`,
+    ...cells.map((c, i) => `      ${(STATE_HEAD[i + 1] ?? '').padEnd(12)}${c}`),
+  ]);
+}
+
 const rateText = (r: Rate) => `${percent(r.count, r.of)} [${percent(r.ci95[0], 1)}–${percent(r.ci95[1], 1)}]`;
 
 /** One line of the answer: what a rollback to v1 at a random moment does under this policy. */
@@ -241,7 +253,7 @@ export function verdictSentence(v: PolicyVerdict): string {
 
 function verdictTable(report: DemoReport): string {
   return table(
-    ['policy', 'unaffected', 'refused (safe)', 'silently changed', 'non-prevalent: refused', 'silent'],
+    ['policy', 'unaffected', 'refused (safe)', 'silently changed', 'targeted: refused', 'silent'],
     report.verdicts.map((v) => [
       `(${v.policy}) ${v.release}`,
       rateText(v.success),
@@ -266,9 +278,10 @@ export function formatDemoText(report: DemoReport): string {
     '',
     'Releases',
     table(
-      ['release', 'machine types', 'runtime', ''],
-      report.releases.map((r) => [r.name, r.machines.join(', '), r.runtime, r.summary]),
+      ['release', 'machine types', 'runtime'],
+      report.releases.map((r) => [r.name, r.machines.join(', '), r.runtime]),
     ),
+    ...report.releases.map((r) => `  ${r.name}: ${r.summary}`),
     '',
     'Workloads (unmigrated; steps are port accesses and pauses of the guest)',
     workloadTable(report.profiles),
@@ -278,7 +291,7 @@ export function formatDemoText(report: DemoReport): string {
     '',
     ...report.policies.flatMap((p) => [policySection(p), '']),
     'Backward migration (to v1 on pc-2.3) by state of the controller, all profiles and points',
-    table(STATE_HEAD, stateRows(report)),
+    ...statesList(report),
     '',
     'Every pair of releases and machine type (random points, all profiles)',
     matrix(report.cells),

@@ -19,6 +19,14 @@ describe('vmstate demo', () => {
     for (const s of ['Policy (a) v2a', 'Policy (b) v2b', 'Policy (c) v2c', 'v2b→v1@pc-2.3', 'Checks']) {
       expect(io.out).toContain(s);
     }
+    // 100 columns (192 before), and the tables fit whole: no row is wrapped.
+    for (const line of io.out.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+    for (const profile of ['pio', 'irq', 'impatient']) {
+      const rows = io.out.split('\n').filter((l) => l.startsWith(`  ${profile} `));
+      // Per policy: the main table's row (seven cells) and the other directions' row (three).
+      expect(rows.filter((l) => l.trim().split(/ {2,}/).length === 7)).toHaveLength(3);
+      expect(rows.filter((l) => l.trim().split(/ {2,}/).length === 3)).toHaveLength(3);
+    }
   });
 
   it('writes nothing but stdout unless --html names a file', async () => {
