@@ -43,6 +43,22 @@ export type IssueCode =
   /** Anything else; `message` says what. */
   | 'other';
 
+/**
+ * The codes a load fails with that can be foreseen from the sender's state and the receiver's
+ * description alone, before any byte is sent: what a pre-flight predicts (compat/lab/preflight.ts).
+ */
+export type ForeseeableLoadFailure = Extract<
+  IssueCode,
+  | 'unknown-section'
+  | 'version-too-new'
+  | 'version-too-old'
+  | 'unknown-subsection'
+  | 'not-equal'
+  | 'not-less-or-equal'
+  | 'bound-exceeded'
+  | 'hook-failed'
+>;
+
 export type PathSegment = string | number;
 
 export interface Issue {
