@@ -8,7 +8,7 @@ import type {
   ProfileReport,
   Rate,
 } from './demo.js';
-import { countsOf, emptyCounts, percent } from './outcomes.js';
+import { addStateCounts, emptyCounts, percent, type StateCounts } from './outcomes.js';
 import { SYMPTOMS } from './run.js';
 
 /**
@@ -99,16 +99,14 @@ function merge(list: readonly Outcomes[]): Outcomes {
     o.needless += x.needless;
     o.changed += x.changed;
     for (const s of SYMPTOMS) o.symptoms[s] += x.symptoms[s];
-    for (const [k, v] of Object.entries(x.byState)) {
-      const b = countsOf(o.byState, k);
-      b.attempts += v.attempts;
-      b.refused += v.refused;
-      b.needless += v.needless;
-      b.unchanged += v.unchanged;
-      b.changed += v.changed;
-    }
+    addStateCounts(o.byState, x.byState);
   }
   return out;
+}
+
+/** A policy's backward migrations to v1 (random and targeted points, all profiles) per controller state. */
+export function backwardByState(p: PolicyReport): Record<string, StateCounts> {
+  return merge(p.rows.flatMap((r) => [r.backward, r.backwardRare])).byState;
 }
 
 /** The state label up to its explanation: `COMMAND MSR 10`. */
@@ -199,23 +197,18 @@ function matrix(cells: readonly CellReport[]): string {
  * all sampled points (random and targeted) of all profiles.
  */
 export function stateRows(report: DemoReport): string[][] {
-  const labels = new Set<string>();
-  for (const p of report.policies) {
-    for (const row of p.rows)
-      for (const o of [row.backward, row.backwardRare]) for (const k of Object.keys(o.byState)) labels.add(k);
-  }
-  const count = (p: PolicyReport, label: string) =>
-    merge(p.rows.flatMap((r) => [r.backward, r.backwardRare])).byState[label] ?? emptyCounts();
+  const byPolicy = report.policies.map(backwardByState);
+  const labels = new Set(byPolicy.flatMap((m) => Object.keys(m)));
+  const count = (m: Record<string, StateCounts>, label: string) => m[label] ?? emptyCounts();
   return [...labels]
     .filter(
-      (l) =>
-        l.includes('inferred') || report.policies.some((p) => count(p, l).refused + count(p, l).changed > 0),
+      (l) => l.includes('inferred') || byPolicy.some((m) => count(m, l).refused + count(m, l).changed > 0),
     )
     .sort()
     .map((label) => [
       label,
-      ...report.policies.map((p) => {
-        const c = count(p, label);
+      ...byPolicy.map((m) => {
+        const c = count(m, label);
         const parts = [`${c.attempts} pts`];
         if (c.refused > 0)
           parts.push(`${c.refused} refused${c.needless > 0 ? ` (${c.needless} needlessly)` : ''}`);
