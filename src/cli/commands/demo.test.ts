@@ -29,6 +29,16 @@ describe('vmstate demo', () => {
     }
   });
 
+  it('--live: the report fits 100 columns, and a refusal says why', async () => {
+    expect(await main(['demo', '--live', '--migrations', '3', '--seed', '2'])).toBe(0);
+    const lines = io.out.split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(io.out).toContain('migrations 3:');
+    expect(io.out.replace(/\s+/g, ' ')).toContain(
+      '(started in a non-prevalent state) unknown-subsection at fdc.state.fdc/phase',
+    );
+  }, 120_000);
+
   it('writes nothing but stdout unless --html names a file', async () => {
     const cwd = process.cwd();
     const here = mkdtempSync(join(dir, 'cwd-'));
