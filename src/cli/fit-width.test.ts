@@ -26,6 +26,17 @@ describe('fitWidth', () => {
     );
   });
 
+  it('counts colour sequences as no columns', () => {
+    const red = (s: string) => `\u001b[31m${s}\u001b[39m`;
+    const fits = `  ${red('error  ')} ${'x'.repeat(88)}`;
+    expect(fitWidth(fits, 100)).toBe(fits);
+    const long = `  ${red('warning')} ${Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ')}`;
+    const lines = fitWidth(long, 60).split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const l of lines)
+      expect(l.replaceAll('\u001b[31m', '').replaceAll('\u001b[39m', '').length).toBeLessThanOrEqual(60);
+  });
+
   it('is 100 columns when not a terminal, the terminal width when it is', () => {
     expect(outputWidth({ isTTY: false, columns: 200 })).toBe(100);
     expect(outputWidth({ isTTY: true, columns: 132 })).toBe(132);

@@ -108,11 +108,18 @@ function restoreDor(s: Loose): void {
   s.dor = s.dor_vmstate & ~Dor.SELMASK;
 }
 
-const resetSensei = { version: 1, minimumVersion: 1, fields: [field('reset_sensei', int32)] } as const;
+/** The subsections every release sends, each when its state is off its reset value. */
+const resetSensei = {
+  version: 1,
+  minimumVersion: 1,
+  fields: [field('reset_sensei', int32)],
+  needed: (s: { reset_sensei: number }) => s.reset_sensei !== 0,
+} as const;
 const resultTimer = {
   version: 1,
   minimumVersion: 1,
   fields: [field('result_timer', timer, { default: TIMER_NOT_ARMED })],
+  needed: (s: { result_timer: bigint }) => s.result_timer !== TIMER_NOT_ARMED,
 } as const;
 
 /** The first release: no phase in the stream; every receiver infers it from the MSR. */
@@ -121,10 +128,7 @@ function controllerWithoutPhase(attached: boolean) {
     version: 2,
     minimumVersion: 2,
     fields: controllerFields(attached),
-    subsections: (sub) => [
-      sub('fdc/reset_sensei', { ...resetSensei, needed: (s) => s.reset_sensei !== 0 }),
-      sub('fdc/result_timer', { ...resultTimer, needed: (s) => s.result_timer !== TIMER_NOT_ARMED }),
-    ],
+    subsections: (sub) => [sub('fdc/reset_sensei', resetSensei), sub('fdc/result_timer', resultTimer)],
     preSave: (s) => preSave(s as unknown as Loose),
     postLoad: (s) => {
       const loose = s as unknown as Loose;
@@ -144,8 +148,8 @@ function controllerWithPhase(attached: boolean, needed: PhaseNeeded, dependsOn: 
     minimumVersion: 2,
     fields: controllerFields(attached),
     subsections: (sub) => [
-      sub('fdc/reset_sensei', { ...resetSensei, needed: (s) => s.reset_sensei !== 0 }),
-      sub('fdc/result_timer', { ...resultTimer, needed: (s) => s.result_timer !== TIMER_NOT_ARMED }),
+      sub('fdc/reset_sensei', resetSensei),
+      sub('fdc/result_timer', resultTimer),
       sub('fdc/phase', {
         version: 1,
         minimumVersion: 1,

@@ -8,10 +8,13 @@ import type {
   ProfileReport,
   Rate,
 } from './demo.js';
-import { countsOf, emptyCounts, percent } from './outcomes.js';
+import { addStateCounts, emptyCounts, percent, type StateCounts } from './outcomes.js';
 import { SYMPTOMS } from './run.js';
 
-/** Plain-text tables for the terminal. */
+/**
+ * Plain-text tables for the terminal. Every table fits 100 columns (the CLI wraps prose lines to
+ * the output width with fitWidth; a wrapped table row would no longer read as one).
+ */
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], indent = '  '): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -96,16 +99,14 @@ function merge(list: readonly Outcomes[]): Outcomes {
     o.needless += x.needless;
     o.changed += x.changed;
     for (const s of SYMPTOMS) o.symptoms[s] += x.symptoms[s];
-    for (const [k, v] of Object.entries(x.byState)) {
-      const b = countsOf(o.byState, k);
-      b.attempts += v.attempts;
-      b.refused += v.refused;
-      b.needless += v.needless;
-      b.unchanged += v.unchanged;
-      b.changed += v.changed;
-    }
+    addStateCounts(o.byState, x.byState);
   }
   return out;
+}
+
+/** A policy's backward migrations to v1 (random and targeted points, all profiles) per controller state. */
+export function backwardByState(p: PolicyReport): Record<string, StateCounts> {
+  return merge(p.rows.flatMap((r) => [r.backward, r.backwardRare])).byState;
 }
 
 /** The state label up to its explanation: `COMMAND MSR 10`. */
@@ -134,14 +135,12 @@ function policySection(p: PolicyReport): string {
   const r = p.release;
   const head = [
     'profile',
-    'phase sent pc-2.3',
+    'sent pc-2.3',
     'pc-2.4',
     `${r}→v1 loads`,
     'of those changed',
     'targeted: loads',
     'changed',
-    `${r}→${r} pc-2.3 changed`,
-    `v1→${r} changed`,
   ];
   const rows = p.rows.map((row) => [
     row.profile,
@@ -151,15 +150,18 @@ function policySection(p: PolicyReport): string {
     changed(row.backward),
     loads(row.backwardRare),
     changed(row.backwardRare),
-    changed(row.sameOld),
-    changed(row.forward),
   ]);
+  const others = table(
+    ['profile', `${r}→${r} pc-2.3 changed`, `v1→${r} changed`],
+    p.rows.map((row) => [row.profile, changed(row.sameOld), changed(row.forward)]),
+  );
   const back = merge(p.rows.flatMap((x) => [x.backward, x.backwardRare]));
   const width = Math.max(3, ...p.rows.map((x) => x.profile.length));
   const sameOld = merge(p.rows.flatMap((x) => [x.sameOld, x.sameOldRare]));
   const lines = [
     `Policy (${p.policy}) ${r}: ${p.summary.replace(/^\([abc]\) /, '')}`,
     table(head, rows),
+    others,
     `    backward ${r}→v1 (random and targeted points), per profile: the states that failed; what the guest saw`,
     ...p.rows.map((row) => {
       const o = backwardOf(row);
@@ -195,23 +197,18 @@ function matrix(cells: readonly CellReport[]): string {
  * all sampled points (random and targeted) of all profiles.
  */
 export function stateRows(report: DemoReport): string[][] {
-  const labels = new Set<string>();
-  for (const p of report.policies) {
-    for (const row of p.rows)
-      for (const o of [row.backward, row.backwardRare]) for (const k of Object.keys(o.byState)) labels.add(k);
-  }
-  const count = (p: PolicyReport, label: string) =>
-    merge(p.rows.flatMap((r) => [r.backward, r.backwardRare])).byState[label] ?? emptyCounts();
+  const byPolicy = report.policies.map(backwardByState);
+  const labels = new Set(byPolicy.flatMap((m) => Object.keys(m)));
+  const count = (m: Record<string, StateCounts>, label: string) => m[label] ?? emptyCounts();
   return [...labels]
     .filter(
-      (l) =>
-        l.includes('inferred') || report.policies.some((p) => count(p, l).refused + count(p, l).changed > 0),
+      (l) => l.includes('inferred') || byPolicy.some((m) => count(m, l).refused + count(m, l).changed > 0),
     )
     .sort()
     .map((label) => [
       label,
-      ...report.policies.map((p) => {
-        const c = count(p, label);
+      ...byPolicy.map((m) => {
+        const c = count(m, label);
         const parts = [`${c.attempts} pts`];
         if (c.refused > 0)
           parts.push(`${c.refused} refused${c.needless > 0 ? ` (${c.needless} needlessly)` : ''}`);
@@ -223,6 +220,14 @@ export function stateRows(report: DemoReport): string[][] {
 }
 
 export const STATE_HEAD = ['state at the migration point', '(a) v2a→v1', '(b) v2b→v1', '(c) v2c→v1'];
+
+/** The states as a list (a table of them is 175 columns wide): each state, then one line per policy. */
+function statesList(report: DemoReport): string[] {
+  return stateRows(report).flatMap(([label, ...cells]) => [
+    `  ${label}`,
+    ...cells.map((c, i) => `      ${(STATE_HEAD[i + 1] ?? '').padEnd(12)}${c}`),
+  ]);
+}
 
 const rateText = (r: Rate) => `${percent(r.count, r.of)} [${percent(r.ci95[0], 1)}–${percent(r.ci95[1], 1)}]`;
 
@@ -241,7 +246,7 @@ export function verdictSentence(v: PolicyVerdict): string {
 
 function verdictTable(report: DemoReport): string {
   return table(
-    ['policy', 'unaffected', 'refused (safe)', 'silently changed', 'non-prevalent: refused', 'silent'],
+    ['policy', 'unaffected', 'refused (safe)', 'silently changed', 'targeted: refused', 'silent'],
     report.verdicts.map((v) => [
       `(${v.policy}) ${v.release}`,
       rateText(v.success),
@@ -266,9 +271,10 @@ export function formatDemoText(report: DemoReport): string {
     '',
     'Releases',
     table(
-      ['release', 'machine types', 'runtime', ''],
-      report.releases.map((r) => [r.name, r.machines.join(', '), r.runtime, r.summary]),
+      ['release', 'machine types', 'runtime'],
+      report.releases.map((r) => [r.name, r.machines.join(', '), r.runtime]),
     ),
+    ...report.releases.map((r) => `  ${r.name}: ${r.summary}`),
     '',
     'Workloads (unmigrated; steps are port accesses and pauses of the guest)',
     workloadTable(report.profiles),
@@ -278,7 +284,7 @@ export function formatDemoText(report: DemoReport): string {
     '',
     ...report.policies.flatMap((p) => [policySection(p), '']),
     'Backward migration (to v1 on pc-2.3) by state of the controller, all profiles and points',
-    table(STATE_HEAD, stateRows(report)),
+    ...statesList(report),
     '',
     'Every pair of releases and machine type (random points, all profiles)',
     matrix(report.cells),

@@ -1,7 +1,14 @@
 import { OUTCOME_COLOURS } from '../compat/lab/index.js';
 import type { DemoReport, Outcomes, PolicyVerdict, Rate } from './demo.js';
-import { backwardOf, failingStates, STATE_HEAD, stateRows, verdictSentence } from './format.js';
-import { countsOf, emptyCounts, percent, type StateCounts } from './outcomes.js';
+import {
+  backwardByState,
+  backwardOf,
+  failingStates,
+  STATE_HEAD,
+  stateRows,
+  verdictSentence,
+} from './format.js';
+import { emptyCounts, percent, type StateCounts } from './outcomes.js';
 import { SYMPTOMS } from './run.js';
 
 /** The demo's measured tables as HTML, added to the lab's report page. */
@@ -30,22 +37,7 @@ function failureBar(v: PolicyVerdict, scale: number): string {
 
 /** Per kind of controller state, what backward migration did under each policy: where the failures live. */
 function stateGrid(r: DemoReport): string {
-  const byPolicy = r.policies.map((p) => {
-    const merged: Record<string, StateCounts> = {};
-    for (const row of p.rows) {
-      for (const o of [row.backward, row.backwardRare]) {
-        for (const [k, c] of Object.entries(o.byState)) {
-          const m = countsOf(merged, k);
-          m.attempts += c.attempts;
-          m.refused += c.refused;
-          m.needless += c.needless;
-          m.changed += c.changed;
-          m.unchanged += c.unchanged;
-        }
-      }
-    }
-    return merged;
-  });
+  const byPolicy = r.policies.map(backwardByState);
   const states = [...new Set(byPolicy.flatMap((m) => Object.keys(m)))]
     .filter((k) => k.includes('inferred'))
     .sort();

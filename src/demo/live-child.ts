@@ -1,12 +1,12 @@
 import net from 'node:net';
 import {
   type DestinationReport,
-  MigrationDestination,
-  migrateSource,
+  type MigrationDestination,
   type SourceReport,
   socketDuplex,
 } from '../migrate/index.js';
-import { type GuestOptions, LiveGuest, liveVersions } from './live-guest.js';
+import { type GuestOptions, LiveGuest } from './live-guest.js';
+import { receiveGuest, sendGuest } from './live-host.js';
 
 /**
  * One host of `vmstate demo --live`, in its own process, driven by live.ts over IPC. It holds a
@@ -81,51 +81,19 @@ function connect(to: number): Promise<net.Socket> {
 }
 
 function expect(): void {
-  const g = guest as LiveGuest;
-  let digest: string | undefined;
-  const d = new MigrationDestination({
-    release: g.release,
-    ctx: g.ctx,
-    machines: liveVersions.machines,
-    memory: g.memory.map((m) => ({ name: m.name, size: m.size, pageSize: m.pageSize })),
-    commit: (staged) => {
-      g.install(staged);
-      digest = g.digest();
-    },
-  });
+  const { destination: d, received } = receiveGuest(guest as LiveGuest);
   destination = d;
-  void d.done.then((report) => reply({ kind: 'destination', report, ...(digest ? { digest } : {}) }));
+  void received.then((r) => reply({ kind: 'destination', ...r }));
   reply({ kind: 'expecting' });
 }
 
 async function migrate(req: Extract<HostRequest, { kind: 'migrate' }>): Promise<void> {
-  const g = guest as LiveGuest;
-  // A non-prevalent moment: the guest is held there while the handshake reads its state.
-  const held = req.notPrevalent && g.runUntilNotPrevalent();
-  if (held) g.hold(true);
-  let digest: string | undefined;
-  const live = {
-    release: g.release,
-    ctx: g.ctx,
-    memory: g.memory,
-    state: () => g.state(),
-    pause: async () => {
-      await g.pause();
-      digest = g.digest();
-    },
-    resume: () => g.resume(),
-    stop: () => g.stop(),
-  };
-  const report = await migrateSource(socketDuplex(await connect(req.port)), live, {
-    versions: liveVersions,
+  const sent = await sendGuest(guest as LiveGuest, socketDuplex(await connect(req.port)), {
+    notPrevalent: req.notPrevalent,
     downtimeMs: req.downtimeMs,
     reconnect: async () => socketDuplex(await connect(req.port)),
-    onProgress: (p) => {
-      if (p.phase !== 'handshake') g.hold(false);
-    },
   });
-  g.hold(false);
-  reply({ kind: 'source', report, ...(digest ? { digest } : {}), notPrevalent: held });
+  reply({ kind: 'source', ...sent });
 }
 
 async function rawSend(to: number, size: number): Promise<void> {

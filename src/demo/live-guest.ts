@@ -132,27 +132,32 @@ export class LiveGuest implements LiveSource {
   private slice(): void {
     if (this.status !== 'running' || this.held) return;
     for (let i = 0; i < STEPS_PER_SLICE; i++) {
-      if (!this.step) {
-        if (this.pauseWanted) {
-          this.status = 'paused';
-          const done = this.pauseWanted;
-          this.pauseWanted = undefined;
-          done();
-          return;
-        }
-        if (this.run.driver.op >= this.work.ops.length) {
-          this.run.driver.op = 0;
-          this.laps++;
-        }
-        this.step = startOp(this.run, this.work);
+      if (!this.step && this.pauseWanted) {
+        this.status = 'paused';
+        const done = this.pauseWanted;
+        this.pauseWanted = undefined;
+        done();
+        return;
       }
-      if (this.step.next().done) {
-        this.step = undefined;
-        this.afterOp(this.run.driver.op);
-        this.run.driver.op++;
-      } else this.run.steps++;
+      this.stepOnce();
     }
     this.schedule();
+  }
+
+  /** One step of the driver: starts the next operation (looping over the workload) when none runs. */
+  private stepOnce(): void {
+    if (!this.step) {
+      if (this.run.driver.op >= this.work.ops.length) {
+        this.run.driver.op = 0;
+        this.laps++;
+      }
+      this.step = startOp(this.run, this.work);
+    }
+    if (this.step.next().done) {
+      this.step = undefined;
+      this.afterOp(this.run.driver.op);
+      this.run.driver.op++;
+    } else this.run.steps++;
   }
 
   /**
@@ -172,25 +177,25 @@ export class LiveGuest implements LiveSource {
     }
   }
 
+  /** Whether the controller's phase is what its MSR suggests (the receiver's inference holds). */
+  prevalent(): boolean {
+    const s = this.run.machine.fdc.s;
+    return reconstructPhase(s.msr) === s.phase;
+  }
+
   /** Runs until the controller's phase differs from what the MSR suggests (a non-prevalent state). */
   runUntilNotPrevalent(maxSteps = 5_000_000): boolean {
-    for (let i = 0; i < maxSteps; i++) {
-      if (!this.step) {
-        if (this.run.driver.op >= this.work.ops.length) {
-          this.run.driver.op = 0;
-          this.laps++;
-        }
-        this.step = startOp(this.run, this.work);
-      }
-      if (this.step.next().done) {
-        this.step = undefined;
-        this.afterOp(this.run.driver.op);
-        this.run.driver.op++;
-      } else this.run.steps++;
-      const s = this.run.machine.fdc.s;
-      if (reconstructPhase(s.msr) !== s.phase) return true;
-    }
-    return false;
+    return this.runUntil(false, maxSteps);
+  }
+
+  /** Runs until the controller's phase is prevalent again (at once when it is). */
+  runUntilPrevalent(maxSteps = 5_000_000): boolean {
+    return this.runUntil(true, maxSteps);
+  }
+
+  private runUntil(prevalent: boolean, maxSteps: number): boolean {
+    for (let i = 0; i < maxSteps && this.prevalent() !== prevalent; i++) this.stepOnce();
+    return this.prevalent() === prevalent;
   }
 
   state(): VersionState {

@@ -16,6 +16,10 @@ describe('vmstate demo --live', () => {
       expect(x.outcome).toBe('refused');
       expect(x.reason).toContain('fdc/phase');
     }
+    // The report never contradicts itself: a backward attempt is refused exactly when the state
+    // the pre-flight read was non-prevalent.
+    for (const x of r.runs)
+      if (x.direction === 'backward') expect(x.outcome === 'refused').toBe(x.startedNotPrevalent);
     expect(r.completed + r.refused + r.aborted).toBe(3);
     expect(r.completed).toBeGreaterThan(0);
     for (const run of r.runs) if (run.outcome === 'completed') expect(run.stateEqual).toBe(true);

@@ -8,7 +8,8 @@ import type { ProfileName } from './workloads.js';
  * live back and forth between two processes over TCP on 127.0.0.1: host A runs release v2a,
  * host B release v1 (machine type pc-2.3, which both run), so A → B is the backward migration and
  * B → A the forward one. Every other backward attempt is started at a moment the controller's
- * phase is not prevalent, which the pre-flight must refuse before the copy. After each migration
+ * phase is not prevalent, which the pre-flight must refuse before the copy; the others at a
+ * prevalent moment (live-host.ts: the verdict never depends on pacing). After each migration
  * both hosts are asked whether they run; the destination's digest of memory, CPU and DMA RAM must
  * equal the source's at the pause. Throughput is compared with a raw TCP copy of the same bytes
  * between the same processes, in the same run.
@@ -27,6 +28,7 @@ export interface LiveRun {
   readonly from: string;
   readonly to: string;
   readonly direction: 'forward' | 'backward';
+  /** The state the pre-flight read was non-prevalent (read from it, not from what was asked). */
   readonly startedNotPrevalent: boolean;
   readonly outcome: 'completed' | 'refused' | 'aborted';
   readonly reason?: string;

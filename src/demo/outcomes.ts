@@ -48,6 +48,21 @@ export function countsOf(byState: Record<string, StateCounts>, state: string): S
   return c;
 }
 
+/** Adds per-state counts into `into`, state by state. */
+export function addStateCounts(
+  into: Record<string, StateCounts>,
+  from: Readonly<Record<string, StateCounts>>,
+): void {
+  for (const [k, v] of Object.entries(from)) {
+    const b = countsOf(into, k);
+    b.attempts += v.attempts;
+    b.refused += v.refused;
+    b.needless += v.needless;
+    b.unchanged += v.unchanged;
+    b.changed += v.changed;
+  }
+}
+
 export interface Example {
   readonly step: number;
   readonly op: number;
@@ -79,14 +94,7 @@ export function addTally(into: Tally, t: Tally): void {
   into.needless += t.needless;
   for (const [k, v] of Object.entries(t.refusedBy)) into.refusedBy[k] = (into.refusedBy[k] ?? 0) + v;
   for (const s of SYMPTOMS) into.symptoms[s] += t.symptoms[s];
-  for (const [k, v] of Object.entries(t.byState)) {
-    const b = countsOf(into.byState, k);
-    b.attempts += v.attempts;
-    b.refused += v.refused;
-    b.needless += v.needless;
-    b.unchanged += v.unchanged;
-    b.changed += v.changed;
-  }
+  addStateCounts(into.byState, t.byState);
   for (const e of t.examples) if (into.examples.length < 4) into.examples.push(e);
 }
 

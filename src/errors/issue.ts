@@ -4,26 +4,13 @@
  * were involved). Human text is produced separately by `formatIssue`.
  */
 export type IssueCode =
+  | ForeseeableLoadFailure
   /** The input ended while more bytes were required. */
   | 'truncated'
   /** Bytes were left after the value that should have ended the input. */
   | 'trailing-bytes'
-  /** The stream's version of a description is above the receiver's `version`. */
-  | 'version-too-new'
-  /** The stream's version of a description is below the receiver's `minimumVersion`. */
-  | 'version-too-old'
-  /** A subsection arrived that the receiver's description does not declare. */
-  | 'unknown-subsection'
-  /** An "equal" field differs from the receiver's own value. */
-  | 'not-equal'
-  /** An "int32 le" field is negative or above the receiver's own value. */
-  | 'not-less-or-equal'
-  /** A count or size read from the input exceeds the bound the description declares. */
-  | 'bound-exceeded'
   /** A validation step (a `validate` field, or a field that must exist) failed. */
   | 'validation-failed'
-  /** A hook (preSave, preLoad, postLoad, postSave) threw or reported failure. */
-  | 'hook-failed'
   /** A null pointer slot was expected to carry the 0x30 marker and did not. */
   | 'bad-null-marker'
   /** A value to be saved does not fit its declared type. */
@@ -36,12 +23,32 @@ export type IssueCode =
   | 'bad-footer'
   /** Stream framing: bad magic or version in the stream header. */
   | 'bad-header'
-  /** A section names a device the receiver does not know. */
-  | 'unknown-section'
   /** A feature of the format this implementation deliberately refuses (with the reason). */
   | 'unsupported'
   /** Anything else; `message` says what. */
   | 'other';
+
+/**
+ * The codes a load fails with that can be foreseen from the sender's state and the receiver's
+ * description alone, before any byte is sent: what a pre-flight predicts (compat/lab/preflight.ts).
+ */
+export type ForeseeableLoadFailure =
+  /** A section names a device the receiver does not know. */
+  | 'unknown-section'
+  /** The stream's version of a description is above the receiver's `version`. */
+  | 'version-too-new'
+  /** The stream's version of a description is below the receiver's `minimumVersion`. */
+  | 'version-too-old'
+  /** A subsection arrived that the receiver's description does not declare. */
+  | 'unknown-subsection'
+  /** An "equal" field differs from the receiver's own value. */
+  | 'not-equal'
+  /** An "int32 le" field is negative or above the receiver's own value. */
+  | 'not-less-or-equal'
+  /** A count or size read from the input exceeds the bound the description declares. */
+  | 'bound-exceeded'
+  /** A hook (preSave, preLoad, postLoad, postSave) threw or reported failure. */
+  | 'hook-failed';
 
 export type PathSegment = string | number;
 

@@ -10,6 +10,7 @@ import { formatIssue, type Issue, MigrationError } from '../../errors/index.js';
 import { coloursFor } from '../colours.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { fitWidth } from '../fit-width.js';
 import { refuseDeepJson, tooDeep } from '../json-depth.js';
 import { fileInput } from '../output.js';
 
@@ -91,10 +92,12 @@ async function checkStreamInput(stream: string, destination: string, options: Ch
   if (options.json) process.stdout.write(`${JSON.stringify(streamCheckJson(streamReport), null, 2)}\n`);
   else {
     process.stdout.write(
-      formatStreamCheckText(streamReport, {
-        paint: (severity, text) => PAINT[severity](text),
-        ...(options.hideInfo ? { hideInfo: true } : {}),
-      }),
+      fitWidth(
+        formatStreamCheckText(streamReport, {
+          paint: (severity, text) => PAINT[severity](text),
+          ...(options.hideInfo ? { hideInfo: true } : {}),
+        }),
+      ),
     );
   }
   return streamReport.verdict === 'loads' ? ExitCode.ok : ExitCode.negative;

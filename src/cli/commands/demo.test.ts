@@ -19,7 +19,25 @@ describe('vmstate demo', () => {
     for (const s of ['Policy (a) v2a', 'Policy (b) v2b', 'Policy (c) v2c', 'v2b→v1@pc-2.3', 'Checks']) {
       expect(io.out).toContain(s);
     }
+    // 100 columns (192 before), and the tables fit whole: no row is wrapped.
+    for (const line of io.out.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+    for (const profile of ['pio', 'irq', 'impatient']) {
+      const rows = io.out.split('\n').filter((l) => l.startsWith(`  ${profile} `));
+      // Per policy: the main table's row (seven cells) and the other directions' row (three).
+      expect(rows.filter((l) => l.trim().split(/ {2,}/).length === 7)).toHaveLength(3);
+      expect(rows.filter((l) => l.trim().split(/ {2,}/).length === 3)).toHaveLength(3);
+    }
   });
+
+  it('--live: the report fits 100 columns, and a refusal says why', async () => {
+    expect(await main(['demo', '--live', '--migrations', '3', '--seed', '2'])).toBe(0);
+    const lines = io.out.split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(io.out).toContain('migrations 3:');
+    expect(io.out.replace(/\s+/g, ' ')).toContain(
+      '(started in a non-prevalent state) unknown-subsection at fdc.state.fdc/phase',
+    );
+  }, 120_000);
 
   it('writes nothing but stdout unless --html names a file', async () => {
     const cwd = process.cwd();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliCommand } from '../command.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { fitWidth } from '../fit-width.js';
 import { count, writable } from '../options.js';
 import { writeTextOutput } from '../output.js';
 
@@ -82,7 +83,7 @@ export const command: CliCommand = {
     });
     bar?.stop();
     if (options.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
-    else process.stdout.write(demo.formatDemoText(result.report));
+    else process.stdout.write(fitWidth(demo.formatDemoText(result.report)));
     if (html) {
       await writeTextOutput(html, await demo.renderDemoHtml(result));
       process.stderr.write(`HTML report written to ${html}\n`);
@@ -112,7 +113,7 @@ async function runLive(options: {
     },
   });
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(live.formatLiveText(report));
+  else process.stdout.write(fitWidth(live.formatLiveText(report)));
   return report.lost === 0 && report.bothRunning === 0 && report.noneRunning === 0
     ? ExitCode.ok
     : ExitCode.negative;

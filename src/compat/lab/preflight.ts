@@ -6,7 +6,7 @@ import {
   type MigrationContext,
   type Vmsd,
 } from '../../describe/index.js';
-import { MigrationError, type PathSegment } from '../../errors/index.js';
+import { type ForeseeableLoadFailure, MigrationError, type PathSegment } from '../../errors/index.js';
 import { pathText, sameValue } from './values.js';
 import type { ReleasedVersion, VersionState } from './versions.js';
 
@@ -14,18 +14,8 @@ type Obj = Record<string, unknown>;
 
 /** One reason a migration would not go well, found without serializing anything. */
 export interface PreflightIssue {
-  readonly code:
-    | 'machine-unsupported'
-    | 'unknown-section'
-    | 'version-too-new'
-    | 'version-too-old'
-    | 'unknown-subsection'
-    | 'not-equal'
-    | 'not-less-or-equal'
-    | 'bound-exceeded'
-    | 'hook-failed'
-    | 'layout-mismatch'
-    | 'moved';
+  /** The load failure it foresees (the codec's own code), or the pre-flight's own. */
+  readonly code: ForeseeableLoadFailure | 'machine-unsupported' | 'layout-mismatch' | 'moved';
   /** Section key first, then fields, indices and subsection names. */
   readonly path: readonly PathSegment[];
   readonly message: string;

@@ -8,13 +8,14 @@ import {
   readStream,
   type SectionItem,
 } from '../../../stream/index.js';
-import type { Finding, FindingCode, Severity } from '../finding.js';
+import type { Finding } from '../finding.js';
 import type { CheckSection, DescriptionSet } from '../model.js';
 import { sameDescription } from '../shape.js';
 import { framingOf } from './framing.js';
 import { type LoadResult, loadSection, type Read } from './load.js';
 import { pureRename } from './renames.js';
 import { type Leaf, type SentBody, senderLeaves, sentBody } from './sender.js';
+import { streamFinding } from './stream-kinds.js';
 import { formatValue, isZero } from './values.js';
 
 export type StreamVerdictKind = 'loads' | 'refused';
@@ -52,26 +53,6 @@ interface Section {
   readonly header: SectionItem;
   body?: DeviceItem | OpaqueItem;
   footer?: boolean;
-}
-
-function finding(
-  code: FindingCode,
-  severity: Severity,
-  path: readonly PathSegment[],
-  message: string,
-  extra: { rule?: string; offset?: number; details?: Record<string, unknown>; suggestion?: string } = {},
-): StreamFinding {
-  return {
-    code,
-    severity,
-    direction: 'forward',
-    path: [...path],
-    message,
-    suggestion: extra.suggestion ?? '',
-    ...(extra.details === undefined ? {} : { details: extra.details }),
-    ...(extra.rule === undefined ? {} : { rule: extra.rule }),
-    ...(extra.offset === undefined ? {} : { offset: extra.offset }),
-  };
 }
 
 /** The description name a section id is built from: `0000:00:01.0/PIIX3` → `PIIX3`. */
@@ -135,58 +116,36 @@ function leafChange(
   const senderPadding = single.type === 'unused_buffer' || sname === 'unused';
   if (r.padding && senderPadding) return undefined;
   if (senderPadding) {
-    return finding(
-      'read-as-other-field',
-      'info',
-      path,
-      `the sender's padding (zeros) is read into ${dpath}`,
-      {
-        offset: r.offset,
-        details: { sender: spath, destination: dpath, value: formatValue(value), harmless: zero },
-      },
-    );
+    return streamFinding('paddingReadAsField', path, {
+      sender: spath,
+      destination: dpath,
+      value: formatValue(value),
+      zero,
+      offset: r.offset,
+    });
   }
   if (r.padding) {
-    return finding(
-      'read-as-padding',
-      zero ? 'info' : 'warning',
-      path,
-      `the sender's ${spath} = ${formatValue(value)} lands in the destination's padding and is dropped` +
-        (zero ? ' (it is zero: nothing is lost for this stream)' : ''),
-      { offset: r.offset, details: { sender: spath, value: formatValue(value), harmless: zero } },
-    );
+    return streamFinding('readAsPadding', path, {
+      sender: spath,
+      value: formatValue(value),
+      zero,
+      offset: r.offset,
+    });
   }
   // What the guest state of that name was on the sender, when it sent one: then the value the
   // destination ends up with is compared with it (esp-busy: 10.0's lun 1 becomes 7.2's ti_cmd,
   // and 7.2's lun takes 10.0's drq_state 0: lun changes from 1 to 0).
   const own = leaves.find((l) => l.path.join('.') === dpath && l.size === r.size);
   const before = own ? bytes.subarray(own.offset, own.offset + own.size) : undefined;
-  const same = before !== undefined && Buffer.compare(before, value) === 0;
-  const effect =
-    before !== undefined
-      ? same
-        ? `, as the sender's own ${dpath}: nothing changes for this stream`
-        : `, while the sender's own ${dpath} is ${formatValue(before)}: ${dpath} changes from ${formatValue(before)} to ${formatValue(value)}`
-      : zero
-        ? ' (zero: nothing changes for this stream)'
-        : `, so the destination's ${dpath} becomes it`;
-  return finding(
-    'read-as-other-field',
-    'warning',
-    path,
-    `${spath} → ${dpath}: the destination reads the sender's ${spath} as its ${dpath}; the value sent is ` +
-      `${formatValue(value)}${effect}`,
-    {
-      offset: r.offset,
-      details: {
-        sender: spath,
-        destination: dpath,
-        value: formatValue(value),
-        ...(before === undefined ? {} : { senderOwn: formatValue(before) }),
-        harmless: before !== undefined ? same : zero,
-      },
-    },
-  );
+  return streamFinding('readAsOtherField', path, {
+    sender: spath,
+    destination: dpath,
+    value: formatValue(value),
+    zero,
+    ...(before === undefined ? {} : { senderOwn: formatValue(before) }),
+    same: before !== undefined && Buffer.compare(before, value) === 0,
+    offset: r.offset,
+  });
 }
 
 /** The destination reads bytes at another boundary than the sender's leaves. */
@@ -201,17 +160,14 @@ function boundaryChange(
   const value = bytes.subarray(r.offset, r.offset + r.size);
   const zero = isZero(value);
   const dpath = r.path.join('.');
-  return finding(
-    'read-as-other-field',
-    zero ? 'info' : 'warning',
-    path,
-    `the destination reads ${r.size} bytes at another boundary into ${dpath}: they are the sender's ${names.join(', ')}` +
-      ` (${formatValue(value)}${zero ? ', zero: nothing changes for this stream' : ''})`,
-    {
-      offset: r.offset,
-      details: { sender: names, destination: dpath, value: formatValue(value), harmless: zero },
-    },
-  );
+  return streamFinding('readAtOtherBoundary', path, {
+    size: r.size,
+    senders: names,
+    destination: dpath,
+    value: formatValue(value),
+    zero,
+    offset: r.offset,
+  });
 }
 
 /** Places where the destination reads the sender's bytes under another meaning (issue 17). */
@@ -250,26 +206,17 @@ function whySent(bytes: Uint8Array, leaves: readonly Leaf[], subsection: string)
 /** A section the destination's dump has no description for: not checked, and why. */
 function uncheckedSection(h: SectionItem, name: string, where: readonly PathSegment[]): StreamFinding {
   if (NOT_IN_DUMPS.includes(name) || NOT_IN_DUMPS.includes(h.idstr)) {
-    return finding(
-      'section-unchecked',
-      'info',
-      where,
-      `"${name}" is state QEMU saves without a device class, which -dump-vmstate never lists: not checked`,
-      { offset: h.offset ?? 0 },
-    );
+    return streamFinding('sectionNeverDumped', where, { name, offset: h.offset ?? 0 });
   }
   // Not a refusal: a dump lists only device classes that carry a vmsd, and QEMU registers more
   // (5.2's dump has no ps2kbd or ps2mouse, and 5.2 loads both). A destination that really lacks
   // the device refuses with "Unknown savevm section or instance"; its dump cannot say which.
-  return finding(
-    'section-unchecked',
-    'warning',
-    where,
-    `the destination's dump has no description "${name}": not checked. If the destination really ` +
-      `lacks such a device, QEMU refuses with "Unknown savevm section or instance '${h.idstr}' ${h.instanceId}"; ` +
-      'a dump lists only device classes with a vmsd, so it cannot tell',
-    { offset: h.offset ?? 0, details: { idstr: h.idstr, instance: h.instanceId, description: name } },
-  );
+  return streamFinding('sectionNotInDump', where, {
+    idstr: h.idstr,
+    instance: h.instanceId,
+    description: name,
+    offset: h.offset ?? 0,
+  });
 }
 
 /** The section header's version against one candidate's range: QEMU refuses before reading. */
@@ -279,31 +226,20 @@ function versionRefusal(
   where: readonly PathSegment[],
 ): StreamFinding | undefined {
   if (h.version > cand.version) {
-    return finding(
-      'version-too-new',
-      'error',
-      where,
-      `section "${h.idstr}" arrives at version ${h.version}, above the destination's ${cand.version}: ` +
-        `QEMU says "savevm: unsupported version ${h.version} for '${h.idstr}' v${cand.version}"`,
-      {
-        rule: 'qemu_loadvm_section_start_full: version_id > se->version_id → -EINVAL',
-        offset: h.offset ?? 0,
-        details: { sent: h.version, version: cand.version },
-      },
-    );
+    return streamFinding('versionTooNew', where, {
+      idstr: h.idstr,
+      sent: h.version,
+      version: cand.version,
+      offset: h.offset ?? 0,
+    });
   }
   if (h.version < cand.minimumVersion) {
-    return finding(
-      'version-too-old',
-      'error',
-      where,
-      `section "${h.idstr}" arrives at version ${h.version}, below the destination's minimum ${cand.minimumVersion}`,
-      {
-        rule: 'vmstate_load_state: version_id < minimum_version_id → -EINVAL',
-        offset: h.offset ?? 0,
-        details: { sent: h.version, minimumVersion: cand.minimumVersion },
-      },
-    );
+    return streamFinding('versionTooOld', where, {
+      idstr: h.idstr,
+      sent: h.version,
+      minimumVersion: cand.minimumVersion,
+      offset: h.offset ?? 0,
+    });
   }
   return undefined;
 }
@@ -380,32 +316,13 @@ function loadedFindings(s: SentSection, result: LoadResult, out: StreamFinding[]
       counts.set(name, (m.details?.count as number | undefined) ?? 0);
       continue;
     }
-    out.push(
-      finding(m.code, m.severity, [...where, ...m.path], m.message, m.details ? { details: m.details } : {}),
-    );
+    out.push(streamFinding('loaderRemark', [...where, ...m.path], m));
   }
   if (counts.size > 0) {
-    out.push(
-      finding(
-        'count-from-sender',
-        'info',
-        where,
-        "the destination's dump does not record element counts (QEMU before 8.1 omits num); the sender's are taken for " +
-          [...counts].map(([n, c]) => `${n} (${c})`).join(', '),
-        { details: { counts: Object.fromEntries(counts) } },
-      ),
-    );
+    out.push(streamFinding('countsFromSender', where, { counts }));
   }
   if (result.flipped.length > 0) {
-    out.push(
-      finding(
-        'field-condition-changed',
-        'info',
-        where,
-        `the bytes fit the destination's layout only if its field_exists predicates decide otherwise than the sender's for ${result.flipped.join(', ')}`,
-        { details: { fields: result.flipped } },
-      ),
-    );
+    out.push(streamFinding('conditionsFlipped', where, { fields: result.flipped }));
   }
   out.push(...changes(s.bytes, label(s.header), result.reads, s.leaves));
 }
@@ -420,23 +337,20 @@ function refusedFindings(s: SentSection, first: Attempt, out: StreamFinding[]): 
   if (!refusal) return 'checked';
   const path = [...s.where, ...refusal.path];
   if (refusal.code === 'layout-undecided') {
-    out.push(finding('layout-undecided', 'warning', path, refusal.message));
+    out.push(streamFinding('layoutUndecided', path, { refusal }));
     return 'unchecked';
   }
   const sub = refusal.subsection;
   const why = sub ? whySent(s.bytes, s.leaves, sub) : '';
   out.push(
-    finding(refusal.code, 'error', path, `${refusal.message}${why}`, {
-      rule: refusal.rule,
-      offset: refusal.offset,
-      details: {
-        ...(refusal.details ?? {}),
-        instance: s.header.instanceId,
-        ...(sub
-          ? { values: Object.fromEntries(sentValues(s.bytes, s.leaves, sub).map((v) => v.split(' = '))) }
-          : {}),
-        destinationSection: first.cand.key,
-      },
+    streamFinding('refused', path, {
+      refusal,
+      why,
+      instance: s.header.instanceId,
+      ...(sub
+        ? { values: Object.fromEntries(sentValues(s.bytes, s.leaves, sub).map((v) => v.split(' = '))) }
+        : {}),
+      destinationSection: first.cand.key,
     }),
   );
   return 'checked';
@@ -475,58 +389,27 @@ function configurationFindings(
   const m = dest.machine ?? '(unknown)';
   if (config && !framing.configuration) {
     out.push(
-      finding(
-        'configuration-unexpected',
-        'error',
-        ['configuration'],
-        `the stream has a configuration section (type 7, machine type ${config.machine}) and the destination's ` +
-          `machine type ${m} expects none (send-configuration is off up to 2.3): QEMU says "Unknown savevm section type 7"`,
-        { rule: 'qemu_loadvm_state_main: unknown section type → -EINVAL', offset: config.offset ?? 8 },
-      ),
+      streamFinding('configurationUnexpected', ['configuration'], {
+        machine: config.machine,
+        destination: m,
+        offset: config.offset ?? 8,
+      }),
     );
   }
   if (!config && framing.configuration) {
-    out.push(
-      finding(
-        'configuration-missing',
-        'error',
-        ['configuration'],
-        `the stream has no configuration section and the destination's machine type ${m} requires one: QEMU says "Configuration section missing"`,
-        { rule: 'qemu_loadvm_state: send-configuration and no QEMU_VM_CONFIGURATION → -EINVAL', offset: 8 },
-      ),
-    );
+    out.push(streamFinding('configurationMissing', ['configuration'], { destination: m }));
   }
   if (config && framing.configuration && dest.machine !== undefined && config.machine !== dest.machine) {
     out.push(
-      finding(
-        'machine-type-differs',
-        'error',
-        ['configuration'],
-        `Machine type received is '${config.machine}' and local is '${dest.machine}'`,
-        {
-          rule: 'configuration_post_load: machine type name differs → -EINVAL',
-          offset: config.offset ?? 8,
-          details: { sender: config.machine, receiver: dest.machine },
-        },
-      ),
+      streamFinding('machineTypeDiffers', ['configuration'], {
+        sender: config.machine,
+        receiver: dest.machine,
+        offset: config.offset ?? 8,
+      }),
     );
   }
   if (footers !== undefined && footers !== framing.footers) {
-    out.push(
-      finding(
-        'footer-mismatch',
-        'error',
-        [],
-        footers
-          ? `the stream's sections end with footers (0x7e) and the destination's machine type ${m} expects none: QEMU says "Unknown savevm section type 126"`
-          : `the stream's sections have no footers and the destination's machine type ${m} expects them: QEMU says "Missing section footer for …"`,
-        {
-          rule: footers
-            ? 'qemu_loadvm_state_main: unknown section type → -EINVAL'
-            : 'check_section_footer: "Missing section footer" → -EINVAL',
-        },
-      ),
-    );
+    out.push(streamFinding('footerMismatch', [], { footers, destination: m }));
   }
 }
 
