@@ -108,7 +108,8 @@ describe('convertFileForQemu = convertForQemu over the bytes', () => {
           const fromFile = await convertFile(file, set, allowLoss);
           expect(fromFile.report, what).toEqual(fromBytes.report);
           expect(fromFile.output === undefined, what).toBe(fromBytes.output === undefined);
-          if (fromBytes.output) expect(Buffer.compare(fromFile.output as Uint8Array, fromBytes.output), what).toBe(0);
+          if (fromBytes.output)
+            expect(Buffer.compare(fromFile.output as Uint8Array, fromBytes.output), what).toBe(0);
         }
       }
     });

@@ -1,5 +1,10 @@
 import type { PathSegment } from '../../../errors/index.js';
-import { type ConfigurationItem, isOpenCoded, NOT_IN_DUMPS, type SectionItem } from '../../../stream/index.js';
+import {
+  type ConfigurationItem,
+  isOpenCoded,
+  NOT_IN_DUMPS,
+  type SectionItem,
+} from '../../../stream/index.js';
 import type { Finding, FindingCode, Severity } from '../finding.js';
 import type { CheckSection, DescriptionSet } from '../model.js';
 import { sameDescription } from '../shape.js';

@@ -16,8 +16,8 @@ import type { DescriptionSet } from '../model.js';
 import { checkStream, type StreamCheckReport, type StreamFinding } from './check-stream.js';
 import { chunksOf, concatPieces, writeChunks, writePiecesToFile } from './pieces.js';
 import { inputSize, openPositional, type StreamInput } from './positional.js';
-import { type Cut, splice } from './splice.js';
 import { type Leaf, type SubsectionSpan, senderLeaves, sentBody } from './sender.js';
+import { type Cut, splice } from './splice.js';
 
 /**
  * `vmstate convert STREAM --to DUMP.json`: makes a stream one QEMU wrote loadable by the QEMU
@@ -246,7 +246,7 @@ export async function convertFileForQemu(
         async writeTo(sink) {
           const input = openPositional(output);
           try {
-            await writeChunks(chunksOf(input, [{ start: 0, end: input.size }]), sink);
+            await writeChunks(chunksOf(input, [{ start: 0, end: input.size }], true), sink);
           } finally {
             input.close();
           }

@@ -5,14 +5,27 @@ import type { Piece } from './splice.js';
 
 const CHUNK = 1 << 20;
 
-/** The pieces' bytes in chunks of at most 1 MiB, runs of the input read as they are needed. */
-export function* chunksOf(input: PositionalInput, pieces: readonly Piece[]): Generator<Uint8Array> {
+/**
+ * The pieces' bytes in chunks of at most 1 MiB, runs of the input read as they are needed. With
+ * `reuse`, runs of a file are read into two buffers in turn: a chunk is valid until the next but
+ * one (for a writer that waits for each write before handing over the one after).
+ */
+export function* chunksOf(
+  input: PositionalInput,
+  pieces: readonly Piece[],
+  reuse = false,
+): Generator<Uint8Array> {
+  const buffers = reuse ? [new Uint8Array(CHUNK), new Uint8Array(CHUNK)] : [];
+  let turn = 0;
   for (const p of pieces) {
     if (p instanceof Uint8Array) {
       if (p.length > 0) yield p;
       continue;
     }
-    for (let at = p.start; at < p.end; at += CHUNK) yield input.read(at, Math.min(p.end, at + CHUNK));
+    for (let at = p.start; at < p.end; at += CHUNK) {
+      turn ^= 1;
+      yield input.read(at, Math.min(p.end, at + CHUNK), buffers[turn]);
+    }
   }
 }
 
@@ -25,7 +38,7 @@ export function concatPieces(input: PositionalInput, pieces: readonly Piece[]): 
 export function writePiecesToFile(input: PositionalInput, pieces: readonly Piece[], path: string): void {
   const fd = openSync(path, 'wx');
   try {
-    for (const chunk of chunksOf(input, pieces)) {
+    for (const chunk of chunksOf(input, pieces, true)) {
       for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at);
     }
   } finally {
@@ -46,8 +59,8 @@ function writeOne(sink: WritableSink, chunk: Uint8Array): Promise<void> {
 }
 
 /**
- * Writes chunks to a Writable one at a time, the next read while one is written: memory holds two
- * chunks, whatever the size. A sink that fails or closes (EPIPE) ends the write with its error.
+ * Writes chunks to a Writable one at a time, the next read while one is written (each write is
+ * complete before the chunk after the next is asked for): memory holds two chunks, whatever the size. A sink that fails or closes (EPIPE) ends the write with its error.
  */
 export async function writeChunks(chunks: Iterable<Uint8Array>, sink: WritableSink): Promise<void> {
   let failed: Error | undefined;

@@ -10,8 +10,11 @@ export type StreamInput = Uint8Array | string;
 /** Random access to a stream's bytes by absolute offset. */
 export interface PositionalInput {
   readonly size: number;
-  /** A new array (or, for bytes, a view) of bytes `[start, end)`, both within `0..size`. */
-  read(start: number, end: number): Uint8Array;
+  /**
+   * Bytes `[start, end)`, both within `0..size`: a new array, or the start of `into` when given and
+   * large enough (for bytes, always a view of them).
+   */
+  read(start: number, end: number, into?: Uint8Array): Uint8Array;
   close(): void;
 }
 
@@ -25,8 +28,9 @@ function fileInput(path: string): PositionalInput {
     const size = fstatSync(fd).size;
     return {
       size,
-      read(start, end) {
-        const out = new Uint8Array(end - start);
+      read(start, end, into) {
+        const out =
+          into && into.length >= end - start ? into.subarray(0, end - start) : new Uint8Array(end - start);
         let got = 0;
         while (got < out.length) {
           const n = readSync(fd, out, got, out.length - got, start + got);

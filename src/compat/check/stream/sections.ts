@@ -1,5 +1,10 @@
 import { fail } from '../../../errors/index.js';
-import { type ConfigurationItem, readStream, type SectionItem, type VmdescEntry } from '../../../stream/index.js';
+import {
+  type ConfigurationItem,
+  readStream,
+  type SectionItem,
+  type VmdescEntry,
+} from '../../../stream/index.js';
 import type { StreamInput } from './positional.js';
 
 /** Where a FULL section's body lies and how its sender described it (the bytes stay in the input). */
