@@ -1,8 +1,9 @@
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { blockingStdin } from '../stream/read/source.js';
 import type { InputRef } from '../stream/write/atomic-output.js';
 import type { WritableSink } from '../stream/write/writer.js';
 import { UsageError } from './exit-codes.js';
@@ -79,12 +80,37 @@ export async function fileInput(arg: string, suffix = ''): Promise<{ path: strin
   const dir = await mkdtemp(join(tmpdir(), 'vmstate-stdin-'));
   const path = join(dir, `stdin${suffix}`);
   try {
-    await pipeline(process.stdin, createWriteStream(path));
+    await spoolStdin(path);
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw new UsageError(`cannot read stdin: ${e instanceof Error ? e.message : String(e)}`);
   }
   return { path, done: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Copies stdin into a new file. A pipe or file goes through one reused 1 MiB buffer with blocking
+ * reads (a Readable's 64 KiB chunks, each a new Buffer, would raise the peak RSS by tens of MB on
+ * a large stream); anything else (a socket, a terminal) through a Readable.
+ */
+async function spoolStdin(path: string): Promise<void> {
+  const stdin = (process.stdin as { fd?: unknown }).fd === 0 ? blockingStdin() : undefined;
+  if (!stdin) {
+    await pipeline(process.stdin, createWriteStream(path));
+    return;
+  }
+  const out = openSync(path, 'wx');
+  try {
+    const buf = new Uint8Array(1 << 20);
+    for (;;) {
+      const n = readSync(stdin.fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      for (let at = 0; at < n; ) at += writeSync(out, buf, at, n - at);
+    }
+  } finally {
+    closeSync(out);
+    if (stdin.fd !== 0) closeSync(stdin.fd);
+  }
 }
 
 let guarded = false;

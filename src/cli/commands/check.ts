@@ -76,19 +76,20 @@ type CheckOptionValues = { direction: DirectionOption; machine?: string; json?: 
 
 async function checkStreamInput(stream: string, destination: string, options: CheckOptionValues) {
   // The stream reader is loaded only for a stream: checking two dumps never needs it.
-  const { checkStream, formatStreamCheckText, loadStreamCheckInputs, streamCheckJson } = await import(
+  const { checkStream, formatStreamCheckText, openStreamCheckInputs, streamCheckJson } = await import(
     '../../compat/check/stream/index.js'
   );
-  let inputs: Awaited<ReturnType<typeof loadStreamCheckInputs>>;
+  let inputs: Awaited<ReturnType<typeof openStreamCheckInputs>>;
   try {
     await refuseDeepJson(destination);
-    inputs = await loadStreamCheckInputs(stream, destination);
+    inputs = await openStreamCheckInputs(stream, destination);
   } catch (e) {
     if (e instanceof MigrationError) throw inputProblem(e);
     return tooDeep(e, 'the destination');
   }
-  // A malformed stream is a MigrationError here: exit 3, naming the offset.
-  const streamReport = await checkStream(inputs.bytes, inputs.destination);
+  // A malformed stream is a MigrationError here: exit 3, naming the offset. The file is read as a
+  // stream and each section back by offset: memory does not grow with the stream.
+  const streamReport = await checkStream(inputs.stream, inputs.destination);
   if (options.json) process.stdout.write(`${JSON.stringify(streamCheckJson(streamReport), null, 2)}\n`);
   else {
     process.stdout.write(

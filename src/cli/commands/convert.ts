@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
-  convertForQemu,
+  convertFileForQemu,
   type DescriptionSet,
   formatStreamCheckText,
   loadDescriptionSet,
@@ -164,19 +163,29 @@ async function convert(arg: string, file: string, options: Options) {
 
 class Refused extends Error {}
 
-/** A QEMU target: the converted bytes, written only when the target would load them. */
+/**
+ * A QEMU target: the converted stream, written only when the target would load it. The file is
+ * never read whole: the check reads it by offset and the output is copied out in chunks.
+ */
 async function convertToQemu(arg: string, file: string, target: DescriptionSet, options: Options) {
-  const { report, output } = await convertForQemu(await readFile(file), target, {
-    allowLoss: options.allowLoss,
-  });
-  if (report.converted && output && !options.dryRun && options.output !== undefined) {
-    const written = await writeOutput(options.output, [inputRef(arg), options.to], async (sink) => {
-      await new Promise<void>((res, rej) => sink.write(output, (e) => (e ? rej(e) : res())));
-      return true;
-    });
-    // `-o -` closed early (`| head`): nothing more to say.
-    if (written === undefined) return ExitCode.ok;
-  }
+  const out = options.dryRun ? undefined : options.output;
+  let closed = false;
+  const report = await convertFileForQemu(
+    file,
+    target,
+    { allowLoss: options.allowLoss },
+    out === undefined
+      ? undefined
+      : async (converted) => {
+          const written = await writeOutput(out, [inputRef(arg), options.to], async (sink) => {
+            await converted.writeTo(sink);
+            return true;
+          });
+          closed = written === undefined;
+        },
+  );
+  // `-o -` closed early (`| head`): nothing more to say.
+  if (closed) return ExitCode.ok;
   const text = options.json ? `${JSON.stringify(qemuReportJson(report), null, 2)}\n` : qemuText(report);
   // With -o - the stream is on stdout: the report goes to stderr.
   (options.output === '-' ? process.stderr : process.stdout).write(text);

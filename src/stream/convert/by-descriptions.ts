@@ -119,7 +119,9 @@ export async function convertWithDescriptions(
   const readOptions = { descriptions: from, ...(conversion.fromCtx ? { ctx: conversion.fromCtx } : {}) };
   const size = await sizeOf(source);
   let section: { idstr: string; instanceId: number; version: number } | undefined;
-  for await (const item of readStream(source, { ...readOptions, ...passProgress(options, 0, size) })) {
+  // The plan needs device sections only: pages are counted in bulk, not made into items.
+  const planOptions = { ...readOptions, ramPages: 'count' as const, ...passProgress(options, 0, size) };
+  for await (const item of readStream(source, planOptions)) {
     if (item.type === 'section') section = item;
     if ((item.type !== 'device' && item.type !== 'opaque') || !section) continue;
     const path = sectionLabel(section.idstr, section.instanceId);

@@ -1,11 +1,8 @@
 import type { PathSegment } from '../../../errors/index.js';
 import {
   type ConfigurationItem,
-  type DeviceItem,
   isOpenCoded,
   NOT_IN_DUMPS,
-  type OpaqueItem,
-  readStream,
   type SectionItem,
 } from '../../../stream/index.js';
 import type { Finding } from '../finding.js';
@@ -13,7 +10,9 @@ import type { CheckSection, DescriptionSet } from '../model.js';
 import { sameDescription } from '../shape.js';
 import { framingOf } from './framing.js';
 import { type LoadResult, loadSection, type Read } from './load.js';
+import { openPositional, StreamBytes, type StreamInput } from './positional.js';
 import { pureRename } from './renames.js';
+import { outline, type Section } from './sections.js';
 import { type Leaf, type SentBody, senderLeaves, sentBody } from './sender.js';
 import { streamFinding } from './stream-kinds.js';
 import { formatValue, isZero } from './values.js';
@@ -47,12 +46,11 @@ export interface StreamCheckReport {
 export interface StreamCheckOptions {
   /** Leave out infos (not the verdict's business). */
   readonly hideInfo?: boolean;
-}
-
-interface Section {
-  readonly header: SectionItem;
-  body?: DeviceItem | OpaqueItem;
-  footer?: boolean;
+  /**
+   * Most sections the check holds (their headers and vmdesc entries, not their bytes); a stream
+   * with more is a `bound-exceeded` MigrationError. Default 65536.
+   */
+  readonly maxSections?: number;
 }
 
 /** The description name a section id is built from: `0000:00:01.0/PIIX3` → `PIIX3`. */
@@ -77,7 +75,7 @@ function label(s: SectionItem): string {
 }
 
 /** Leaves of the sender under a subsection, as `name = value`. */
-function sentValues(bytes: Uint8Array, leaves: readonly Leaf[], prefix: string): string[] {
+function sentValues(bytes: StreamBytes, leaves: readonly Leaf[], prefix: string): string[] {
   return leaves
     .filter((l) => l.path[0] === prefix)
     .map((l) => `${l.path.slice(1).join('.')} = ${formatValue(bytes.subarray(l.offset, l.offset + l.size))}`);
@@ -100,7 +98,7 @@ function scorer(leaves: readonly Leaf[]): (reads: readonly Read[]) => number {
 
 /** How the destination's read of exactly one sender leaf changes its meaning, if it does. */
 function leafChange(
-  bytes: Uint8Array,
+  bytes: StreamBytes,
   path: readonly PathSegment[],
   r: Read,
   single: Leaf,
@@ -150,7 +148,7 @@ function leafChange(
 
 /** The destination reads bytes at another boundary than the sender's leaves. */
 function boundaryChange(
-  bytes: Uint8Array,
+  bytes: StreamBytes,
   path: readonly PathSegment[],
   r: Read,
   covering: readonly Leaf[],
@@ -172,7 +170,7 @@ function boundaryChange(
 
 /** Places where the destination reads the sender's bytes under another meaning (issue 17). */
 function changes(
-  bytes: Uint8Array,
+  bytes: StreamBytes,
   section: string,
   reads: readonly Read[],
   leaves: readonly Leaf[],
@@ -192,7 +190,7 @@ function changes(
 }
 
 /** Why a refused subsection was sent: the state values in it. */
-function whySent(bytes: Uint8Array, leaves: readonly Leaf[], subsection: string): string {
+function whySent(bytes: StreamBytes, leaves: readonly Leaf[], subsection: string): string {
   const values = sentValues(bytes, leaves, subsection);
   if (values.length === 0) return '';
   const nonZero = leaves
@@ -246,7 +244,7 @@ function versionRefusal(
 
 /** One section's bytes as the sender wrote them: its leaves and where its body lies. */
 interface SentSection {
-  readonly bytes: Uint8Array;
+  readonly bytes: StreamBytes;
   readonly header: SectionItem;
   readonly where: readonly PathSegment[];
   readonly sent: SentBody | undefined;
@@ -256,7 +254,7 @@ interface SentSection {
   readonly leaves: readonly Leaf[];
 }
 
-function sentSection(bytes: Uint8Array, s: Section): SentSection {
+function sentSection(bytes: StreamBytes, s: Section): SentSection {
   const body = s.body;
   const sent = body?.vmdesc && !isOpenCoded(body.vmdesc) ? sentBody(body.vmdesc) : undefined;
   const start = body?.offset ?? 0;
@@ -268,8 +266,8 @@ function sentSection(bytes: Uint8Array, s: Section): SentSection {
     where: [label(s.header)],
     sent,
     start,
-    bodyEnd: start + (body?.body?.length ?? 0),
-    hasBody: body?.body !== undefined,
+    bodyEnd: start + (body?.size ?? 0),
+    hasBody: body?.size !== undefined,
     leaves,
   };
 }
@@ -357,7 +355,7 @@ function refusedFindings(s: SentSection, first: Attempt, out: StreamFinding[]): 
 }
 
 function checkSection(
-  bytes: Uint8Array,
+  bytes: StreamBytes,
   s: Section,
   dest: DescriptionSet,
   out: StreamFinding[],
@@ -419,46 +417,26 @@ function configurationFindings(
  * each section's version, its fields by the destination's layout over the stream's bytes, and its
  * subsections by name. Refusals are errors naming QEMU's rule and, for a subsection, the state
  * values that made the sender send it; warnings are bytes the destination reads under another
- * meaning. No I/O: the stream is given as bytes (async only because the stream reader is).
+ * meaning. The stream is its bytes or a file's path: a file is read once as a stream (RAM pages
+ * are never kept) and each section's bytes are read back by offset, so memory does not grow with
+ * the stream.
  */
 export async function checkStream(
-  stream: Uint8Array,
+  stream: StreamInput,
   destination: DescriptionSet,
   options: StreamCheckOptions = {},
 ): Promise<StreamCheckReport> {
-  let config: ConfigurationItem | undefined;
-  const sections: Section[] = [];
-  const byId = new Map<number, Section>();
-  let footers: boolean | undefined;
-  let current: Section | undefined;
-  for await (const item of readStream(stream)) {
-    switch (item.type) {
-      case 'configuration':
-        config = item;
-        break;
-      case 'section': {
-        current = byId.get(item.sectionId);
-        if (item.kind === 'full' || item.kind === 'start' || !current) {
-          current = { header: item };
-          byId.set(item.sectionId, current);
-          if (item.kind === 'full') sections.push(current);
-        }
-        break;
-      }
-      case 'device':
-      case 'opaque':
-        if (current && current.header.kind === 'full') current.body = item;
-        break;
-      case 'section-end':
-        footers ??= item.footer;
-        break;
-      default:
-    }
-  }
+  const { config, sections, footers } = await outline(stream, options.maxSections);
   const out: StreamFinding[] = [];
   configurationFindings(config, destination, footers, out);
   let checked = 0;
-  for (const s of sections) if (checkSection(stream, s, destination, out) === 'checked') checked++;
+  const input = openPositional(stream);
+  try {
+    const bytes = new StreamBytes(input);
+    for (const s of sections) if (checkSection(bytes, s, destination, out) === 'checked') checked++;
+  } finally {
+    input.close();
+  }
   const findings = options.hideInfo ? out.filter((f) => f.severity !== 'info') : out;
   return {
     verdict: out.some((f) => f.severity === 'error') ? 'refused' : 'loads',

@@ -1,22 +1,23 @@
-import type { VmdescBody } from '../../../codec/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type ConvertReport,
   type DeviceItem,
-  findTrailer,
   isOpenCoded,
   type Loss,
   lossAllowed,
-  type PyValue,
-  pyJson,
   readStream,
   type SectionItem,
   sectionLabel,
-  type Vmdesc,
-  type VmdescEntry,
+  type WritableSink,
 } from '../../../stream/index.js';
 import type { DescriptionSet } from '../model.js';
 import { checkStream, type StreamCheckReport, type StreamFinding } from './check-stream.js';
+import { chunksOf, concatPieces, writeChunks, writePiecesToFile } from './pieces.js';
+import { inputSize, openPositional, type StreamInput } from './positional.js';
 import { type Leaf, type SubsectionSpan, senderLeaves, sentBody } from './sender.js';
+import { type Cut, splice } from './splice.js';
 
 /**
  * `vmstate convert STREAM --to DUMP.json`: makes a stream one QEMU wrote loadable by the QEMU
@@ -38,20 +39,12 @@ export interface QemuConvertOptions {
   readonly allowLoss?: readonly string[];
 }
 
-interface Cut {
-  readonly start: number;
-  readonly end: number;
-  /** The vmdesc device entry and the subsection name to take out of it (none for a section). */
-  readonly entry?: number;
-  readonly subsection?: readonly string[];
-}
-
 /** Sections of the stream with their subsection spans and full extent (header to footer). */
-async function layout(stream: Uint8Array): Promise<Map<string, { spans: SubsectionSpan[]; cut: Cut }>> {
+async function layout(stream: StreamInput): Promise<Map<string, { spans: SubsectionSpan[]; cut: Cut }>> {
   const out = new Map<string, { spans: SubsectionSpan[]; cut: Cut }>();
   let header: SectionItem | undefined;
   let device: DeviceItem | undefined;
-  for await (const item of readStream(stream)) {
+  for await (const item of readStream(stream, { ramPages: 'count' })) {
     if (item.type === 'section') {
       header = item;
       device = undefined;
@@ -73,53 +66,6 @@ async function layout(stream: Uint8Array): Promise<Map<string, { spans: Subsecti
     }
   }
   return out;
-}
-
-type Body = VmdescBody;
-
-/** Takes subsection `path` (field names, then its name) out of a vmdesc body, everywhere it sits. */
-function dropFromBody(body: Body, path: readonly string[]): void {
-  const [head, ...rest] = path;
-  if (head === undefined) return;
-  if (rest.length === 0) {
-    if (body.subsections) body.subsections = body.subsections.filter((s) => s.vmsd_name !== head);
-    return;
-  }
-  for (const f of body.fields) {
-    if (f.name.replace(/\[\d+\]$/, '') !== head) continue;
-    const next = /^\d+$/.test(rest[0] ?? '') ? rest.slice(1) : rest;
-    if (f.struct && Array.isArray(f.struct.fields)) dropFromBody(f.struct, next);
-    if (Array.isArray(f.fields)) dropFromBody(f as unknown as Body, next);
-  }
-}
-
-function splice(stream: Uint8Array, cuts: readonly Cut[]): Uint8Array {
-  const found = findTrailer(stream, 0);
-  const end = found && found !== 'more' ? found.offset : stream.length;
-  const parts: Uint8Array[] = [];
-  let at = 0;
-  for (const c of [...cuts].sort((a, b) => a.start - b.start)) {
-    if (c.start < at) continue; // inside a cut already made (a section and its subsection)
-    parts.push(stream.subarray(at, c.start));
-    at = c.end;
-  }
-  parts.push(stream.subarray(at, end));
-  if (found && found !== 'more') {
-    const vmdesc = JSON.parse(found.text) as Vmdesc;
-    const dropped = new Set<number>();
-    for (const c of cuts) {
-      if (c.entry === undefined) continue;
-      if (c.subsection) dropFromBody(vmdesc.devices[c.entry] as unknown as Body, c.subsection);
-      else dropped.add(c.entry);
-    }
-    vmdesc.devices = vmdesc.devices.filter((_d: VmdescEntry, i: number) => !dropped.has(i));
-    const json = Buffer.from(pyJson(vmdesc as unknown as PyValue), 'utf8');
-    const head = new Uint8Array(5);
-    head[0] = 0x06;
-    new DataView(head.buffer).setUint32(1, json.length);
-    parts.push(head, json);
-  }
-  return Buffer.concat(parts);
 }
 
 /** A refusal that cutting bytes can answer: an unknown subsection or section the sender sent. */
@@ -165,11 +111,16 @@ function cutFor(
 /** QEMU stops at the first refusal: cutting one may reveal the next (another array element). */
 const MAX_ROUNDS = 256;
 
-export async function convertForQemu(
-  stream: Uint8Array,
+/** Makes the stream without the cuts: bytes in memory, or a new temporary file. */
+type Splicer<T extends StreamInput> = (current: T, cuts: readonly Cut[]) => Promise<T>;
+
+/** The rounds of check and cut (see the module comment); `output` is the stream the target loads. */
+async function convertRounds<T extends StreamInput>(
+  stream: T,
   target: DescriptionSet,
-  options: QemuConvertOptions = {},
-): Promise<{ report: QemuConvertReport; output?: Uint8Array }> {
+  options: QemuConvertOptions,
+  next: Splicer<T>,
+): Promise<{ report: QemuConvertReport; output?: T }> {
   const allow = options.allowLoss ?? [];
   const first = await checkStream(stream, target);
   const unchecked = first.findings
@@ -205,7 +156,7 @@ export async function convertForQemu(
     }
     const refused = [...losses.values()].some((l) => !l.allowed);
     if (impossible.length > 0 || refused || cuts.length === 0) break;
-    current = splice(current, cuts);
+    current = await next(current, cuts);
     check = await checkStream(current, target);
   }
   const converted = check.verdict === 'loads' && impossible.length === 0;
@@ -215,8 +166,95 @@ export async function convertForQemu(
     adjustments: [],
     impossible,
     unchecked,
-    bytes: converted ? current.length : 0,
+    bytes: converted ? inputSize(current) : 0,
     check: converted ? check : first,
   };
   return converted ? { report, output: current } : { report };
+}
+
+/**
+ * Converts a stream given as bytes (see the module comment): the output is bytes too, returned
+ * only when the target loads it.
+ */
+export async function convertForQemu(
+  stream: Uint8Array,
+  target: DescriptionSet,
+  options: QemuConvertOptions = {},
+): Promise<{ report: QemuConvertReport; output?: Uint8Array }> {
+  const next: Splicer<Uint8Array> = async (current, cuts) => {
+    const input = openPositional(current);
+    return concatPieces(input, splice(input, cuts));
+  };
+  return convertRounds(stream, target, options, next);
+}
+
+/** A converted stream, handed to the caller to write before its temporary files go. */
+export interface ConvertedStream {
+  readonly size: number;
+  /** Writes it to a Writable in 1 MiB chunks (never held whole). */
+  writeTo(sink: WritableSink): Promise<void>;
+}
+
+/**
+ * Each round's stream as a file in a temporary directory (the previous round's file removed):
+ * a file input is never held in memory, and the check reads every round back by offset.
+ */
+class FileRounds {
+  private dir: string | undefined;
+  private n = 0;
+  private last: string | undefined;
+
+  readonly next: Splicer<string> = async (current, cuts) => {
+    const input = openPositional(current);
+    let path: string;
+    try {
+      const pieces = splice(input, cuts);
+      this.dir ??= await mkdtemp(join(tmpdir(), 'vmstate-convert-'));
+      path = join(this.dir, `round-${++this.n}.mig`);
+      writePiecesToFile(input, pieces, path);
+    } finally {
+      input.close();
+    }
+    if (this.last !== undefined) await rm(this.last, { force: true });
+    this.last = path;
+    return path;
+  };
+
+  async dispose(): Promise<void> {
+    if (this.dir !== undefined) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Converts the stream in a file (see the module comment) with memory that does not grow with it:
+ * the check reads the file as a stream and each section back by offset, a cut is a new temporary
+ * file, and the result is handed to `write` (only when the target loads it) to be copied out in
+ * chunks. Temporary files are removed on every path, errors included.
+ */
+export async function convertFileForQemu(
+  file: string,
+  target: DescriptionSet,
+  options: QemuConvertOptions = {},
+  write?: (output: ConvertedStream) => Promise<void>,
+): Promise<QemuConvertReport> {
+  const rounds = new FileRounds();
+  try {
+    const { report, output } = await convertRounds(file, target, options, rounds.next);
+    if (output !== undefined && write) {
+      await write({
+        size: report.bytes,
+        async writeTo(sink) {
+          const input = openPositional(output);
+          try {
+            await writeChunks(chunksOf(input, [{ start: 0, end: input.size }], true), sink);
+          } finally {
+            input.close();
+          }
+        },
+      });
+    }
+    return report;
+  } finally {
+    await rounds.dispose();
+  }
 }

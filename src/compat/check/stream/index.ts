@@ -6,8 +6,15 @@ export {
   type StreamVerdictKind,
   streamCheckJson,
 } from './check-stream.js';
-export { convertForQemu, type QemuConvertOptions, type QemuConvertReport } from './convert.js';
+export {
+  type ConvertedStream,
+  convertFileForQemu,
+  convertForQemu,
+  type QemuConvertOptions,
+  type QemuConvertReport,
+} from './convert.js';
 export { type Framing, framingOf } from './framing.js';
-export { isStreamFile, loadStreamCheckInputs } from './inputs.js';
+export { isStreamFile, loadStreamCheckInputs, openStreamCheckInputs } from './inputs.js';
 export { isMigrationStream } from './magic.js';
+export type { StreamInput } from './positional.js';
 export { formatStreamCheckText, type StreamTextOptions } from './text.js';

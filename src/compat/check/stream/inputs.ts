@@ -20,16 +20,21 @@ export async function isStreamFile(file: string): Promise<boolean> {
 }
 
 /**
- * `vmstate check STREAM DEST`'s inputs: the stream's bytes and the destination's dump. Problems
- * with either are `MigrationError`s (`other` unreadable, `invalid-description` not a dump).
+ * `vmstate check STREAM DEST`'s inputs: the stream file (opened once to see that it can be read;
+ * `checkStream` reads it as a stream, never whole) and the destination's dump. Problems with either
+ * are `MigrationError`s (`other` unreadable, `invalid-description` not a dump).
  */
-export async function loadStreamCheckInputs(
+export async function openStreamCheckInputs(
   stream: string,
   destination: string,
-): Promise<{ bytes: Uint8Array; destination: DescriptionSet }> {
-  let bytes: Uint8Array;
+): Promise<{ stream: string; destination: DescriptionSet }> {
   try {
-    bytes = await readFile(stream);
+    const handle = await open(stream, 'r');
+    try {
+      await handle.read(new Uint8Array(1), 0, 1, 0);
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
     return fail('other', `cannot read ${stream}: ${e instanceof Error ? e.message : String(e)}`, {
       details: { file: stream },
@@ -42,5 +47,22 @@ export async function loadStreamCheckInputs(
       { details: { file: destination } },
     );
   }
-  return { bytes, destination: await loadDescriptionSet(destination) };
+  return { stream, destination: await loadDescriptionSet(destination) };
+}
+
+/** Like `openStreamCheckInputs`, with the stream's bytes read whole (small streams, tests). */
+export async function loadStreamCheckInputs(
+  stream: string,
+  destination: string,
+): Promise<{ bytes: Uint8Array; destination: DescriptionSet }> {
+  const inputs = await openStreamCheckInputs(stream, destination);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(stream);
+  } catch (e) {
+    return fail('other', `cannot read ${stream}: ${e instanceof Error ? e.message : String(e)}`, {
+      details: { file: stream },
+    });
+  }
+  return { bytes, destination: inputs.destination };
 }

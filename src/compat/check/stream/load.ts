@@ -1,5 +1,6 @@
 import type { FindingCode, Severity } from '../finding.js';
 import type { CheckDescription, CheckField } from '../model.js';
+import type { StreamBytes } from './positional.js';
 import type { Leaf, SentBody, SentField } from './sender.js';
 
 /**
@@ -65,7 +66,7 @@ class Refused extends Error {
 const SUBSECTION = 0x05;
 
 interface Walk {
-  readonly bytes: Uint8Array;
+  readonly bytes: StreamBytes;
   pos: number;
   readonly decide: (key: string, label: string, preferred: boolean) => boolean;
   /** The sender's leaf starting at this offset, if any. */
@@ -75,12 +76,12 @@ interface Walk {
   readonly seen: Map<string, { label: string; preferred: boolean }>;
 }
 
-function be32(bytes: Uint8Array, at: number): number {
+function be32(bytes: StreamBytes, at: number): number {
   return (
-    (((bytes[at] as number) << 24) |
-      ((bytes[at + 1] as number) << 16) |
-      ((bytes[at + 2] as number) << 8) |
-      (bytes[at + 3] as number)) >>>
+    (((bytes.byte(at) as number) << 24) |
+      ((bytes.byte(at + 1) as number) << 16) |
+      ((bytes.byte(at + 2) as number) << 8) |
+      (bytes.byte(at + 3) as number)) >>>
     0
   );
 }
@@ -302,8 +303,8 @@ function loadSubsections(
   key: string,
 ): void {
   const b = w.bytes;
-  while (b[w.pos] === SUBSECTION) {
-    const len = b[w.pos + 1] ?? 0;
+  while (b.byte(w.pos) === SUBSECTION) {
+    const len = b.byte(w.pos + 1) ?? 0;
     // "(short)" and "(prefix)": not a subsection of this description; the bytes stay for the caller.
     if (len < d.name.length + 1 || w.pos + 2 + len + 4 > b.length) return;
     const name = String.fromCharCode(...b.subarray(w.pos + 2, w.pos + 2 + len));
@@ -343,7 +344,8 @@ function loadSubsections(
 }
 
 export interface LoadInput {
-  readonly bytes: Uint8Array;
+  /** The whole stream's bytes, by absolute offset. */
+  readonly bytes: StreamBytes;
   /** Offset of the section body. */
   readonly start: number;
   /** Where the sender's body ends (its footer, or the next section). */
