@@ -16,6 +16,7 @@ import {
 } from '../../stream/index.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { fitWidth } from '../fit-width.js';
 import { refuseDeepJson, tooDeep } from '../json-depth.js';
 import { fileInput, inputRef, writeOutput } from '../output.js';
 import { progressFor } from '../progress.js';
@@ -186,7 +187,9 @@ async function convertToQemu(arg: string, file: string, target: DescriptionSet, 
   );
   // `-o -` closed early (`| head`): nothing more to say.
   if (closed) return ExitCode.ok;
-  const text = options.json ? `${JSON.stringify(qemuReportJson(report), null, 2)}\n` : qemuText(report);
+  const text = options.json
+    ? `${JSON.stringify(qemuReportJson(report), null, 2)}\n`
+    : fitWidth(qemuText(report));
   // With -o - the stream is on stdout: the report goes to stderr.
   (options.output === '-' ? process.stderr : process.stdout).write(text);
   return report.converted ? ExitCode.ok : ExitCode.negative;
