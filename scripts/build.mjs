@@ -27,7 +27,15 @@ const outdir = join(root, 'dist/src/cli');
 // tsc output is replaced by the bundle as a whole.
 rmSync(outdir, { recursive: true, force: true });
 rmSync(join(root, 'dist/src/demo'), { recursive: true, force: true });
-const result = await build({
+const checkDumps = {
+  name: 'check-dumps-apart',
+  setup(b) {
+    b.onResolve({ filter: /\/check-dumps\.js$/ }, (args) =>
+      args.importer.endsWith('bin.ts') ? { path: args.path, external: true } : undefined,
+    );
+  },
+};
+const options = {
   absWorkingDir: root,
   // The live demo forks live-child.js beside the chunk that imports it.
   entryPoints: { bin: 'src/cli/bin.ts', 'chunks/live-child': 'src/demo/live-child.ts' },
@@ -53,6 +61,15 @@ const result = await build({
     js: "import { createRequire as __vmstateRequire } from 'node:module'; const require = __vmstateRequire(import.meta.url);",
   },
   logLevel: 'warning',
+};
+const result = await build({ ...options, plugins: [checkDumps] });
+// `check A.json B.json`, the run compared with QEMU's checker, loads one file: its own bundle (no
+// commander, no chunks), which the entry imports as an external file beside it.
+await build({
+  ...options,
+  entryPoints: { 'check-dumps': 'src/cli/check-dumps.ts' },
+  splitting: false,
+  metafile: false,
 });
 const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
 console.log(`build: tsc → dist/, CLI bundle → dist/src/cli/bin.js + ${files.length - 1} lazy chunks`);

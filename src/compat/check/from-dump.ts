@@ -191,8 +191,18 @@ export function fromDumpVmstate(
   label: string,
   origin: DescriptionSet['origin'] = 'qemu-dump',
 ): DescriptionSet {
+  return fromDumpJson(json, label, origin, JSON.stringify(json).includes('"num":'));
+}
+
+/** fromDumpVmstate with `counts` (whether any object has the key "num") already known from the text. */
+export function fromDumpJson(
+  json: unknown,
+  label: string,
+  origin: DescriptionSet['origin'],
+  counts: boolean,
+): DescriptionSet {
   const top = obj(json, undefined);
-  countsRecorded = JSON.stringify(json).includes('"num":');
+  countsRecorded = counts;
   const sections = new Map<string, CheckSection>();
   let machine: string | undefined;
   let machineProps: Record<string, PropValue> | undefined;
