@@ -6,5 +6,7 @@ import { quickAnswer } from './top-help.js';
 const argv = process.argv.slice(2);
 process.exitCode =
   quickAnswer(argv) ??
-  (argv[0] === 'check' ? await (await import('./check-dumps.js')).checkDumpsFast(argv.slice(1)) : undefined) ??
+  (argv[0] === 'check'
+    ? await (await import('./check-dumps.js')).checkDumpsFast(argv.slice(1))
+    : undefined) ??
   (await (await import('./main.js')).main(argv));

@@ -1,6 +1,11 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { type CheckReport, checkCompatibility, checkReportJson, type DirectionOption } from '../compat/check/check.js';
+import {
+  type CheckReport,
+  checkCompatibility,
+  checkReportJson,
+  type DirectionOption,
+} from '../compat/check/check.js';
 import { dumpSetFromText, readDumpText } from '../compat/check/dump-text.js';
 import type { Severity } from '../compat/check/finding.js';
 import type { DescriptionSet } from '../compat/check/model.js';
@@ -33,7 +38,11 @@ export function inputProblem(e: MigrationError): UsageError {
 }
 
 const pc = coloursFor(process.stdout);
-export const PAINT: Record<Severity, (s: string) => string> = { error: pc.red, warning: pc.yellow, info: pc.dim };
+export const PAINT: Record<Severity, (s: string) => string> = {
+  error: pc.red,
+  warning: pc.yellow,
+  info: pc.dim,
+};
 
 /** A JSON input's text (or why it cannot be read); `undefined` for a module. */
 function jsonText(input: string): string | MigrationError | undefined {

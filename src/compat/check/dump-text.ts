@@ -39,7 +39,10 @@ export function dumpSetFromText(text: string, file: string, label: string): Desc
   }
   // QEMU always writes vmschkmachine: a file with neither it nor a section is some other JSON.
   if (typeof json === 'object' && json !== null && Object.keys(json).length === 0) {
-    return fail('invalid-description', `${file} is not a -dump-vmstate file: no "vmschkmachine" and no sections`);
+    return fail(
+      'invalid-description',
+      `${file} is not a -dump-vmstate file: no "vmschkmachine" and no sections`,
+    );
   }
   return fromDumpJson(json, label, 'qemu-dump', recordsCounts(text, json));
 }

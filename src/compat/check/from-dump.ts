@@ -162,7 +162,8 @@ function field(raw: unknown, up: Path, index: number): CheckField {
   const collection = type !== undefined && COLLECTIONS.has(type);
   const isVarray = varray === true || collection;
   let struct: CheckDescription | undefined;
-  if (o.Description !== undefined) struct = description(o.Description, at(up, 'Fields', index, 'Description'));
+  if (o.Description !== undefined)
+    struct = description(o.Description, at(up, 'Fields', index, 'Description'));
   const out: { -readonly [K in keyof CheckField]-?: CheckField[K] | undefined } = {
     name,
     since,
