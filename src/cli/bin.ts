@@ -2,7 +2,7 @@
 import { quickAnswer } from './top-help.js';
 
 // Help and version come from the entry alone; a command loads main (and commander) on demand.
-// `check A.json B.json` has a bundle of its own without commander (check-dumps.ts).
+// `check A.json B.json` has an entry of its own without commander (check-dumps.ts).
 const argv = process.argv.slice(2);
 process.exitCode =
   quickAnswer(argv) ??

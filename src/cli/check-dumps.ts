@@ -21,7 +21,7 @@ import { reportError } from './report-error.js';
 /**
  * `vmstate check` of two descriptions. The common case, two `-dump-vmstate` files with no other
  * option than --json, --hide-info or --direction, runs from the entry through checkDumpsFast: one
- * bundle of its own (scripts/build.mjs), without commander or the command table.
+ * entry of the CLI bundle (scripts/build.mjs), without commander or the command table.
  */
 
 export type CheckOptionValues = {
