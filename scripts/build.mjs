@@ -30,7 +30,13 @@ rmSync(join(root, 'dist/src/demo'), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   // The live demo forks live-child.js beside the chunk that imports it.
-  entryPoints: { bin: 'src/cli/bin.ts', 'chunks/live-child': 'src/demo/live-child.ts' },
+  // `check A.json B.json`, the run compared with QEMU's checker, is an entry of its own: the entry
+  // imports it without commander or the command table (src/cli/check-dumps.ts).
+  entryPoints: {
+    bin: 'src/cli/bin.ts',
+    'check-dumps': 'src/cli/check-dumps.ts',
+    'chunks/live-child': 'src/demo/live-child.ts',
+  },
   external: ['vega', 'vega-lite', 'tsx', 'tsx/*'],
   outdir,
   chunkNames: 'chunks/[name]-[hash]',

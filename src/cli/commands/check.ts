@@ -1,28 +1,17 @@
 import { type Command, Option } from 'commander';
 // Narrow imports, not the compat barrel: the bundle then loads only the description checker for
 // two dumps, and the stream reader, codec and lab only when an input needs them.
-import { type CheckReport, checkReportJson, type DirectionOption } from '../../compat/check/check.js';
-import type { Severity } from '../../compat/check/finding.js';
-import { checkInputs } from '../../compat/check/load.js';
+import { loadDescriptionSet } from '../../compat/check/load.js';
 import { isStreamFile } from '../../compat/check/stream/inputs.js';
-import { formatCheckText } from '../../compat/check/text.js';
-import { formatIssue, type Issue, MigrationError } from '../../errors/index.js';
-import { coloursFor } from '../colours.js';
+import { MigrationError } from '../../errors/index.js';
+import { type CheckOptionValues, checkDescriptions, inputProblem, PAINT } from '../check-dumps.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { fitWidth } from '../fit-width.js';
 import { refuseDeepJson, tooDeep } from '../json-depth.js';
 import { fileInput } from '../output.js';
 
-const pc = coloursFor(process.stdout);
-
-/** An input problem as one line: the JSON path and code only where they say something. */
-export function inputProblem(e: MigrationError): UsageError {
-  const line = (issue: Issue) => (issue.path.length === 0 ? issue.message : formatIssue(issue));
-  return new UsageError(e.issues.map(line).join('\n'));
-}
-
-const PAINT: Record<Severity, (s: string) => string> = { error: pc.red, warning: pc.yellow, info: pc.dim };
+export { inputProblem };
 
 export const command: CliCommand = {
   name: 'check',
@@ -65,14 +54,15 @@ export const command: CliCommand = {
     try {
       if (await isStreamFile(inputs[0].path))
         return await checkStreamInput(inputs[0].path, inputs[1].path, options);
-      return await checkDescriptions(inputs[0].path, inputs[1].path, options);
+      const machine = options.machine === undefined ? {} : { machine: options.machine };
+      return await checkDescriptions(inputs[0].path, inputs[1].path, options, (input) =>
+        loadDescriptionSet(input, machine),
+      );
     } finally {
       for (const input of inputs) await input.done();
     }
   },
 };
-
-type CheckOptionValues = { direction: DirectionOption; machine?: string; json?: boolean; hideInfo?: boolean };
 
 async function checkStreamInput(stream: string, destination: string, options: CheckOptionValues) {
   // The stream reader is loaded only for a stream: checking two dumps never needs it.
@@ -102,29 +92,4 @@ async function checkStreamInput(stream: string, destination: string, options: Ch
     );
   }
   return streamReport.verdict === 'loads' ? ExitCode.ok : ExitCode.negative;
-}
-
-async function checkDescriptions(source: string, destination: string, options: CheckOptionValues) {
-  let report: CheckReport;
-  try {
-    for (const input of [source, destination]) await refuseDeepJson(input);
-    report = await checkInputs(source, destination, {
-      direction: options.direction,
-      ...(options.machine === undefined ? {} : { machine: options.machine }),
-    });
-  } catch (e) {
-    // An input that cannot be read or is not a description set is a usage problem (exit 2).
-    if (e instanceof MigrationError) throw inputProblem(e);
-    return tooDeep(e, 'an input');
-  }
-  if (options.json) process.stdout.write(`${JSON.stringify(checkReportJson(report), null, 2)}\n`);
-  else {
-    process.stdout.write(
-      formatCheckText(report, {
-        paint: (severity, text) => PAINT[severity](text),
-        ...(options.hideInfo ? { hideInfo: true } : {}),
-      }),
-    );
-  }
-  return report.ok ? ExitCode.ok : ExitCode.negative;
 }

@@ -86,7 +86,8 @@ const COLLECTIONS = new Set(['qtailq', 'qlist', 'gtree']);
 /** Whether this dump records element counts (QEMU 8.1+ writes `num`); set per parse. */
 let countsRecorded = false;
 
-function field(raw: unknown, path: Path): CheckField {
+/** A field, every key checked in turn: the first bad one is the error (the fast path's fallback). */
+function checkedField(raw: unknown, path: Path): CheckField {
   const o = obj(raw, path);
   const name = str(o, 'field', path);
   const type = o.type;
@@ -119,18 +120,84 @@ function field(raw: unknown, path: Path): CheckField {
   return out;
 }
 
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isFlag = (v: unknown): v is boolean | undefined => v === undefined || typeof v === 'boolean';
+const optIntOk = (v: unknown): v is number | undefined => v === undefined || isInt(v);
+
+/**
+ * A field, read for a dump of thousands of them: every key is loaded once and checked inline, the
+ * result always has the same keys in the same order (one object shape for the comparison to read),
+ * and the JSON path is built only for a nested description. A key of the wrong kind falls back to
+ * checkedField, which reads the field key by key as before and so names the same first problem.
+ */
+function field(raw: unknown, up: Path, index: number): CheckField {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return checkedField(raw, at(up, 'Fields', index));
+  }
+  const o = raw as Obj;
+  const { field: name, type, version_id: since, size, num, load_version } = o;
+  const conditional = o.field_exists;
+  const varray = o.varray;
+  const vbuffer = o.vbuffer;
+  const unused = o.unused;
+  const pointer = o.pointer;
+  const existsUnderMachine = o.exists_under_machine;
+  if (
+    typeof name !== 'string' ||
+    (type !== undefined && typeof type !== 'string') ||
+    !isInt(since) ||
+    !isFlag(conditional) ||
+    !isInt(size) ||
+    !isFlag(varray) ||
+    !isFlag(vbuffer) ||
+    !isFlag(unused) ||
+    !isFlag(pointer) ||
+    !isFlag(existsUnderMachine) ||
+    !optIntOk(num) ||
+    !optIntOk(load_version)
+  ) {
+    return checkedField(raw, at(up, 'Fields', index));
+  }
+  // Lists and trees repeat their element a variable number of times, like a varray.
+  const collection = type !== undefined && COLLECTIONS.has(type);
+  const isVarray = varray === true || collection;
+  let struct: CheckDescription | undefined;
+  if (o.Description !== undefined)
+    struct = description(o.Description, at(up, 'Fields', index, 'Description'));
+  const out: { -readonly [K in keyof CheckField]-?: CheckField[K] | undefined } = {
+    name,
+    since,
+    conditional: conditional === true,
+    size,
+    varray: isVarray,
+    vbuffer: vbuffer === true,
+    // QEMU names its padding "unused" (VMSTATE_UNUSED*); our dumps say so explicitly.
+    unused: unused ?? name === 'unused',
+    pointer: pointer === true,
+    existsUnderMachine,
+    count: num,
+    countsRecorded,
+    type,
+    struct,
+    // QEMU loads list and tree elements at the field's own version_id.
+    loadVersion: load_version ?? (isVarray && collection ? since : undefined),
+  };
+  return out as CheckField;
+}
+
 function description(raw: unknown, path: Path): CheckDescription {
   const o = obj(raw, path);
   return {
     name: str(o, 'name', path),
     version: int(o, 'version_id', path),
     minimumVersion: int(o, 'minimum_version_id', path),
-    fields: list(o, 'Fields', path).map((f, i) => field(f, at(path, 'Fields', i))),
+    fields: list(o, 'Fields', path).map((f, i) => field(f, path, i)),
     subsections: list(o, 'Subsections', path).map((s, i) => subsection(s, at(path, 'Subsections', i))),
   };
 }
 
-function sending(o: Obj, path: Path): Sending {
+/** How a section or subsection is sent; every key present (undefined when the input does not say). */
+function sending(o: Obj, path: Path): { -readonly [K in keyof Sending]-?: Sending[K] | undefined } {
   const dependsOn = list(o, 'depends_on', path).map((p, i) =>
     typeof p === 'string' ? p : bad(at(path, 'depends_on', i), 'property names must be strings'),
   );
@@ -143,31 +210,47 @@ function sending(o: Obj, path: Path): Sending {
       if (v !== null && typeof v !== 'boolean') bad(at(where, m), 'values must be true, false or null');
     }
   }
-  return {
-    sent: sent(o, path),
-    dependsOn,
-    ...(neededUnderMachine === undefined ? {} : { neededUnderMachine }),
-    ...(neededByMachine === undefined ? {} : { neededByMachine }),
-  };
+  return { sent: sent(o, path), dependsOn, neededUnderMachine, neededByMachine };
 }
 
 function subsection(raw: unknown, path: Path): CheckSubsection {
   const o = obj(raw, path);
-  return { ...description(o, path), ...sending(o, path) };
+  const d = description(o, path);
+  const how = sending(o, path);
+  // Built in place, not spread: one object shape for every subsection.
+  const out: { -readonly [K in keyof CheckSubsection]-?: CheckSubsection[K] | undefined } = {
+    name: d.name,
+    version: d.version,
+    minimumVersion: d.minimumVersion,
+    fields: d.fields,
+    subsections: d.subsections,
+    sent: how.sent,
+    dependsOn: how.dependsOn,
+    neededUnderMachine: how.neededUnderMachine,
+    neededByMachine: how.neededByMachine,
+  };
+  return out as CheckSubsection;
 }
 
 function section(key: string, raw: unknown): CheckSection {
   const here = at(undefined, key);
   const o = obj(raw, here);
   if (o.idstr !== undefined) str(o, 'idstr', here);
-  return {
+  const version = int(o, 'version_id', here);
+  const minimumVersion = int(o, 'minimum_version_id', here);
+  const how = sending(o, here);
+  const out: { -readonly [K in keyof CheckSection]-?: CheckSection[K] | undefined } = {
     key,
     keyOnWire: o.idstr !== undefined,
-    version: int(o, 'version_id', here),
-    minimumVersion: int(o, 'minimum_version_id', here),
-    ...sending(o, here),
+    version,
+    minimumVersion,
+    sent: how.sent,
+    dependsOn: how.dependsOn,
+    neededUnderMachine: how.neededUnderMachine,
+    neededByMachine: how.neededByMachine,
     description: description(o.Description, at(here, 'Description')),
   };
+  return out as CheckSection;
 }
 
 function props(raw: unknown): Record<string, PropValue> | undefined {
@@ -191,8 +274,18 @@ export function fromDumpVmstate(
   label: string,
   origin: DescriptionSet['origin'] = 'qemu-dump',
 ): DescriptionSet {
+  return fromDumpJson(json, label, origin, JSON.stringify(json).includes('"num":'));
+}
+
+/** fromDumpVmstate with `counts` (whether any object has the key "num") already known from the text. */
+export function fromDumpJson(
+  json: unknown,
+  label: string,
+  origin: DescriptionSet['origin'],
+  counts: boolean,
+): DescriptionSet {
   const top = obj(json, undefined);
-  countsRecorded = JSON.stringify(json).includes('"num":');
+  countsRecorded = counts;
   const sections = new Map<string, CheckSection>();
   let machine: string | undefined;
   let machineProps: Record<string, PropValue> | undefined;

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { MachineRegistry } from '../../describe/index.js';
 import { fail } from '../../errors/index.js';
@@ -6,7 +5,7 @@ import { importUserModule, ModuleLoadError } from '../base/load-module.js';
 import type { SectionSpec, VersionSet } from '../base/releases.js';
 import { type CheckOptions, type CheckReport, checkCompatibility } from './check.js';
 import type { VmstateDumpJson } from './dump-json.js';
-import { fromDumpVmstate } from './from-dump.js';
+import { dumpSetFromText, readDumpText } from './dump-text.js';
 import type { DescriptionSet } from './model.js';
 
 /**
@@ -27,24 +26,6 @@ interface ModuleSections {
   readonly sections: readonly SectionSpec[];
   readonly machines?: MachineRegistry;
   readonly machine?: string;
-}
-
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    return fail('other', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, {
-      details: { file },
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    return fail('invalid-description', `${file} is not JSON: ${e instanceof Error ? e.message : String(e)}`, {
-      details: { file },
-    });
-  }
 }
 
 function isSectionSpec(v: unknown): v is SectionSpec {
@@ -132,15 +113,7 @@ function isJsonInput(input: string): boolean {
 /** One input, in the checker's model. */
 export async function loadDescriptionSet(input: string, options: InputOptions = {}): Promise<DescriptionSet> {
   if (isJsonInput(input)) {
-    const json = await readJson(input);
-    // QEMU always writes vmschkmachine: a file with neither it nor a section is some other JSON.
-    if (typeof json === 'object' && json !== null && Object.keys(json).length === 0) {
-      return fail(
-        'invalid-description',
-        `${input} is not a -dump-vmstate file: no "vmschkmachine" and no sections`,
-      );
-    }
-    return fromDumpVmstate(json, basename(input));
+    return dumpSetFromText(readDumpText(input), input, basename(input));
   }
   const mod = await loadModuleSections(input);
   const machine = options.machine ?? mod.machine;

@@ -20,6 +20,19 @@ function neverText(machines: readonly string[]): string {
     : `; machine types ${machines.join(', ')} never send it`;
 }
 
+/**
+ * The gate alone (what howSent(...).gate is), without the details and clause: sections ask only
+ * this, once per section and direction.
+ */
+export function sendGate(what: string, it: Sending, machine: string | undefined): Gate | undefined {
+  if (it.neededUnderMachine === false) {
+    const under = machine === undefined ? '' : ` under machine type ${machine}`;
+    return { text: `${what} is sent, which it never is${under}`, cap: 'info' };
+  }
+  if (it.sent === 'always' || it.neededUnderMachine === true) return undefined;
+  return it.sent === 'when-needed' ? { text: `${what} is sent`, cap: 'warning' } : undefined;
+}
+
 export function howSent(what: string, it: Sending, machine: string | undefined): HowSent {
   const deps = it.dependsOn;
   const byMachine = it.neededByMachine ?? {};
@@ -36,7 +49,7 @@ export function howSent(what: string, it: Sending, machine: string | undefined):
     return {
       severity: 'info',
       clause: `it is never sent${under} (its needed predicate is false there in every state), so this never fails there`,
-      gate: { text: `${what} is sent, which it never is${under}`, cap: 'info' },
+      gate: sendGate(what, it, machine),
       details,
     };
   }
@@ -57,7 +70,7 @@ export function howSent(what: string, it: Sending, machine: string | undefined):
     };
   }
   if (it.sent === 'when-needed') {
-    const gate: Gate = { text: `${what} is sent`, cap: 'warning' };
+    const gate = sendGate(what, it, machine);
     if (deps.length === 0) {
       return {
         severity: 'warning',

@@ -3,7 +3,7 @@ import { gatedOff } from '../machine-gates.js';
 import type { CheckDescription, CheckField } from '../model.js';
 import { nestedVersion, sameDescription } from '../shape.js';
 import { compareBody } from './body.js';
-import { howSent } from './how-sent.js';
+import { howSent, sendGate } from './how-sent.js';
 import { checkVersion } from './version.js';
 import { emit, type Gate, type Walk, within } from './walk.js';
 
@@ -65,13 +65,14 @@ export function compareSubsections(
   for (const s of sd.subsections) {
     sentNames.add(s.name);
     const here = [...path, s.name];
-    const how = howSent(`subsection "${s.name}"`, s, w.machine);
+    const what = `subsection "${s.name}"`;
     const r = recvByName.get(s.name);
     const off = r ? undefined : gatedOff(s.name, w.machine);
-    if (off) emit(w, gate, 'subsectionGatedOff', here, { name: s.name, off, how });
-    else if (!r) emit(w, gate, 'unknownSubsection', here, { name: s.name, how });
+    if (off)
+      emit(w, gate, 'subsectionGatedOff', here, { name: s.name, off, how: howSent(what, s, w.machine) });
+    else if (!r) emit(w, gate, 'unknownSubsection', here, { name: s.name, how: howSent(what, s, w.machine) });
     else {
-      const inner = within(gate, how.gate);
+      const inner = within(gate, sendGate(what, s, w.machine));
       checkVersion(w, inner, here, `subsection "${s.name}"`, s.version, r, true);
       compareBody(w, inner, { sd: s, rd: r, vs: s.version, vr: s.version, recvVersion: r.version }, here);
     }

@@ -4,14 +4,14 @@ import type { CheckSection, DescriptionSet } from '../model.js';
 import { sameDescription } from '../shape.js';
 import { framingOf } from '../stream/framing.js';
 import { compareBody } from './body.js';
-import { howSent } from './how-sent.js';
+import { howSent, sendGate } from './how-sent.js';
 import { checkVersion } from './version.js';
 import { emit, type Walk } from './walk.js';
 
 function compareSection(w: Walk, s: CheckSection, r: CheckSection, path: readonly PathSegment[]): void {
   const sd = s.description;
   const rd = r.description;
-  const gate = howSent(`section "${s.key}"`, s, w.machine).gate;
+  const gate = sendGate(`section "${s.key}"`, s, w.machine);
   checkVersion(w, gate, path, `section "${s.key}"`, s.version, r, true);
   // QEMU dumps repeat the versions on the entry and its description; they are the same vmsd, so the
   // description is checked on its own only when the two disagree (hand-made dumps).
