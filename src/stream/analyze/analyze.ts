@@ -107,14 +107,19 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
   };
 }
 
-/** Pages that are not printed, kept or written are only counted, in bulk (no item per page). */
+/**
+ * Pages that are not printed, kept or written are only counted, in bulk (no item per page). Device
+ * bodies are rendered from their bytes by the vmdesc entry: unless the lossless document needs
+ * them decoded, they are only framed by the reader (each body is walked once, by the renderer).
+ */
 function readOptionsFor(options: AnalyzeOptions): ReadOptions {
-  const keepsPages =
-    options.memory === true ||
-    options.lossless === true ||
-    options.losslessTo !== undefined ||
-    options.extractTo !== undefined;
-  return keepsPages ? options : { ...options, ramPages: 'count' };
+  const lossless = options.lossless === true || options.losslessTo !== undefined;
+  const keepsPages = options.memory === true || lossless || options.extractTo !== undefined;
+  return {
+    ...options,
+    ...(keepsPages ? {} : { ramPages: 'count' }),
+    ...(lossless ? {} : { bodies: 'framed' }),
+  };
 }
 
 function notesOf(state: StateCollector): string[] {
