@@ -1,6 +1,5 @@
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { importUserModule, ModuleLoadError } from '../../compat/base/load-module.js';
 import type { Vmsd } from '../../describe/index.js';
 // The stream's modules themselves, not its index: the index would bring every stage (writers,
 // atomic outputs and node:crypto) into `analyze`'s start-up.
@@ -18,6 +17,8 @@ import { writeFilePieces, writePieces } from '../write-pieces.js';
 /** Loads `--descriptions MODULE`: it exports `descriptions`, a list of descriptions or `{ idstr, instanceId, vmsd }`. */
 export async function descriptionsArg(path: string | undefined): Promise<DescriptionLookup | undefined> {
   if (path === undefined) return undefined;
+  // Loaded only for this option (it is not needed to read a stream).
+  const { importUserModule, ModuleLoadError } = await import('../../compat/base/load-module.js');
   let mod: Record<string, unknown>;
   try {
     mod = await importUserModule(path);

@@ -4,7 +4,6 @@ import type { StreamItem } from '../read/items.js';
 import { type ReadOptions, readStream } from '../read/reader.js';
 import type { StreamSource } from '../read/source.js';
 import { RamExtractor } from './extract.js';
-import { LosslessFeed } from './lossless-feed.js';
 import { type PyValue, pyJson, pyJsonChunks } from './pyjson.js';
 import { StateCollector } from './state-collector.js';
 import { type StreamSummary, SummaryBuilder } from './summary.js';
@@ -71,9 +70,10 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
     ...(options.ctx ? { ctx: options.ctx } : {}),
   });
   const summary = new SummaryBuilder();
+  // Loaded only when asked for: the lossless writer is a fifth of what `analyze` would load.
   const lossless =
     options.lossless === true || options.losslessTo !== undefined
-      ? new LosslessFeed(options.losslessTo)
+      ? new (await import('./lossless-feed.js')).LosslessFeed(options.losslessTo)
       : undefined;
   let extractor: RamExtractor | undefined;
   let end = 0;
