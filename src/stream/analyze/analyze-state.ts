@@ -49,6 +49,14 @@ export function hexBytes(b: Uint8Array): string {
 }
 
 function intText(bytes: Uint8Array, signed: boolean): string {
+  // Up to 6 bytes fit a double exactly: no BigInt (most fields are 1 to 4 bytes).
+  if (bytes.length <= 6) {
+    let n = 0;
+    for (let i = 0; i < bytes.length; i++) n = n * 256 + (bytes[i] as number);
+    const hex = `0x${n.toString(16).padStart(Math.max(1, bytes.length * 2), '0')}`;
+    if (!signed || bytes.length === 0 || ((bytes[0] as number) & 0x80) === 0) return hex;
+    return `${hex} (${n - 2 ** (bytes.length * 8)})`;
+  }
   let u = 0n;
   for (const b of bytes) u = (u << 8n) | BigInt(b);
   const digits = Math.max(1, bytes.length * 2);
