@@ -78,13 +78,22 @@ export async function device(r: ReaderState, s: SectionItem, path: string[]): Pr
  * with the entry, when that is sure to be where decoding would end it; else undefined.
  */
 async function framed(r: ReaderState, s: SectionItem, entry: VmdescEntry): Promise<StreamItem | undefined> {
-  const size = r.hasFooters ? describedSize(entry) : undefined;
-  if (size === undefined || size > r.maxSection) return undefined;
+  if (!r.hasFooters) return undefined;
   const src = r.src;
-  await src.fill(size + PEEK_MARGIN);
-  const window = src.buf.subarray(src.pos, src.end);
-  const n = framedLength(entry as VmdescBody, s.version, window, SectionType.FOOTER);
-  if (n === undefined) return undefined;
+  const max = r.maxSection + PEEK_MARGIN;
+  // The window grows as `decode` grows it; a body it cannot hold is left to `decode` (and its errors).
+  if (src.available < 65536) await src.fill(65536);
+  let n = framedLength(
+    entry as VmdescBody,
+    s.version,
+    src.buf.subarray(src.pos, src.end),
+    SectionType.FOOTER,
+  );
+  while (n === 'more' && !src.done && src.available < max) {
+    await src.fill(Math.min(Math.max(src.available * 2, src.available + 65536), max));
+    n = framedLength(entry as VmdescBody, s.version, src.buf.subarray(src.pos, src.end), SectionType.FOOTER);
+  }
+  if (n === undefined || n === 'more' || n > r.maxSection) return undefined;
   const offset = src.offset;
   return {
     type: 'opaque',

@@ -34,15 +34,18 @@ function nameAt(bytes: Uint8Array, at: number, name: string): boolean {
   return true;
 }
 
+/** A position past the window's end: more bytes are needed to tell (any result > the window's length). */
+const SHORT = Number.POSITIVE_INFINITY;
+
 /**
- * After a body ends, the codec's subsection loop peeks: a marker followed by a name starting with
- * the body's own might be read or refused there (spec §9.2). Left to the codec, as is a marker
- * too close to the window's end to tell.
+ * A body that ends at `at`, unless the codec's subsection loop, peeking there, might read or refuse
+ * something (a marker followed by a name starting with the body's own, spec §9.2): undefined then.
  */
-function codecWouldLook(b: VmdescBody, bytes: Uint8Array, at: number): boolean {
-  if (at >= bytes.length || bytes[at] !== SUBSECTION_MARKER) return false;
-  if (at + 2 + b.vmsd_name.length > bytes.length) return true;
-  return nameAt(bytes, at + 2, b.vmsd_name);
+function endAt(b: VmdescBody, bytes: Uint8Array, at: number): number | undefined {
+  if (at >= bytes.length) return SHORT;
+  if (bytes[at] !== SUBSECTION_MARKER) return at;
+  if (at + 2 + b.vmsd_name.length > bytes.length) return SHORT;
+  return nameAt(bytes, at + 2, b.vmsd_name) ? undefined : at;
 }
 
 /** Same members, sizes and nesting (names included): what the codec's reading depends on. */
@@ -77,7 +80,7 @@ function fieldsEnd(b: VmdescBody, bytes: Uint8Array, start: number): number | un
       if (run && run !== f && !(hasFields(run.struct) && sameBody(run.struct, nested))) return undefined;
       for (let i = 0; i < n; i++) {
         const end = bodyEnd(nested, bytes, at);
-        if (end === undefined) return undefined;
+        if (end === undefined || end > bytes.length) return end;
         at = end;
       }
       continue;
@@ -88,33 +91,40 @@ function fieldsEnd(b: VmdescBody, bytes: Uint8Array, start: number): number | un
   return at;
 }
 
-/** The end of a body (fields, then the entry's subsections in order) starting at `start`, if framed. */
+/**
+ * The end of a body (fields, then the entry's subsections in order) starting at `start`, if
+ * framed; a position past the window when it reaches beyond it.
+ */
 function bodyEnd(b: VmdescBody, bytes: Uint8Array, start: number): number | undefined {
   let at = fieldsEnd(b, bytes, start);
-  if (at === undefined) return undefined;
+  if (at === undefined || at > bytes.length) return at;
   for (const sub of b.subsections ?? []) {
     const name = sub.vmsd_name;
     const header = 2 + name.length + 4;
-    if (at + header > bytes.length || bytes[at] !== SUBSECTION_MARKER || bytes[at + 1] !== name.length)
+    if (at + header > bytes.length) return SHORT;
+    if (bytes[at] !== SUBSECTION_MARKER || bytes[at + 1] !== name.length || !nameAt(bytes, at + 2, name))
       return undefined;
-    if (!nameAt(bytes, at + 2, name) || be32(bytes, at + 2 + name.length) > sub.version) return undefined;
+    if (be32(bytes, at + 2 + name.length) > sub.version) return undefined;
     at = bodyEnd(sub, bytes, at + header);
-    if (at === undefined) return undefined;
+    if (at === undefined || at > bytes.length) return at;
   }
-  return at > bytes.length || codecWouldLook(b, bytes, at) ? undefined : at;
+  return endAt(b, bytes, at);
 }
 
 /**
  * The length of the body at the start of `bytes` that `entry` describes for a section of
- * `version`, when it can be framed and the next byte is `next` (the section footer); else undefined.
+ * `version`, when it can be framed and the next byte is `next` (the section footer); `more` when
+ * the window ends before that can be told; else undefined.
  */
 export function framedLength(
   entry: VmdescBody,
   version: number,
   bytes: Uint8Array,
   next: number,
-): number | undefined {
+): number | 'more' | undefined {
   if (version > entry.version) return undefined;
   const end = bodyEnd(entry, bytes, 0);
-  return end !== undefined && end < bytes.length && bytes[end] === next ? end : undefined;
+  if (end === undefined) return undefined;
+  if (end >= bytes.length) return 'more';
+  return bytes[end] === next ? end : undefined;
 }
