@@ -118,7 +118,7 @@ function readOptionsFor(options: AnalyzeOptions): ReadOptions {
   return {
     ...options,
     ...(keepsPages ? {} : { ramPages: 'count' }),
-    ...(lossless ? {} : { bodies: 'framed' }),
+    ...(lossless || options.bodies !== undefined ? {} : { bodies: 'framed' }),
   };
 }
 
