@@ -1,6 +1,7 @@
 import { commands } from './commands.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { quietOnClosedOutput } from './output.js';
+import { quickParse } from './quick-parse.js';
 import { reportError } from './report-error.js';
 import { quickAnswer, topHelp } from './top-help.js';
 
@@ -15,8 +16,17 @@ export async function main(argv: readonly string[]): Promise<ExitCodeValue> {
     process.stderr.write(`vmstate: unknown command "${name}"\n\n${topHelp()}\n`);
     return ExitCode.usage;
   }
+  const spec = await entry.load();
+  const plain = spec.quick && quickParse(spec.quick, rest);
+  if (plain) {
+    try {
+      return await spec.run(plain.args, plain.options);
+    } catch (e) {
+      return reportError(e, plain.options.json === true);
+    }
+  }
   // Loaded here, not at the top: `vmstate --help` and a mistyped command never need commander.
-  const [spec, { Command }] = await Promise.all([entry.load(), import('commander')]);
+  const { Command } = await import('commander');
   let code: ExitCodeValue = ExitCode.ok;
   const cmd = spec.configure(new Command(`vmstate ${spec.name}`).description(spec.summary));
   // `--json` makes errors JSON too, usage errors found by commander included (known before parsing).

@@ -1,6 +1,5 @@
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { importUserModule, ModuleLoadError } from '../../compat/base/load-module.js';
 import type { Vmsd } from '../../describe/index.js';
 // The stream's modules themselves, not its index: the index would bring every stage (writers,
 // atomic outputs and node:crypto) into `analyze`'s start-up.
@@ -11,12 +10,15 @@ import type { CliCommand } from '../command.js';
 import { ExitCode, type ExitCodeValue, UsageError } from '../exit-codes.js';
 import { buildDirectory, inputRef } from '../output.js';
 import { progressFor } from '../progress.js';
+import { addOptions, type QuickSyntax } from '../quick-parse.js';
 import { streamArg } from '../stream-arg.js';
 import { writeFilePieces, writePieces } from '../write-pieces.js';
 
 /** Loads `--descriptions MODULE`: it exports `descriptions`, a list of descriptions or `{ idstr, instanceId, vmsd }`. */
 export async function descriptionsArg(path: string | undefined): Promise<DescriptionLookup | undefined> {
   if (path === undefined) return undefined;
+  // Loaded only for this option (it is not needed to read a stream).
+  const { importUserModule, ModuleLoadError } = await import('../../compat/base/load-module.js');
   let mod: Record<string, unknown>;
   try {
     mod = await importUserModule(path);
@@ -72,37 +74,56 @@ export function refuseConflicts(options: Partial<Options>): void {
   }
 }
 
+/** The options, declared once: commander shows them in --help, quick-parse.ts reads plain command lines. */
+const SYNTAX: QuickSyntax = {
+  arity: 1,
+  options: [
+    { flags: '--desc', description: "print the stream's vmdesc (analyze-migration.py -d desc)" },
+    {
+      flags: '--memory',
+      description: 'also print every RAM page (what analyze-migration.py -m means to print)',
+    },
+    {
+      flags: '--extract <dir>',
+      description:
+        'write RAM blocks as sparse files, plus state.json and desc.json, into <dir> (built anew and swapped in)',
+    },
+    {
+      flags: '--summary',
+      description: 'print a table of sections, RAM size, zero-page ratio and machine type',
+    },
+    {
+      flags: '--lossless',
+      description: 'print the lossless JSON form (`vmstate assemble` turns it back into the stream)',
+    },
+    {
+      flags: '--json',
+      description: 'errors as JSON; with --summary and --extract the output too (else JSON already)',
+    },
+    {
+      flags: '--descriptions <module>',
+      description: 'decode sections with these descriptions (module exporting `descriptions`)',
+    },
+    { flags: '--no-progress', description: 'no progress bar' },
+  ],
+};
+
 export const command: CliCommand = {
   name: 'analyze',
   summary:
     'Read a migration stream: device state as analyze-migration.py prints it, summary, RAM, lossless JSON',
+  quick: SYNTAX,
   configure: (cmd: Command) =>
-    cmd
-      .argument('<stream>', 'a migration stream file, or - for stdin')
-      .option('--desc', "print the stream's vmdesc (analyze-migration.py -d desc)")
-      .option('--memory', 'also print every RAM page (what analyze-migration.py -m means to print)')
-      .option(
-        '--extract <dir>',
-        'write RAM blocks as sparse files, plus state.json and desc.json, into <dir> (built anew and swapped in)',
-      )
-      .option('--summary', 'print a table of sections, RAM size, zero-page ratio and machine type')
-      .option('--lossless', 'print the lossless JSON form (`vmstate assemble` turns it back into the stream)')
-      .option('--json', 'errors as JSON; with --summary and --extract the output too (else JSON already)')
-      .option(
-        '--descriptions <module>',
-        'decode sections with these descriptions (module exporting `descriptions`)',
-      )
-      .option('--no-progress', 'no progress bar')
-      .addHelpText(
-        'after',
-        '\n--extract builds a new directory and swaps it in when the stream was read whole; an existing <dir>\n' +
-          'must be empty or an earlier extraction (it holds state.json). --lossless on a stream rejected half-way\n' +
-          'ends its document with a "rejected" item, which `vmstate assemble` refuses.\n' +
-          'Options that would be ignored together are refused: --desc, --summary, --lossless and --extract\n' +
-          'exclude each other; --memory goes with the state or --extract, --descriptions not with --desc.\n' +
-          'Exit codes: 0 ok; 1 --desc on a stream without vmdesc; 2 bad arguments, unreadable file or unusable\n' +
-          '<dir>; 3 the stream was rejected (the error names the offset and section); 70 internal error.',
-      ),
+    addOptions(cmd.argument('<stream>', 'a migration stream file, or - for stdin'), SYNTAX).addHelpText(
+      'after',
+      '\n--extract builds a new directory and swaps it in when the stream was read whole; an existing <dir>\n' +
+        'must be empty or an earlier extraction (it holds state.json). --lossless on a stream rejected half-way\n' +
+        'ends its document with a "rejected" item, which `vmstate assemble` refuses.\n' +
+        'Options that would be ignored together are refused: --desc, --summary, --lossless and --extract\n' +
+        'exclude each other; --memory goes with the state or --extract, --descriptions not with --desc.\n' +
+        'Exit codes: 0 ok; 1 --desc on a stream without vmdesc; 2 bad arguments, unreadable file or unusable\n' +
+        '<dir>; 3 the stream was rejected (the error names the offset and section); 70 internal error.',
+    ),
   async run([path], options: Options) {
     refuseConflicts(options);
     const { source, size } = await streamArg(path as string);

@@ -10,19 +10,22 @@ import type { PyValue } from './pyjson.js';
  * section's body bytes by the sizes it lists.
  */
 
-/** vmdesc types the script reads as unsigned integers. */
-const UNSIGNED = new Set(['uint8', 'uint16', 'uint32', 'uint64', 'uint32 equal']);
-/** vmdesc types the script reads as signed integers (note the "equal" ones). */
-const SIGNED = new Set([
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'int32 equal',
-  'int32 le',
-  'int64 equal',
-  'uint8 equal',
-  'uint16 equal',
+/** vmdesc types the script reads as integers: false unsigned, true signed (note the "equal" ones). */
+const INTEGERS = new Map<string, boolean>([
+  ['uint8', false],
+  ['uint16', false],
+  ['uint32', false],
+  ['uint64', false],
+  ['uint32 equal', false],
+  ['int8', true],
+  ['int16', true],
+  ['int32', true],
+  ['int64', true],
+  ['int32 equal', true],
+  ['int32 le', true],
+  ['int64 equal', true],
+  ['uint8 equal', true],
+  ['uint16 equal', true],
 ]);
 
 /** Each byte's two lowercase hex digits as character codes: `HEX_CODES[2b]`, `HEX_CODES[2b + 1]`. */
@@ -48,22 +51,32 @@ export function hexBytes(b: Uint8Array): string {
   return out.toString('latin1', 0, j);
 }
 
-function intText(bytes: Uint8Array, signed: boolean): string {
+/** The `n` bytes at `at` as the script prints an integer: hex, and the value too when negative. */
+function intText(bytes: Uint8Array, at: number, n: number, signed: boolean): string {
+  const negative = signed && n > 0 && ((bytes[at] as number) & 0x80) !== 0;
+  // Up to 6 bytes fit a double exactly: no BigInt (most fields are 1 to 4 bytes).
+  if (n <= 6) {
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 256 + (bytes[at + i] as number);
+    const hex = `0x${v.toString(16).padStart(Math.max(1, n * 2), '0')}`;
+    return negative ? `${hex} (${v - 2 ** (n * 8)})` : hex;
+  }
   let u = 0n;
-  for (const b of bytes) u = (u << 8n) | BigInt(b);
-  const digits = Math.max(1, bytes.length * 2);
-  const hex = `0x${u.toString(16).padStart(digits, '0')}`;
-  if (!signed || bytes.length === 0 || ((bytes[0] as number) & 0x80) === 0) return hex;
-  const s = u - (1n << BigInt(bytes.length * 8));
-  return `${hex} (${s})`;
+  for (let i = 0; i < n; i++) u = (u << 8n) | BigInt(bytes[at + i] as number);
+  const hex = `0x${u.toString(16).padStart(n * 2, '0')}`;
+  return negative ? `${hex} (${u - (1n << BigInt(n * 8))})` : hex;
 }
 
 function field(f: VmdescField, r: Reader): PyValue {
   if (f.type === 'struct' && f.struct && Array.isArray(f.struct.fields)) return body(f.struct, r);
+  const signed = INTEGERS.get(f.type);
+  if (signed !== undefined) {
+    const at = r.pos;
+    r.skip(f.size);
+    return intText(r.bytes, at, f.size, signed);
+  }
   const bytes = r.peekView(f.size);
   if (f.type === 'bool') return f.size > 0 && bytes[0] !== 0;
-  if (UNSIGNED.has(f.type)) return intText(bytes, false);
-  if (SIGNED.has(f.type)) return intText(bytes, true);
   return hexBytes(bytes);
 }
 

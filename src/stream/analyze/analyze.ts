@@ -4,7 +4,6 @@ import type { StreamItem } from '../read/items.js';
 import { type ReadOptions, readStream } from '../read/reader.js';
 import type { StreamSource } from '../read/source.js';
 import { RamExtractor } from './extract.js';
-import { LosslessFeed } from './lossless-feed.js';
 import { type PyValue, pyJson, pyJsonChunks } from './pyjson.js';
 import { StateCollector } from './state-collector.js';
 import { type StreamSummary, SummaryBuilder } from './summary.js';
@@ -71,9 +70,10 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
     ...(options.ctx ? { ctx: options.ctx } : {}),
   });
   const summary = new SummaryBuilder();
+  // Loaded only when asked for: the lossless writer is a fifth of what `analyze` would load.
   const lossless =
     options.lossless === true || options.losslessTo !== undefined
-      ? new LosslessFeed(options.losslessTo)
+      ? new (await import('./lossless-feed.js')).LosslessFeed(options.losslessTo)
       : undefined;
   let extractor: RamExtractor | undefined;
   let end = 0;
@@ -107,14 +107,19 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
   };
 }
 
-/** Pages that are not printed, kept or written are only counted, in bulk (no item per page). */
+/**
+ * Pages that are not printed, kept or written are only counted, in bulk (no item per page). Device
+ * bodies are rendered from their bytes by the vmdesc entry: unless the lossless document needs
+ * them decoded, they are only framed by the reader (each body is walked once, by the renderer).
+ */
 function readOptionsFor(options: AnalyzeOptions): ReadOptions {
-  const keepsPages =
-    options.memory === true ||
-    options.lossless === true ||
-    options.losslessTo !== undefined ||
-    options.extractTo !== undefined;
-  return keepsPages ? options : { ...options, ramPages: 'count' };
+  const lossless = options.lossless === true || options.losslessTo !== undefined;
+  const keepsPages = options.memory === true || lossless || options.extractTo !== undefined;
+  return {
+    ...options,
+    ...(keepsPages ? {} : { ramPages: 'count' }),
+    ...(lossless || options.bodies !== undefined ? {} : { bodies: 'framed' }),
+  };
 }
 
 function notesOf(state: StateCollector): string[] {

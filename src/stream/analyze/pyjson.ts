@@ -35,48 +35,59 @@ function entries(
 }
 
 interface Out {
-  parts: string[];
-  size: number;
+  /** The text not yet handed out, as one string: V8 appends to it in place (a rope). */
+  text: string;
+  readonly indent: number | undefined;
 }
 
 /** Pieces are handed out once about this many characters have gathered. */
 const PIECE = 1 << 16;
 
-function push(out: Out, s: string): void {
-  out.parts.push(s);
-  out.size += s.length;
+/** A leaf's text, or undefined for a container. */
+function scalar(v: PyValue): string | undefined {
+  if (typeof v === 'string') return pyString(v);
+  if (v === null || typeof v === 'boolean' || typeof v === 'number') return String(v);
+  return undefined;
 }
 
-function* write(v: PyValue, indent: number | undefined, depth: number, out: Out): Generator<string> {
-  if (v === null || typeof v === 'boolean' || typeof v === 'number') {
-    push(out, String(v));
-    return;
+/** The newline and indentation before an item at `depth` ('' when compact). */
+function newline(out: Out, depth: number): string {
+  return out.indent === undefined ? '' : `\n${' '.repeat(out.indent * depth)}`;
+}
+
+/**
+ * Writes one member: leaves directly, containers through a nested generator (a generator per leaf
+ * costs more than writing it). Hands out a piece whenever enough text has gathered.
+ */
+function* member(x: PyValue, depth: number, out: Out): Generator<string> {
+  const leaf = scalar(x);
+  if (leaf !== undefined) out.text += leaf;
+  else yield* container(x, depth, out);
+  if (out.text.length >= PIECE) {
+    yield out.text;
+    out.text = '';
   }
-  if (typeof v === 'string') {
-    push(out, pyString(v));
-    return;
-  }
-  const isArray = Array.isArray(v);
-  const items: Iterable<[string | undefined, PyValue]> = isArray
-    ? (v as readonly PyValue[]).map((x): [undefined, PyValue] => [undefined, x])
-    : entries(v as ReadonlyMap<string, PyValue>);
-  const [open, close] = isArray ? ['[', ']'] : ['{', '}'];
-  const inner = indent === undefined ? '' : `\n${' '.repeat(indent * (depth + 1))}`;
-  const outer = indent === undefined ? '' : `\n${' '.repeat(indent * depth)}`;
-  const sep = indent === undefined ? ', ' : `,${inner}`;
+}
+
+function* container(v: PyValue, depth: number, out: Out): Generator<string> {
+  const inner = newline(out, depth + 1);
+  const sep = out.indent === undefined ? ', ' : `,${inner}`;
   let first = true;
-  for (const [k, x] of items) {
-    push(out, first ? open + inner : sep);
-    first = false;
-    if (k !== undefined) push(out, `${pyString(k)}: `);
-    yield* write(x, indent, depth + 1, out);
-    if (out.size >= PIECE) {
-      yield out.parts.join('');
-      out.parts = [];
-      out.size = 0;
+  if (Array.isArray(v)) {
+    for (const x of v as readonly PyValue[]) {
+      out.text += first ? `[${inner}` : sep;
+      first = false;
+      yield* member(x, depth + 1, out);
     }
+    out.text += first ? '[]' : `${newline(out, depth)}]`;
+    return;
   }
-  push(out, first ? open + close : outer + close);
+  for (const [k, x] of entries(v as ReadonlyMap<string, PyValue>)) {
+    out.text += `${first ? `{${inner}` : sep}${pyString(k)}: `;
+    first = false;
+    yield* member(x, depth + 1, out);
+  }
+  out.text += first ? '{}' : `${newline(out, depth)}}`;
 }
 
 /**
@@ -84,9 +95,11 @@ function* write(v: PyValue, indent: number | undefined, depth: number, out: Out)
  * as they are asked for: lazy maps (the `-m` page store) are read only as the text is written.
  */
 export function* pyJsonChunks(v: PyValue, indent?: number): Generator<string> {
-  const out: Out = { parts: [], size: 0 };
-  yield* write(v, indent, 0, out);
-  if (out.parts.length > 0) yield out.parts.join('');
+  const out: Out = { text: '', indent };
+  const leaf = scalar(v);
+  if (leaf !== undefined) out.text = leaf;
+  else yield* container(v, 0, out);
+  if (out.text.length > 0) yield out.text;
 }
 
 /** `json.dumps(v)` (indent undefined) or `json.dumps(v, indent=n)`. */

@@ -114,7 +114,10 @@ export class SummaryBuilder {
       case 'opaque':
         if (this.current) {
           this.current.summary.decodedBy = item.vmdesc ? 'vmdesc' : 'opaque';
-          this.current.summary.subsections = item.vmdesc ? [] : undefined;
+          const names: string[] = [];
+          // Framed by its entry (`bodies: 'framed'`): the subsections the entry lists, as decoded.
+          if (item.boundary === 'vmdesc') subsectionNames(item.vmdesc as VmdescBody, names);
+          this.current.summary.subsections = item.vmdesc ? names : undefined;
         }
         break;
       case 'command':

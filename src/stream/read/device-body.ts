@@ -1,4 +1,4 @@
-import { loadFrom } from '../../codec/index.js';
+import { loadFrom, type VmdescBody } from '../../codec/index.js';
 import type { Vmsd } from '../../describe/index.js';
 import { fail, MigrationError } from '../../errors/index.js';
 import { Reader } from '../../wire/index.js';
@@ -9,6 +9,7 @@ import { asInternal, hex2, type ReaderState } from './reader-state.js';
 import { SectionType } from './section.js';
 import { describedSize } from './trailer.js';
 import { isOpenCoded, type VmdescEntry } from './vmdesc.js';
+import { framedLength } from './vmdesc-frame.js';
 
 /** Look-ahead kept beyond a decoded body so QEMU's subsection peek sees what it would (spec §9.2). */
 const PEEK_MARGIN = 2 + 255 + 5;
@@ -55,6 +56,8 @@ export async function device(r: ReaderState, s: SectionItem, path: string[]): Pr
       if (e instanceof MigrationError && e.code === 'invalid-description') return opaque(r, s, path);
       throw e;
     }
+    const framedItem = r.options.bodies === 'framed' ? await framed(r, s, entry) : undefined;
+    if (framedItem) return framedItem;
     let decoded: { state: Record<string, unknown>; body: Uint8Array };
     try {
       decoded = await decode(r, desc, s.version, path, true);
@@ -68,6 +71,38 @@ export async function device(r: ReaderState, s: SectionItem, path: string[]): Pr
     return { type: 'device', offset, decodedBy: 'vmdesc', desc, state, body, vmdesc: entry, vmdescIndex };
   }
   return opaque(r, s, path);
+}
+
+/**
+ * `bodies: 'framed'`: the body delimited by its vmdesc entry (vmdesc-frame.ts) and carried as bytes
+ * with the entry, when that is sure to be where decoding would end it; else undefined.
+ */
+async function framed(r: ReaderState, s: SectionItem, entry: VmdescEntry): Promise<StreamItem | undefined> {
+  if (!r.hasFooters) return undefined;
+  const src = r.src;
+  const max = r.maxSection + PEEK_MARGIN;
+  // The window grows as `decode` grows it; a body it cannot hold is left to `decode` (and its errors).
+  if (src.available < 65536) await src.fill(65536);
+  let n = framedLength(
+    entry as VmdescBody,
+    s.version,
+    src.buf.subarray(src.pos, src.end),
+    SectionType.FOOTER,
+  );
+  while (n === 'more' && !src.done && src.available < max) {
+    await src.fill(Math.min(Math.max(src.available * 2, src.available + 65536), max));
+    n = framedLength(entry as VmdescBody, s.version, src.buf.subarray(src.pos, src.end), SectionType.FOOTER);
+  }
+  if (n === undefined || n === 'more' || n > r.maxSection) return undefined;
+  const offset = src.offset;
+  return {
+    type: 'opaque',
+    offset,
+    body: src.take(n),
+    boundary: 'vmdesc',
+    vmdesc: entry,
+    vmdescIndex: r.entryIndex(entry),
+  };
 }
 
 /**

@@ -169,10 +169,11 @@ export interface OpaqueItem extends At {
   readonly type: 'opaque';
   readonly body: Uint8Array;
   /**
-   * `vmdesc-size`: the vmdesc gave the size (open-coded sections); `footer`: the next `7e` + section
+   * `vmdesc-size`: the vmdesc gave the size (open-coded sections); `vmdesc`: a body its vmdesc entry
+   * describes, framed by the entry without decoding (`bodies: 'framed'`); `footer`: the next `7e` + section
    * id followed by a plausible item; `heuristic`: no footers, the next plausible section header or EOF.
    */
-  readonly boundary: 'vmdesc-size' | 'footer' | 'heuristic' | 'given';
+  readonly boundary: 'vmdesc-size' | 'vmdesc' | 'footer' | 'heuristic' | 'given';
   readonly vmdesc?: VmdescEntry;
   readonly vmdescIndex?: number;
 }

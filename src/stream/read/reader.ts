@@ -72,6 +72,13 @@ export interface ReadOptions {
    * cannot be written back: for analyses that do not print pages).
    */
   readonly ramPages?: 'items' | 'count';
+  /**
+   * `decode` (default): bodies the vmdesc describes are decoded (`device` items). `framed`: those
+   * whose end the entry alone fixes (and decoding could not refuse) come as `opaque` items with
+   * `boundary: 'vmdesc'` and the entry, undecoded (for analyses that render the bytes by the
+   * entry); the others are decoded as always, errors included.
+   */
+  readonly bodies?: 'decode' | 'framed';
 }
 
 /**
