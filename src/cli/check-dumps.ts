@@ -16,6 +16,7 @@ import { coloursFor } from './colours.js';
 import { ExitCode, type ExitCodeValue, UsageError } from './exit-codes.js';
 import { isJsonPath, refuseDeepText, tooDeep } from './json-depth.js';
 import { quietOnClosedOutput } from './output.js';
+import { type QuickSyntax, quickParse } from './quick-parse.js';
 import { reportError } from './report-error.js';
 
 /**
@@ -108,34 +109,41 @@ export async function checkDescriptions(
   return report.ok ? ExitCode.ok : ExitCode.negative;
 }
 
-const DIRECTIONS: readonly string[] = ['forward', 'backward', 'both'];
+export const DIRECTIONS: readonly DirectionOption[] = ['forward', 'backward', 'both'];
+
+/**
+ * The options the fast path reads, declared once: commands/check.ts declares the same records to
+ * commander (with --direction's choices and --machine, which only modules use).
+ */
+export const DUMP_CHECK_SYNTAX = {
+  arity: 2,
+  options: [
+    { flags: '--direction <direction>', description: 'forward (upgrade), backward (rollback) or both' },
+    { flags: '--json', description: 'print { "findings": [...] } as JSON' },
+    { flags: '--hide-info', description: 'leave info findings out of the text report' },
+  ],
+} as const satisfies QuickSyntax;
 
 /**
  * `check` arguments in the fast path's shape: two `.json` inputs (not stdin) and only --json,
- * --hide-info, --direction forward|backward|both. Anything else (help, --machine, a value
- * commander would refuse, `--`) is undefined: commander parses it and says what is wrong.
+ * --hide-info, --direction forward|backward|both, parsed by quick-parse.ts (node:util parseArgs).
+ * Anything else (help, --machine, a value commander would refuse, `--`) is undefined: commander
+ * parses it and says what is wrong.
  */
 export function dumpCheckArgs(
   args: readonly string[],
 ): { source: string; destination: string; options: CheckOptionValues } | undefined {
-  const positional: string[] = [];
-  const options: CheckOptionValues = { direction: 'both' };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === '--json') options.json = true;
-    else if (a === '--hide-info') options.hideInfo = true;
-    else if (a === '--direction' || a.startsWith('--direction=')) {
-      const value = a === '--direction' ? args[++i] : a.slice('--direction='.length);
-      if (value === undefined || !DIRECTIONS.includes(value)) return undefined;
-      options.direction = value as DirectionOption;
-    } else if (a.startsWith('-')) return undefined;
-    else positional.push(a);
-  }
-  const [source, destination] = positional;
-  if (positional.length !== 2 || !isJsonPath(source as string) || !isJsonPath(destination as string)) {
+  const parsed = quickParse(DUMP_CHECK_SYNTAX, args);
+  if (!parsed) return undefined;
+  const { direction = 'both', json, hideInfo } = parsed.options;
+  if (typeof direction !== 'string' || !(DIRECTIONS as readonly string[]).includes(direction))
     return undefined;
-  }
-  return { source: source as string, destination: destination as string, options };
+  const [source, destination] = parsed.args as [string, string];
+  if (!isJsonPath(source) || !isJsonPath(destination)) return undefined;
+  const options: CheckOptionValues = { direction: direction as DirectionOption };
+  if (json === true) options.json = true;
+  if (hideInfo === true) options.hideInfo = true;
+  return { source, destination, options };
 }
 
 /** Whether the file starts with a migration stream's magic (`check STREAM DEST`, whatever its name). */

@@ -4,7 +4,14 @@ import { type Command, Option } from 'commander';
 import { loadDescriptionSet } from '../../compat/check/load.js';
 import { isStreamFile } from '../../compat/check/stream/inputs.js';
 import { MigrationError } from '../../errors/index.js';
-import { type CheckOptionValues, checkDescriptions, inputProblem, PAINT } from '../check-dumps.js';
+import {
+  type CheckOptionValues,
+  checkDescriptions,
+  DIRECTIONS,
+  DUMP_CHECK_SYNTAX,
+  inputProblem,
+  PAINT,
+} from '../check-dumps.js';
 import type { CliCommand } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { fitWidth } from '../fit-width.js';
@@ -12,6 +19,8 @@ import { refuseDeepJson, tooDeep } from '../json-depth.js';
 import { fileInput } from '../output.js';
 
 export { inputProblem };
+
+const [DIRECTION, JSON_OPTION, HIDE_INFO] = DUMP_CHECK_SYNTAX.options;
 
 export const command: CliCommand = {
   name: 'check',
@@ -24,14 +33,10 @@ export const command: CliCommand = {
         'the side that sends on upgrade: a -dump-vmstate .json file or a module; or a migration stream (QEVM); - for stdin',
       )
       .argument('<destination>', 'the side that receives on upgrade (and sends on rollback)')
-      .addOption(
-        new Option('--direction <direction>', 'forward (upgrade), backward (rollback) or both')
-          .choices(['forward', 'backward', 'both'])
-          .default('both'),
-      )
+      .addOption(new Option(DIRECTION.flags, DIRECTION.description).choices(DIRECTIONS).default('both'))
       .option('--machine <name>', 'modules: decide needed/existsIf predicates under this machine type')
-      .option('--json', 'print { "findings": [...] } as JSON')
-      .option('--hide-info', 'leave info findings out of the text report')
+      .option(JSON_OPTION.flags, JSON_OPTION.description)
+      .option(HIDE_INFO.flags, HIDE_INFO.description)
       .addHelpText(
         'after',
         '\nA module exports `sections` (descriptions) and optionally `machines`, or a lab version set as ' +
