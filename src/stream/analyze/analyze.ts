@@ -69,7 +69,7 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
     hold: holds ? options.maxHeldDeviceBytes : false,
     ...(options.ctx ? { ctx: options.ctx } : {}),
   });
-  const summary = new SummaryBuilder();
+  const summary = new SummaryBuilder(holds);
   // Loaded only when asked for: the lossless writer is a fifth of what `analyze` would load.
   const lossless =
     options.lossless === true || options.losslessTo !== undefined
@@ -97,8 +97,10 @@ export async function analyzeStream(source: StreamSource, options: AnalyzeOption
   } finally {
     extractor?.close();
   }
+  const devices = state.finish();
+  summary.resolveHeld(state.heldOutcomes);
   return {
-    state: state.finish(),
+    state: devices,
     vmdesc: state.vmdesc,
     summary: summary.finish(end),
     lossless: doc,

@@ -23,8 +23,15 @@ interface Held {
 /** How one held section came out once the vmdesc was known. */
 export interface HeldResult {
   readonly value: Map<string, PyValue>;
+  /** The vmdesc entry it was rendered by (absent when opaque). */
+  readonly entry?: VmdescEntry;
   /** No vmdesc entry could decode it: shown as `{"data": …}`. */
   readonly opaque: boolean;
+}
+
+/** Whether a body read before the vmdesc is held for it: a FULL section with no entry yet. */
+export function heldUntilVmdesc(item: { readonly vmdesc?: unknown }, sectionKind: string): boolean {
+  return !item.vmdesc && sectionKind === 'full';
 }
 
 /**
@@ -79,7 +86,7 @@ const opaque = (h: Held): HeldResult => ({
 
 function render(h: Held, entry: VmdescEntry | undefined, ctx: MigrationContext | undefined): HeldResult {
   if (!entry) return opaque(h);
-  if (isOpenCoded(entry)) return { value: renderDevice(entry, h.body, h.offset), opaque: false };
+  if (isOpenCoded(entry)) return { value: renderDevice(entry, h.body, h.offset), opaque: false, entry };
   const path = [`${h.idstr} (${h.instanceId})`];
   let desc: ReturnType<typeof fromVmdescBody>;
   try {
@@ -99,5 +106,5 @@ function render(h: Held, entry: VmdescEntry | undefined, ctx: MigrationContext |
     return opaque(h);
   }
   if (r.pos !== h.body.length) return opaque(h);
-  return { value: renderDevice(entry, h.body, h.offset), opaque: false };
+  return { value: renderDevice(entry, h.body, h.offset), opaque: false, entry };
 }

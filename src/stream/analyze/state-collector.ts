@@ -3,7 +3,7 @@ import type { MigrationContext } from '../../describe/index.js';
 import type { StreamItem } from '../read/items.js';
 import type { Vmdesc } from '../read/vmdesc.js';
 import { hexBytes, RamRender, renderDevice } from './analyze-state.js';
-import { HeldDevices, type HeldResult } from './held-devices.js';
+import { HeldDevices, type HeldResult, heldUntilVmdesc } from './held-devices.js';
 import { PageStore } from './page-store.js';
 import type { PyValue } from './pyjson.js';
 
@@ -124,7 +124,7 @@ export class StateCollector {
   private opaqueBody(item: Extract<StreamItem, { type: 'opaque' }>): void {
     const c = this.current;
     if (!c) return;
-    if (this.held && !item.vmdesc && c.kind === 'full') {
+    if (this.held && heldUntilVmdesc(item, c.kind)) {
       const at = this.held.hold({
         idstr: c.idstr,
         instanceId: c.instanceId,
@@ -155,6 +155,11 @@ export class StateCollector {
       if (item.vmdesc.devices.length > 0)
         this.vmdesc = { text: item.text, json: item.vmdesc as unknown as PyValue };
     }
+  }
+
+  /** How each held section came out, in the order they were held (after `finish`). */
+  get heldOutcomes(): readonly HeldResult[] {
+    return this.heldResults;
   }
 
   /** The state, once the whole stream is read (held sections rendered with the vmdesc now known). */

@@ -1,5 +1,6 @@
 import { saveDescribed, type VmdescBody } from '../../codec/index.js';
 import { COMMAND_NAMES, type SectionItem, type StreamItem } from '../read/items.js';
+import { type HeldResult, heldUntilVmdesc } from './held-devices.js';
 
 /** One section (START/FULL and the PART/END that continue it share an entry). */
 export interface SectionSummary {
@@ -65,6 +66,11 @@ export class SummaryBuilder {
   };
   private readonly byId = new Map<number, SectionSummary>();
   private current: { summary: SectionSummary; start: number } | undefined;
+  /** Sections held for a vmdesc that comes last (a pipe), in the order the state collector holds them. */
+  private readonly held: SectionSummary[] = [];
+
+  /** `holds`: device sections are held until the vmdesc (the state collector's `hold` option). */
+  constructor(private readonly holds = false) {}
 
   add(item: StreamItem): void {
     const s = this.s;
@@ -112,7 +118,9 @@ export class SummaryBuilder {
         }
         break;
       case 'opaque':
-        if (this.current) {
+        if (this.current && this.holds && heldUntilVmdesc(item, this.current.summary.kinds.at(-1) ?? '')) {
+          this.held.push(this.current.summary);
+        } else if (this.current) {
           this.current.summary.decodedBy = item.vmdesc ? 'vmdesc' : 'opaque';
           const names: string[] = [];
           // Framed by its entry (`bodies: 'framed'`): the subsections the entry lists, as decoded.
@@ -149,6 +157,18 @@ export class SummaryBuilder {
     }
     summary.kinds.push(item.kind);
     this.current = { summary, start: item.offset ?? 0 };
+  }
+
+  /** Held sections as the vmdesc that came last decoded them: what the file would have said. */
+  resolveHeld(outcomes: readonly HeldResult[]): void {
+    this.held.forEach((summary, i) => {
+      const entry = outcomes[i]?.entry;
+      if (!entry) return;
+      const names: string[] = [];
+      if ('vmsd_name' in entry) subsectionNames(entry as VmdescBody, names);
+      summary.decodedBy = 'vmdesc';
+      summary.subsections = names;
+    });
   }
 
   finish(length: number): StreamSummary {
