@@ -12,14 +12,15 @@
  * Cache (scripts, the big stream, baseline builds): $VMSTATE_BENCH_CACHE or ~/.cache/vmstate-bench.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bigStream, smallStream } from '../stream/big-stream.js';
 import { baselineCli } from './baseline.js';
 import { median, paired, pairedRatio, type Run, runOnce } from './measure.js';
 import { peers, secondDump } from './peers.js';
+import { benchCache, builtCli, nodeWord, root, shellWord } from './setup.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,14 +33,10 @@ const { values: args } = parseArgs({
 });
 const runs = Number(args.runs);
 const bigRuns = Number(args['big-runs']);
-const root = join(import.meta.dirname, '../..');
-const cache = process.env.VMSTATE_BENCH_CACHE ?? join(homedir(), '.cache/vmstate-bench');
-const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-const node = q(process.execPath);
-
-const bin = join(root, 'dist/src/cli/bin.js');
-if (!existsSync(bin)) throw new Error('no dist/: run `npm run build` first (npm run bench:all does)');
-const V = `${node} ${q(bin)}`;
+const q = shellWord;
+const node = nodeWord;
+const V = builtCli('run `npm run build` first (npm run bench:all does)');
+const cache = benchCache;
 const B = args.baseline ? `${node} ${q(baselineCli(root, args.baseline, cache))}` : undefined;
 const peer = peers(cache);
 const PY = q(peer.python);

@@ -11,23 +11,20 @@
  * Pipe row (floor: `cat | wc -c`): the CLI against the same bare reader on the pipe, and against
  * `node -e 0` followed by `wc -c` on the same pipe: Node's start-up, then the fastest reader there is.
  */
-import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median, paired, pairedRatio, type Run } from '../speed/measure.js';
 import { peers } from '../speed/peers.js';
+import { benchCache, builtCli, nodeWord, root, shellWord } from '../speed/setup.js';
 import { bigStream } from './big-stream.js';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '9' } } });
 const runs = Number(args.runs);
-const root = join(import.meta.dirname, '../..');
-const cache = process.env.VMSTATE_BENCH_CACHE ?? join(homedir(), '.cache/vmstate-bench');
-const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-const node = q(process.execPath);
-const bin = join(root, 'dist/src/cli/bin.js');
-if (!existsSync(bin)) throw new Error('no dist/: run `npm run build` first');
-const V = `${node} ${q(bin)}`;
+const q = shellWord;
+const node = nodeWord;
+const V = builtCli();
+const cache = benchCache;
 const bare = `${node} ${q(join(import.meta.dirname, 'floor-read.mjs'))}`;
 const big = await bigStream(cache);
 const BIG = q(big);
