@@ -6,7 +6,7 @@ import {
   checkReportJson,
   type DirectionOption,
 } from '../compat/check/check.js';
-import { dumpSetFromText, readDumpText } from '../compat/check/dump-text.js';
+import { dumpSetFromText, isJsonInput, readDumpText } from '../compat/check/dump-text.js';
 import type { Severity } from '../compat/check/finding.js';
 import type { DescriptionSet } from '../compat/check/model.js';
 import { isMigrationStream } from '../compat/check/stream/magic.js';
@@ -14,7 +14,7 @@ import { formatCheckText } from '../compat/check/text.js';
 import { formatIssue, type Issue, MigrationError } from '../errors/index.js';
 import { coloursFor } from './colours.js';
 import { ExitCode, type ExitCodeValue, UsageError } from './exit-codes.js';
-import { isJsonPath, refuseDeepText, tooDeep } from './json-depth.js';
+import { refuseDeepText, tooDeep } from './json-depth.js';
 import { quietOnClosedOutput } from './output.js';
 import { type QuickSyntax, quickParse } from './quick-parse.js';
 import { reportError } from './report-error.js';
@@ -47,7 +47,7 @@ export const PAINT: Record<Severity, (s: string) => string> = {
 
 /** A JSON input's text (or why it cannot be read); `undefined` for a module. */
 function jsonText(input: string): string | MigrationError | undefined {
-  if (!isJsonPath(input)) return undefined;
+  if (!isJsonInput(input)) return undefined;
   try {
     return readDumpText(input);
   } catch (e) {
@@ -139,7 +139,7 @@ export function dumpCheckArgs(
   if (typeof direction !== 'string' || !(DIRECTIONS as readonly string[]).includes(direction))
     return undefined;
   const [source, destination] = parsed.args as [string, string];
-  if (!isJsonPath(source) || !isJsonPath(destination)) return undefined;
+  if (!isJsonInput(source) || !isJsonInput(destination)) return undefined;
   const options: CheckOptionValues = { direction: direction as DirectionOption };
   if (json === true) options.json = true;
   if (hideInfo === true) options.hideInfo = true;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isJsonInput } from '../compat/check/dump-text.js';
 import { UsageError } from './exit-codes.js';
 
 /**
@@ -58,7 +59,7 @@ export function refuseDeepText(text: string, path: string): void {
 
 /** Refuses a `.json` input nested deeper than MAX_JSON_DEPTH (other inputs pass; unreadable ones too: their loader says why). */
 export async function refuseDeepJson(path: string): Promise<void> {
-  if (!isJsonPath(path)) return;
+  if (!isJsonInput(path)) return;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -66,10 +67,6 @@ export async function refuseDeepJson(path: string): Promise<void> {
     return;
   }
   refuseDeepText(text, path);
-}
-
-export function isJsonPath(path: string): boolean {
-  return path.toLowerCase().endsWith('.json');
 }
 
 /** A stack overflow in a recursive walk (a module's descriptions nested too deeply) as a usage error. */

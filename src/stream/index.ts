@@ -123,5 +123,6 @@ export {
   type StreamSink,
   type WritableSink,
   type WriteOptions,
+  writeChunks,
   writeStream,
 } from './write/writer.js';

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fail } from '../../errors/index.js';
-import { fromDumpJson } from './from-dump.js';
+import { fromDumpJson, fromDumpVmstate } from './from-dump.js';
 import type { DescriptionSet } from './model.js';
+
+/** Whether an input names a `-dump-vmstate` JSON file (by its extension; anything else is a module). */
+export function isJsonInput(path: string): boolean {
+  return path.toLowerCase().endsWith('.json');
+}
 
 /**
  * A `-dump-vmstate` JSON file as text, read once (synchronously: one open, one read, no thread
@@ -15,16 +20,6 @@ export function readDumpText(file: string): string {
       details: { file },
     });
   }
-}
-
-/**
- * Whether the dump records element counts: some object has the key "num" (QEMU 8.1+ writes it on
- * fields). Decided on the text when it has no escapes (then a key is its raw text, and `"num"`
- * followed by a colon can only be that key); otherwise on the parsed value, as fromDumpVmstate does.
- */
-function recordsCounts(text: string, json: unknown): boolean {
-  if (text.includes('\\')) return JSON.stringify(json).includes('"num":');
-  return /"num"\s*:/.test(text);
 }
 
 /** A `-dump-vmstate` file's text in the checker's model; `file` names it in errors, `label` in reports. */
@@ -44,5 +39,8 @@ export function dumpSetFromText(text: string, file: string, label: string): Desc
       `${file} is not a -dump-vmstate file: no "vmschkmachine" and no sections`,
     );
   }
-  return fromDumpJson(json, label, 'qemu-dump', recordsCounts(text, json));
+  // Whether the dump records element counts (QEMU 8.1+ writes "num" on fields) is read off the text
+  // when it has no escapes: a key is then its raw text, and `"num"` before a colon can only be it.
+  if (text.includes('\\')) return fromDumpVmstate(json, label);
+  return fromDumpJson(json, label, 'qemu-dump', /"num"\s*:/.test(text));
 }

@@ -5,7 +5,7 @@ import { importUserModule, ModuleLoadError } from '../base/load-module.js';
 import type { SectionSpec, VersionSet } from '../base/releases.js';
 import { type CheckOptions, type CheckReport, checkCompatibility } from './check.js';
 import type { VmstateDumpJson } from './dump-json.js';
-import { dumpSetFromText, readDumpText } from './dump-text.js';
+import { dumpSetFromText, isJsonInput, readDumpText } from './dump-text.js';
 import type { DescriptionSet } from './model.js';
 
 /**
@@ -104,10 +104,6 @@ export async function loadModuleSections(input: string): Promise<ModuleSections>
 /** Modules need the codec (to dump their descriptions): loaded only for them, so two dumps load neither. */
 function fromModule(): Promise<typeof import('./from-module.js')> {
   return import('./from-module.js');
-}
-
-function isJsonInput(input: string): boolean {
-  return input.toLowerCase().endsWith('.json');
 }
 
 /** One input, in the checker's model. */

@@ -83,15 +83,12 @@ async function framed(r: ReaderState, s: SectionItem, entry: VmdescEntry): Promi
   const max = r.maxSection + PEEK_MARGIN;
   // The window grows as `decode` grows it; a body it cannot hold is left to `decode` (and its errors).
   if (src.available < 65536) await src.fill(65536);
-  let n = framedLength(
-    entry as VmdescBody,
-    s.version,
-    src.buf.subarray(src.pos, src.end),
-    SectionType.FOOTER,
-  );
+  const inWindow = () =>
+    framedLength(entry as VmdescBody, s.version, src.buf.subarray(src.pos, src.end), SectionType.FOOTER);
+  let n = inWindow();
   while (n === 'more' && !src.done && src.available < max) {
     await src.fill(Math.min(Math.max(src.available * 2, src.available + 65536), max));
-    n = framedLength(entry as VmdescBody, s.version, src.buf.subarray(src.pos, src.end), SectionType.FOOTER);
+    n = inWindow();
   }
   if (n === undefined || n === 'more' || n > r.maxSection) return undefined;
   const offset = src.offset;

@@ -386,27 +386,24 @@ function copiesTo(enc: StreamEncoder, sink: (chunk: Uint8Array) => void | Promis
 }
 
 /**
- * A Writable gets the encoder's own buffers, two in turn: one is written out while the other
- * fills, and a buffer is filled again only after its write completed (no copy, no garbage per
- * chunk). A sink that fails (ENOSPC, EPIPE) or closes ends the write with its error.
+ * Writes chunks to a Writable one at a time: a chunk is handed over only after the one before it
+ * was written, so the caller may refill a buffer once the write after it has started (two buffers
+ * in turn, no copy). A sink that fails (ENOSPC, EPIPE) or closes ends the write with its error.
  */
-class WritableOutput implements Output {
+export class SinkWriter {
   private failed: Error | undefined;
   private inFlight: Promise<void> | undefined;
   private readonly onError = (e?: Error) => {
     this.failed ??= e;
   };
 
-  constructor(
-    private readonly enc: StreamEncoder,
-    private readonly sink: WritableSink,
-  ) {
+  constructor(private readonly sink: WritableSink) {
     sink.on('error', this.onError);
   }
 
-  async flush(): Promise<void> {
+  /** Waits for the previous chunk, then hands this one over. */
+  async write(chunk: Uint8Array): Promise<void> {
     await this.done();
-    const chunk = this.enc.takeView();
     this.inFlight = new Promise<void>((res, rej) => {
       const onClose = () => rej(Object.assign(new Error('the output was closed'), { code: 'EPIPE' }));
       this.sink.once('close', onClose);
@@ -416,10 +413,11 @@ class WritableOutput implements Output {
         else res();
       });
     });
-    // Failures surface at the next flush or at `done`; this one is not left unobserved meanwhile.
+    // Failures surface at the next write or at `done`; this one is not left unobserved meanwhile.
     this.inFlight.catch(() => undefined);
   }
 
+  /** Resolves once everything handed over is written. */
   async done(): Promise<void> {
     if (this.failed) throw this.failed;
     await this.inFlight;
@@ -428,5 +426,42 @@ class WritableOutput implements Output {
 
   release(): void {
     this.sink.off('error', this.onError);
+  }
+}
+
+/** Writes every chunk through a `SinkWriter` (memory holds the chunk in flight and the next). */
+export async function writeChunks(chunks: Iterable<Uint8Array>, sink: WritableSink): Promise<void> {
+  const out = new SinkWriter(sink);
+  try {
+    for (const chunk of chunks) await out.write(chunk);
+    await out.done();
+  } finally {
+    out.release();
+  }
+}
+
+/** A Writable gets the encoder's own buffers, two in turn, through a `SinkWriter`. */
+class WritableOutput implements Output {
+  private readonly out: SinkWriter;
+
+  constructor(
+    private readonly enc: StreamEncoder,
+    sink: WritableSink,
+  ) {
+    this.out = new SinkWriter(sink);
+  }
+
+  async flush(): Promise<void> {
+    // The buffer `takeView` hands back for filling is the one in flight until this resolves.
+    await this.out.done();
+    await this.out.write(this.enc.takeView());
+  }
+
+  done(): Promise<void> {
+    return this.out.done();
+  }
+
+  release(): void {
+    this.out.release();
   }
 }

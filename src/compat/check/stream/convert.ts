@@ -11,10 +11,11 @@ import {
   type SectionItem,
   sectionLabel,
   type WritableSink,
+  writeChunks,
 } from '../../../stream/index.js';
 import type { DescriptionSet } from '../model.js';
 import { checkStream, type StreamCheckReport, type StreamFinding } from './check-stream.js';
-import { chunksOf, concatPieces, writeChunks, writePiecesToFile } from './pieces.js';
+import { chunksOf, concatPieces, writePiecesToFile } from './pieces.js';
 import { inputSize, openPositional, type StreamInput } from './positional.js';
 import { type Leaf, type SubsectionSpan, senderLeaves, sentBody } from './sender.js';
 import { type Cut, splice } from './splice.js';

@@ -1,5 +1,4 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { WritableSink } from '../../../stream/index.js';
 import type { PositionalInput } from './positional.js';
 import type { Piece } from './splice.js';
 
@@ -43,43 +42,5 @@ export function writePiecesToFile(input: PositionalInput, pieces: readonly Piece
     }
   } finally {
     closeSync(fd);
-  }
-}
-
-function writeOne(sink: WritableSink, chunk: Uint8Array): Promise<void> {
-  return new Promise<void>((res, rej) => {
-    const onClose = () => rej(Object.assign(new Error('the output was closed'), { code: 'EPIPE' }));
-    sink.once('close', onClose);
-    sink.write(chunk, (e) => {
-      sink.off('close', onClose);
-      if (e) rej(e);
-      else res();
-    });
-  });
-}
-
-/**
- * Writes chunks to a Writable one at a time, the next read while one is written (each write is
- * complete before the chunk after the next is asked for): memory holds two chunks, whatever the size. A sink that fails or closes (EPIPE) ends the write with its error.
- */
-export async function writeChunks(chunks: Iterable<Uint8Array>, sink: WritableSink): Promise<void> {
-  let failed: Error | undefined;
-  const onError = (e?: Error) => {
-    failed ??= e;
-  };
-  sink.on('error', onError);
-  try {
-    let inFlight: Promise<void> | undefined;
-    for (const chunk of chunks) {
-      if (inFlight) await inFlight;
-      if (failed) throw failed;
-      inFlight = writeOne(sink, chunk);
-      // Observed at the next turn or at the end; not left unhandled meanwhile.
-      inFlight.catch(() => undefined);
-    }
-    await inFlight;
-    if (failed) throw failed;
-  } finally {
-    sink.off('error', onError);
   }
 }

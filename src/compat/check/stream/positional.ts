@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 /**
  * A stream given to `check STREAM DEST` or `convert --to DUMP`: its bytes, or the path of a file
@@ -54,10 +54,7 @@ export function openPositional(input: StreamInput): PositionalInput {
 
 /** The size of a stream input. */
 export function inputSize(input: StreamInput): number {
-  if (typeof input !== 'string') return input.length;
-  const p = openPositional(input);
-  p.close();
-  return p.size;
+  return typeof input === 'string' ? statSync(input).size : input.length;
 }
 
 /** Bytes read back from a file per miss: a section body and its neighbours, usually. */
